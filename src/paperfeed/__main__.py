@@ -1,0 +1,3 @@
+from paperfeed.cli import cli
+
+cli()

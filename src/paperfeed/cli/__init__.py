@@ -1,0 +1,23 @@
+"""The ``paperfeed`` command line: one verb per command; subcommand groups live in modules."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+import paperfeed
+
+
+@click.group()
+@click.version_option(paperfeed.__version__, prog_name="paperfeed")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def cli(verbose: bool) -> None:
+    """paperfeed: a self-hostable Daily Papers service.
+
+    Configuration comes from PAPERFEED_* environment variables (see docs/configuration.md).
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,214 @@
+"""Idempotent batch upserts of :class:`PaperRecord` into the store, keyed on arXiv id.
+
+Rules: a newer arXiv version replaces an older one's metadata, an older never overwrites a
+newer; a field a source does not know (``None``, empty) never erases a known one; community
+fields (upvotes, GitHub, project page) take the latest value a source reports; a paper gets a
+daily entry the first time a source places it on a day. Every written paper is appended to the
+change sequence so derived indexes follow. A batch that the database rejects is retried one
+record at a time so a single bad record is reported and skipped, never half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
+from paperfeed.store.models import DailyEntry, Paper, PaperChange
+
+logger = logging.getLogger(__name__)
+
+ARXIV_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "comments",
+    "journal_ref",
+    "doi",
+    "published_at",
+    "updated_at",
+)
+COMMUNITY_FIELDS = ("github_repo", "github_stars", "project_page", "upvotes", "num_comments")
+_COLUMNS = ("id", "arxiv_id", "version", "primary_category", *ARXIV_FIELDS, *COMMUNITY_FIELDS)
+
+
+def upsert_records(
+    session: Session,
+    records: Iterable[PaperRecord | Failure],
+    *,
+    source: str,
+    now: datetime,
+    batch_size: int = 500,
+) -> IngestReport:
+    """Write ``records`` (parse failures are passed through into the report). No commit."""
+    report = IngestReport(source)
+    for batch in _batched(records, batch_size):
+        _upsert_isolated(session, batch, source, now, report)
+    return report
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _upsert_isolated(session, batch, source, now, report) -> None:
+    try:
+        with session.begin_nested():
+            part = _upsert_batch(session, batch, source, now)
+    except (IntegrityError, StatementError, DBAPIError, ValueError) as exc:
+        if len(batch) == 1:
+            record = batch[0]
+            logger.warning("record %s rejected by the database: %s", record.arxiv_id, exc)
+            report.fail(record.arxiv_id, f"rejected by the database: {_first_line(exc)}")
+            return
+        for record in batch:
+            _upsert_isolated(session, [record], source, now, report)
+        return
+    report.merge(part)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or ["error"])[0][:300]
+
+
+def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> IngestReport:
+    report = IngestReport(source)
+    records = []
+    for item in batch:
+        if isinstance(item, Failure):
+            report.failed.append(item)
+        else:
+            records.append(item)
+    if not records:
+        return report
+
+    ids = list({r.arxiv_id for r in records})
+    table = Paper.__table__
+    current: dict[str, dict] = {
+        row["arxiv_id"]: dict(row)
+        for row in session.execute(
+            select(*(table.c[c] for c in _COLUMNS)).where(table.c.arxiv_id.in_(ids))
+        ).mappings()
+    }
+    known_ids = [row["id"] for row in current.values()]
+    with_entry = set(
+        session.scalars(select(DailyEntry.paper_id).where(DailyEntry.paper_id.in_(known_ids)))
+    )
+    status: dict[str, str] = {}
+    new_entries: dict[str, dict] = {}
+
+    for rec in records:
+        row = current.get(rec.arxiv_id)
+        if row is None:
+            current[rec.arxiv_id] = _new_row(rec, now)
+            status[rec.arxiv_id] = "added"
+        elif _merge(row, rec) and status.get(rec.arxiv_id) != "added":
+            status[rec.arxiv_id] = "updated"
+        else:
+            status.setdefault(rec.arxiv_id, "unchanged")
+        row = current[rec.arxiv_id]
+        if (
+            rec.feed_day is not None
+            and row.get("id") not in with_entry
+            and rec.arxiv_id not in new_entries
+        ):
+            new_entries[rec.arxiv_id] = {
+                "day": rec.feed_day,
+                "submitted_at": rec.submitted_at or now,
+                "submitted_by": rec.submitted_by,
+                "source": source,
+            }
+            if status[rec.arxiv_id] == "unchanged":
+                status[rec.arxiv_id] = "updated"
+
+    added = [current[a] for a, s in status.items() if s == "added"]
+    changed = [current[a] for a, s in status.items() if s == "updated"]
+    if added:
+        for row in added:
+            row.update(created_at=now, modified_at=now, hidden=False)
+        returned = session.execute(
+            insert(Paper).returning(Paper.id, Paper.arxiv_id),
+            [{k: v for k, v in row.items() if k != "id"} for row in added],
+        )
+        for paper_id, arxiv_id in returned:
+            current[arxiv_id]["id"] = paper_id
+    if changed:
+        for row in changed:
+            row["modified_at"] = now
+        session.execute(
+            update(Paper), [{k: row[k] for k in (*_COLUMNS, "modified_at")} for row in changed]
+        )
+    if new_entries:
+        session.execute(
+            insert(DailyEntry),
+            [{"paper_id": current[a]["id"], **e} for a, e in new_entries.items()],
+        )
+    touched = [current[a]["id"] for a, s in status.items() if s != "unchanged"]
+    if touched:
+        session.execute(
+            insert(PaperChange), [{"paper_id": pid, "changed_at": now} for pid in touched]
+        )
+
+    for arxiv_id, s in status.items():
+        if s == "added":
+            report.added += 1
+            report.added_ids.append(arxiv_id)
+        elif s == "updated":
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def _new_row(rec: PaperRecord, now: datetime) -> dict:
+    row = {
+        "arxiv_id": rec.arxiv_id,
+        "version": rec.version or 1,
+        "primary_category": rec.categories[0] if rec.categories else None,
+        "upvotes": rec.upvotes or 0,
+        "num_comments": rec.num_comments or 0,
+    }
+    for name in ARXIV_FIELDS:
+        value = getattr(rec, name)
+        row[name] = list(value) if isinstance(value, tuple) else value
+    for name in ("github_repo", "github_stars", "project_page"):
+        row[name] = getattr(rec, name)
+    return row
+
+
+def _merge(row: dict, rec: PaperRecord) -> bool:
+    """Apply ``rec`` onto ``row`` in place by the rules above; return whether anything changed."""
+    changed = False
+    older = rec.version is not None and rec.version < row["version"]
+    if not older:
+        if rec.version is not None and rec.version > row["version"]:
+            row["version"] = rec.version
+            changed = True
+        for name in ARXIV_FIELDS:
+            value = getattr(rec, name)
+            if value is None or value == "" or value == ():
+                continue
+            if isinstance(value, tuple):
+                value = list(value)
+            if row[name] != value:
+                row[name] = value
+                changed = True
+        primary = row["categories"][0] if row["categories"] else None
+        if row["primary_category"] != primary:
+            row["primary_category"] = primary
+            changed = True
+    for name in COMMUNITY_FIELDS:
+        value = getattr(rec, name)
+        if value is not None and row[name] != value:
+            row[name] = value
+            changed = True
+    return changed

@@ -1,0 +1,124 @@
+"""The daily feed: papers of a day, week or month, ranked by upvotes (or newest, or trending)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from paperfeed.errors import InvalidInput
+from paperfeed.rank.trending import rank_trending
+from paperfeed.service.periods import Period, day_period
+from paperfeed.service.views import PaperView
+from paperfeed.store.models import DailyEntry, Paper
+
+Sort = Literal["upvotes", "publishedAt", "trending"]
+SORTS: tuple[str, ...] = ("upvotes", "publishedAt", "trending")
+# Trending looks at entries this recent; older ones have decayed to nothing anyway.
+TRENDING_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    period: Period
+    papers: list[PaperView]
+    total: int
+    previous: Period | None
+    next: Period | None
+
+
+def _visible_entries() -> Select:
+    return (
+        select(Paper, DailyEntry)
+        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.hidden.is_(False))
+    )
+
+
+def list_entries(
+    session: Session,
+    *,
+    period: Period | None,
+    now: datetime,
+    sort: str = "upvotes",
+    limit: int = 50,
+    offset: int = 0,
+    submitter: str | None = None,
+) -> tuple[list[PaperView], int]:
+    """Feed entries in ``period`` (all periods if None), sorted, paged; with the total count."""
+    if sort not in SORTS:
+        raise InvalidInput(f"invalid sort {sort!r}; expected one of {', '.join(SORTS)}")
+    query = _visible_entries()
+    if period is not None:
+        query = query.where(DailyEntry.day >= period.start, DailyEntry.day < period.end)
+    if submitter:
+        query = query.where(DailyEntry.submitted_by == submitter)
+    if sort == "trending":
+        query = query.where(DailyEntry.submitted_at >= now - TRENDING_WINDOW)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    if sort == "trending":
+        rows = session.execute(query).all()
+        ranked = rank_trending(
+            ((row, row[0].upvotes, row[1].submitted_at) for row in rows), now=now
+        )[offset : offset + limit]
+        return [PaperView.from_row(p, e) for p, e in ranked], total
+    if sort == "publishedAt":
+        order = (DailyEntry.submitted_at.desc(), Paper.id.desc())
+    else:
+        order = (Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+    return [PaperView.from_row(p, e) for p, e in rows], total
+
+
+def latest_day(session: Session, until: date) -> date | None:
+    """The newest day on or before ``until`` that has visible papers."""
+    return session.scalar(
+        select(func.max(DailyEntry.day))
+        .join(Paper, Paper.id == DailyEntry.paper_id)
+        .where(Paper.hidden.is_(False), DailyEntry.day <= until)
+    )
+
+
+def _neighbour_day(session: Session, day: date, later: bool) -> date | None:
+    agg = func.min(DailyEntry.day) if later else func.max(DailyEntry.day)
+    cond = DailyEntry.day > day if later else DailyEntry.day < day
+    return session.scalar(
+        select(agg)
+        .join(Paper, Paper.id == DailyEntry.paper_id)
+        .where(Paper.hidden.is_(False), cond)
+    )
+
+
+def feed_page(
+    session: Session,
+    period: Period | None,
+    *,
+    now: datetime,
+    sort: str = "upvotes",
+    limit: int = 50,
+    offset: int = 0,
+) -> FeedPage:
+    """What the feed page shows: ``period``, or the latest day with papers when None.
+
+    Day views link to the nearest earlier and later days that have papers, so readers never
+    land on an empty weekend; week and month views step one period at a time.
+    """
+    today = now.date()
+    if period is None:
+        period = day_period(latest_day(session, today) or today)
+    papers, total = list_entries(
+        session, period=period, now=now, sort=sort, limit=limit, offset=offset
+    )
+    if period.kind == "day":
+        prev_day = _neighbour_day(session, period.start, later=False)
+        next_day = _neighbour_day(session, period.start, later=True)
+        previous = day_period(prev_day) if prev_day else None
+        following = day_period(next_day) if next_day else None
+    else:
+        previous = period.shifted(-1)
+        following = period.shifted(1) if period.end <= today else None
+    return FeedPage(period, papers, total, previous, following)

@@ -1,0 +1,84 @@
+"""Single papers and whole-catalogue listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.ingest.arxiv_ids import parse_arxiv_id
+from paperfeed.service.views import PaperView
+from paperfeed.store.models import DailyEntry, Paper
+
+
+def get_paper(session: Session, arxiv_id: str) -> PaperView:
+    """A visible paper by arXiv id (a version suffix or URL is accepted); NotFound otherwise."""
+    bare, _version = parse_arxiv_id(arxiv_id)
+    row = session.execute(
+        select(Paper, DailyEntry)
+        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.arxiv_id == bare, Paper.hidden.is_(False))
+    ).first()
+    if row is None:
+        raise NotFound(f"No paper with arXiv id {bare!r}")
+    return PaperView.from_row(*row)
+
+
+def get_papers(session: Session, arxiv_ids: list[str]) -> dict[str, PaperView]:
+    """Visible papers by bare arXiv id, for turning search hits into views in one query."""
+    if not arxiv_ids:
+        return {}
+    rows = session.execute(
+        select(Paper, DailyEntry)
+        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.arxiv_id.in_(arxiv_ids), Paper.hidden.is_(False))
+    ).all()
+    return {p.arxiv_id: PaperView.from_row(p, e) for p, e in rows}
+
+
+@dataclass(frozen=True)
+class PaperListPage:
+    papers: list[PaperView]
+    next_cursor: str | None
+
+
+def list_papers(session: Session, *, cursor: str | None, limit: int) -> PaperListPage:
+    """Every visible paper, newest first, by keyset pagination on the internal id.
+
+    The cursor is opaque to clients: the id of the last paper of the previous page.
+    """
+    query = (
+        select(Paper, DailyEntry)
+        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.hidden.is_(False))
+    )
+    if cursor:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise InvalidInput(f"invalid cursor {cursor[:40]!r}; pass back the one a page gave")
+        query = query.where(Paper.id < int(cursor))
+    rows = session.execute(query.order_by(Paper.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = str(rows[-1][0].id) if more and rows else None
+    return PaperListPage([PaperView.from_row(p, e) for p, e in rows], next_cursor)
+
+
+@dataclass(frozen=True)
+class Stats:
+    papers: int
+    hidden: int
+    feed_entries: int
+    first_day: date | None
+    last_day: date | None
+
+
+def stats(session: Session) -> Stats:
+    papers = session.scalar(select(func.count()).select_from(Paper)) or 0
+    hidden = session.scalar(select(func.count()).where(Paper.hidden.is_(True))) or 0
+    entries, first, last = session.execute(
+        select(func.count(), func.min(DailyEntry.day), func.max(DailyEntry.day))
+    ).one()
+    return Stats(papers, hidden, entries or 0, first, last)

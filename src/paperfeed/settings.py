@@ -1,0 +1,74 @@
+"""All configuration in one object, read from ``PAPERFEED_*`` environment variables.
+
+Nothing here runs at import time: callers build ``Settings()`` (or ``get_settings()``)
+when they start, and tests pass their own instance.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAPERFEED_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///data/paperfeed.db",
+        description="SQLAlchemy URL of the database: sqlite:///path or "
+        "postgresql+psycopg://user:pass@host/db.",
+    )
+    index_dir: Path | None = Field(
+        None,
+        description="Directory of the derived search indexes on SQLite "
+        "(default: <database file>.index beside the database).",
+    )
+    site_name: str = Field("paperfeed", description="Name shown in page titles and the header.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public URL of this instance, used for absolute links in feeds and emails.",
+    )
+    page_size: int = Field(50, description="Papers per page on the feed and in search results.")
+    api_max_limit: int = Field(100, description="Largest `limit` the JSON API accepts.")
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query",
+        description="arXiv Atom API endpoint used to fetch papers by id.",
+    )
+    arxiv_oai_url: str = Field(
+        "https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint for bulk harvests."
+    )
+    hf_base_url: str = Field(
+        "https://huggingface.co",
+        description="Base URL of a Hugging Face-compatible daily papers API to mirror.",
+    )
+    http_timeout: float = Field(30.0, description="Seconds before an outbound HTTP request fails.")
+    http_retries: int = Field(4, description="Retries of a failed outbound HTTP request.")
+    http_delay: float = Field(
+        3.0,
+        description="Polite delay in seconds between requests to the same source (arXiv asks 3).",
+    )
+    user_agent: str = Field(
+        "paperfeed/0.1 (+https://github.com/paperfeed/paperfeed)",
+        description="User-Agent sent with outbound HTTP requests.",
+    )
+
+    def resolved_index_dir(self) -> Path:
+        """Where the tantivy index lives: beside the SQLite file unless configured."""
+        if self.index_dir is not None:
+            return self.index_dir
+        if self.database_url.startswith("sqlite:///"):
+            db_path = self.database_url.removeprefix("sqlite:///") or "paperfeed.db"
+            return Path(db_path + ".index")
+        return Path("data/index")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+"""Alembic environment: the engine comes from the caller (paperfeed.store.migrate)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from paperfeed.store.db import make_engine
+from paperfeed.store.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:  # plain `alembic` command line: URL from the ini or the environment
+    from paperfeed.settings import Settings
+
+    url = config.get_main_option("sqlalchemy.url") or Settings().database_url
+    engine = make_engine(url) if url else create_engine("sqlite://")
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,43 @@
+"""The FastAPI application factory: pages, JSON API, static files, error handlers."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import paperfeed
+from paperfeed.settings import Settings, get_settings
+from paperfeed.store.db import make_engine, make_sessionmaker
+from paperfeed.web.errors import install_error_handlers
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=settings.site_name,
+        version=paperfeed.__version__,
+        description="Daily papers ranked by the community, with search and an API shaped "
+        "like the Hugging Face papers API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.globals.update(site_name=settings.site_name)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

