@@ -138,3 +138,22 @@ def paper_factory(session_factory):
         return record.arxiv_id
 
     return make
+
+
+@pytest.fixture
+def app(settings):
+    from paperfeed.web.app import create_app
+    from paperfeed.web.deps import get_now
+
+    app = create_app(settings)
+    app.dependency_overrides[get_now] = lambda: NOW
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """An in-process HTTP client; the clock is pinned to ``NOW`` (2026-11-20 12:00 UTC)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
