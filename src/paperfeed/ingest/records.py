@@ -11,6 +11,7 @@ from paperfeed.ingest.arxiv_ids import match_arxiv_id
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _SOFT_BREAK = re.compile(r"(?<!\n)\n(?!\n)")  # arXiv hard-wraps lines; a blank line is a paragraph
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")  # cs.CL, hep-th, q-bio.NC
 _MAX_TEXT = 100_000
 _MAX_SHORT = 512
 
@@ -70,9 +71,13 @@ class PaperRecord:
             raise InvalidInput(f"{arxiv_id}: missing title")
         abstract = clean_paragraphs(fields.pop("abstract", ""))
         authors = tuple(a for a in (clean_line(x) for x in fields.pop("authors", ()) or ()) if a)
+        # Some listings mix MSC/ACM classes ("68T45 (Primary)", "F.1.2") into the arXiv
+        # categories; those are not categories, so they are dropped rather than failing the paper.
         categories = tuple(
             dict.fromkeys(
-                c for c in (clean_line(x) for x in fields.pop("categories", ()) or ()) if c
+                c
+                for c in (clean_line(x) for x in fields.pop("categories", ()) or ())
+                if _CATEGORY.match(c)
             )
         )
         for name, value in (("title", title), ("abstract", abstract)):
@@ -80,8 +85,6 @@ class PaperRecord:
                 raise InvalidInput(f"{arxiv_id}: {name} longer than {_MAX_TEXT} characters")
         if any(len(a) > _MAX_SHORT for a in authors):
             raise InvalidInput(f"{arxiv_id}: an author name is longer than {_MAX_SHORT} characters")
-        if any(len(c) > 32 for c in categories):
-            raise InvalidInput(f"{arxiv_id}: a category is longer than 32 characters")
         for key in (
             "comments",
             "journal_ref",
