@@ -21,3 +21,6 @@ def cli(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+from paperfeed.cli import demo as _demo  # noqa: E402,F401
