@@ -68,3 +68,15 @@ def test_same_paper_twice_in_one_batch_is_one_paper(session_factory):
     with session_factory() as s:
         paper = s.scalars(select(Paper)).one()
         assert (paper.title, paper.upvotes) == ("Two", 3)
+
+
+def test_record_the_database_rejects_is_reported_and_the_batch_is_kept(session_factory):
+    """2**63 upvotes passes validation but fits no integer column: only that paper fails."""
+    records = [rec(arxiv_id=f"2611.0000{i}") for i in range(1, 4)]
+    records.insert(1, rec(arxiv_id="2611.00009", upvotes=2**63))
+    report = run(session_factory, records)
+    assert report.added == 3
+    assert [f.key for f in report.failed] == ["2611.00009"]
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Paper)) == 3
+        assert s.scalar(select(func.count()).select_from(PaperChange)) == 3

@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
@@ -64,7 +64,9 @@ def _upsert_isolated(session, batch, source, now, report) -> None:
     try:
         with session.begin_nested():
             part = _upsert_batch(session, batch, source, now)
-    except (IntegrityError, StatementError, DBAPIError, ValueError) as exc:
+    except (StatementError, ValueError, OverflowError) as exc:
+        if isinstance(exc, OperationalError | InterfaceError | InternalError):
+            raise  # the database is unavailable or locked: not this record's fault
         if len(batch) == 1:
             record = batch[0]
             logger.warning("record %s rejected by the database: %s", record.arxiv_id, exc)

@@ -19,9 +19,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take control so that
-        # "BEGIN IMMEDIATE" for writers and plain BEGIN for readers are ours to choose.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # pysqlite's own transaction handling defers BEGIN; take control so that writers take
+        # the write lock up front (BEGIN IMMEDIATE waits on busy_timeout) instead of failing
+        # with SQLITE_BUSY when a deferred read transaction tries to upgrade.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -39,14 +40,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn) -> None:
+    immediate = conn.get_execution_options().get("paperfeed_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A short transaction: committed on success, rolled back on any error."""
+def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+    """A short transaction: committed on success, rolled back on any error.
+
+    ``write=True`` (the default) takes SQLite's write lock at BEGIN, so concurrent writers
+    queue on the busy timeout instead of failing; it changes nothing on PostgreSQL.
+    """
     session = factory()
+    if write:
+        session.connection(execution_options={"paperfeed_write": True})
     try:
         yield session
         session.commit()
