@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,9 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import paperfeed
+from paperfeed.api import routes as api_routes
+from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
 from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.pages import install_pages
 
 HERE = Path(__file__).parent
 
@@ -20,10 +24,13 @@ HERE = Path(__file__).parent
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
+    search_backend = open_backend(settings, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await asyncio.to_thread(sync_at_startup, search_backend)
         yield
+        search_backend.close()
         engine.dispose()
 
     app = FastAPI(
@@ -36,8 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.search = search_backend
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals.update(site_name=settings.site_name)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api_routes.router)
+    install_pages(app)
     return app

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from paperfeed.search.base import KeywordIndex
 from paperfeed.settings import Settings
 
 
@@ -21,6 +22,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_search(request: Request) -> KeywordIndex:
+    """The keyword search backend, shared by every request (thread-safe)."""
+    return request.app.state.search
+
+
 def get_now() -> datetime:
     """The current time; tests override this dependency to pin it."""
     return datetime.now(UTC)
@@ -29,3 +35,4 @@ def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
+SearchDep = Annotated[KeywordIndex, Depends(get_search)]

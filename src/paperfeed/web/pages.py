@@ -1,0 +1,341 @@
+"""Server-rendered HTML pages: the daily feed, paper pages, search, the subscribe stub.
+
+Every page works without JavaScript and links to its JSON twin under ``/api``. Templates get
+plain values (PaperView dataclasses, strings, dates), never sessions or ORM objects.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, pass_context
+from sqlalchemy.orm import Session
+
+import paperfeed
+from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.service.feed import feed_page
+from paperfeed.service.papers import get_paper
+from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
+from paperfeed.service.search import SearchFilters, search
+from paperfeed.settings import Settings
+from paperfeed.web.bibtex import bibtex
+from paperfeed.web.deps import NowDep, SearchDep, SessionDep, SettingsDep
+from paperfeed.web.errors import error_response
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+EXCERPT_CHARS = 300
+FEED_CACHE = "public, max-age=60"
+PAPER_CACHE = "public, max-age=300"
+
+# ---------------------------------------------------------------- template filters (one place)
+
+
+@pass_context
+def short_date(ctx: Any, value: date | datetime | None) -> str:
+    """ "Aug 9, 2021"; the year is left out within the current year ("Mar 1")."""
+    if value is None:
+        return ""
+    now = ctx.get("now") or datetime.now(UTC)
+    if value.year == now.year:
+        return f"{value:%b} {value.day}"
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def long_date(value: date | datetime | None) -> str:
+    return "" if value is None else f"{value:%B} {value.day}, {value.year}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def compact(n: int | None) -> str:
+    """Star counts the way GitHub shows them: 950, 1.2k, 35k."""
+    if n is None:
+        return ""
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    return f"{n // 1000}k"
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The first ``limit`` characters, cut at a word boundary, with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-")
+    return cut + "…"
+
+
+def http_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None (never a javascript: link)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def github_url(repo: str | None) -> str | None:
+    """A GitHub repository as a link: a full URL, or ``owner/name``."""
+    if repo and not repo.startswith(("http://", "https://")):
+        repo = f"https://github.com/{repo.strip('/')}"
+    return http_url(repo)
+
+
+def github_name(repo: str | None) -> str:
+    url = github_url(repo)
+    if not url:
+        return ""
+    path = urlsplit(url).path.strip("/")
+    return path.removesuffix(".git") or url
+
+
+def install_filters(env: Environment) -> None:
+    env.filters.update(
+        short_date=short_date,
+        long_date=long_date,
+        plural=plural,
+        compact=compact,
+        paragraphs=paragraphs,
+        excerpt=excerpt,
+        http_url=http_url,
+        github_url=github_url,
+        github_name=github_name,
+    )
+    env.globals.update(version=paperfeed.__version__)
+
+
+def install_pages(app: FastAPI) -> None:
+    """Register the page routes and their template filters on ``app``."""
+    install_filters(app.state.templates.env)
+    app.include_router(router)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    alternate: str | None = None,
+    cache: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template``; ``alternate`` is the page's JSON twin, advertised in the
+    document head and as an HTTP ``Link`` header."""
+    context.setdefault("alternate", alternate)
+    response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    if alternate:
+        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
+    if cache:
+        response.headers["Cache-Control"] = cache
+    return response
+
+
+def period_url(period: Period, page: int = 1) -> str:
+    params = dict([period.param])
+    if page > 1:
+        params["p"] = str(page)
+    return "/papers?" + urlencode(params)
+
+
+def period_tabs(period: Period, today: date) -> list[dict[str, Any]]:
+    """Day / Week / Month links for the period being shown (the last day of a week or month,
+    capped at today, stands for it in the day view)."""
+    last = min(period.end - timedelta(days=1), today)
+    if last < period.start:
+        last = period.start
+    options = [
+        ("Day", day_period(last if period.kind != "day" else period.start)),
+        ("Week", week_period(period.start if period.kind != "month" else last)),
+        ("Month", month_period(period.start.year, period.start.month)),
+    ]
+    return [
+        {"label": label, "url": period_url(p), "current": p.kind == period.kind}
+        for label, p in options
+    ]
+
+
+# ---------------------------------------------------------------- feed
+
+
+def _feed(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    period: Period | None,
+    page: int,
+) -> HTMLResponse:
+    size = settings.page_size
+    feed = feed_page(session, period, now=now, limit=size, offset=(page - 1) * size)
+    pages = max(1, -(-feed.total // size))
+    shown = feed.period
+    api_params = {**dict([shown.param]), "sort": "upvotes"}
+    if page > 1:
+        api_params.update(p=str(page - 1), limit=str(size))
+    api = "/api/daily_papers?" + urlencode(api_params)
+    context = {
+        "now": now,
+        "feed": feed,
+        "period": shown,
+        "page": page,
+        "pages": pages,
+        "tabs": period_tabs(shown, now.date()),
+        "previous_url": period_url(feed.previous) if feed.previous else None,
+        "next_url": period_url(feed.next) if feed.next else None,
+        "page_url": lambda n: period_url(shown, n),
+    }
+    return render(request, "feed.html", context, alternate=api, cache=FEED_CACHE)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep):
+    """Today's papers, or those of the latest day that has any."""
+    return _feed(request, session, settings, now, None, 1)
+
+
+@router.get("/papers", response_class=HTMLResponse)
+def papers(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    day: Annotated[str | None, Query(alias="date", max_length=64)] = None,
+    week: Annotated[str | None, Query(max_length=64)] = None,
+    month: Annotated[str | None, Query(max_length=64)] = None,
+    p: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
+    """The feed of a day (``date=2026-11-20``), ISO week (``week=2026-W47``) or month."""
+    period = parse_period(day, week, month)
+    return _feed(request, session, settings, now, period, p)
+
+
+@router.get("/papers/date/{value}", include_in_schema=False)
+@router.get("/papers/week/{value}", include_in_schema=False)
+@router.get("/papers/month/{value}", include_in_schema=False)
+def hf_period_path(request: Request, value: str):
+    """Hugging Face's path-style feed URLs (``/papers/date/2026-11-20``) -> ours."""
+    kind = request.url.path.split("/")[2]  # date, week or month: our query parameter names
+    return RedirectResponse("/papers?" + urlencode({kind: value}), status_code=301)
+
+
+# ---------------------------------------------------------------- paper page
+
+
+@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
+def paper(request: Request, arxiv_id: str, session: SessionDep, now: NowDep) -> Response:
+    """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``."""
+    found = match_arxiv_id(arxiv_id)
+    if found is None:
+        raise NotFound("No such paper: that is not an arXiv id (e.g. /papers/2406.12345)")
+    bare, _version = found
+    if bare != arxiv_id:
+        return RedirectResponse(f"/papers/{bare}", status_code=301)
+    view = get_paper(session, bare)
+    context = {"now": now, "paper": view, "bibtex": bibtex(view)}
+    return render(
+        request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
+    )
+
+
+# ---------------------------------------------------------------- search
+
+
+def _day(name: str, value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None  # an empty date input of the form
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"invalid {name} date {value[:40]!r}; expected e.g. 2026-11-20"
+        ) from None
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    backend: SearchDep,
+    settings: SettingsDep,
+    now: NowDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    author: Annotated[str | None, Query(max_length=200)] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    p: Annotated[int, Query(ge=1, le=1_000)] = 1,
+) -> Response:
+    """Papers of every date matching ``q``; an arXiv id or URL opens that paper."""
+    filters = SearchFilters(
+        date_from=_day("from", date_from),
+        date_to=_day("to", date_to),
+        category=(category or "").strip() or None,
+        author=(author or "").strip() or None,
+    )
+    size = settings.page_size
+    results = search(session, backend, q, filters, limit=size, offset=(p - 1) * size)
+    if results.exact_id:
+        return RedirectResponse(f"/papers/{results.exact_id}", status_code=302)
+    params = {
+        k: v
+        for k, v in (
+            ("q", q),
+            ("category", filters.category),
+            ("author", filters.author),
+            ("from", filters.date_from and filters.date_from.isoformat()),
+            ("to", filters.date_to and filters.date_to.isoformat()),
+        )
+        if v
+    }
+    api_params = {**params, **({"p": p - 1} if p > 1 else {})}
+    context = {
+        "now": now,
+        "q": q,
+        "filters": filters,
+        "results": results,
+        "page": p,
+        "pages": max(1, -(-results.total // size)),
+        "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
+    }
+    api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
+    return render(request, "search.html", context, alternate=api)
+
+
+# ---------------------------------------------------------------- subscribe (not yet)
+
+SUBSCRIBE_UNAVAILABLE = (
+    "Email digests are not available yet on this instance: nobody has been subscribed. "
+    "Follow the daily page or its JSON API in the meantime."
+)
+
+
+@router.api_route("/subscribe", methods=["GET", "POST"], response_class=HTMLResponse)
+def subscribe(request: Request):
+    """Honest stub until digests ship: 501, and nothing is stored."""
+    return error_response(request, 501, SUBSCRIBE_UNAVAILABLE)
