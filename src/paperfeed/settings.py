@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="Public URL of this instance, used for absolute links in feeds and emails.",
     )
     page_size: int = Field(50, description="Papers per page on the feed and in search results.")
+    response_cache_seconds: float = Field(
+        30.0,
+        description="How long anonymous page and API responses may be reused, at most; each "
+        "reuse is first checked against the database's data version. 0 turns the cache off.",
+    )
     api_max_limit: int = Field(100, description="Largest `limit` the JSON API accepts.")
     arxiv_api_url: str = Field(
         "https://export.arxiv.org/api/query",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy import Select, func, select
@@ -56,14 +56,16 @@ def list_entries(
         query = query.where(DailyEntry.day >= period.start, DailyEntry.day < period.end)
     if submitter:
         query = query.where(DailyEntry.submitted_by == submitter)
+    # Trending in a past period is judged as of that period's end, not as of today.
+    as_of = now if period is None else min(now, datetime.combine(period.end, time(), UTC))
     if sort == "trending":
-        query = query.where(DailyEntry.submitted_at >= now - TRENDING_WINDOW)
+        query = query.where(DailyEntry.submitted_at >= as_of - TRENDING_WINDOW)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     if sort == "trending":
         rows = session.execute(query).all()
         ranked = rank_trending(
-            ((row, row[0].upvotes, row[1].submitted_at) for row in rows), now=now
+            ((row, row[0].upvotes, row[1].submitted_at) for row in rows), now=as_of
         )[offset : offset + limit]
         return [PaperView.from_row(p, e) for p, e in ranked], total
     if sort == "publishedAt":

@@ -15,10 +15,13 @@ from paperfeed.api import routes as api_routes
 from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
+from paperfeed.web.cache import ResponseCache
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.pages import install_pages
 
 HERE = Path(__file__).parent
+# Anonymous GETs of these are the same for every reader until the data changes.
+CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals.update(site_name=settings.site_name)
     install_error_handlers(app)
+    if settings.response_cache_seconds > 0:
+        app.add_middleware(
+            ResponseCache,
+            engine=engine,
+            prefixes=CACHED_PREFIXES,
+            ttl=settings.response_cache_seconds,
+        )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_routes.router)
     install_pages(app)

@@ -117,6 +117,9 @@ class ResponseCache:
             if message["type"] == "http.response.start":
                 start.update(message)
                 return
+            if message["type"] != "http.response.body":  # e.g. the test client's debug info
+                await send(message)
+                return
             chunks.append(message.get("body", b""))
             if sum(len(c) for c in chunks) > self.max_body:
                 too_big = True

@@ -1,0 +1,164 @@
+"""The JSON API under ``/api``: same paths, parameters and field names as huggingface.co/api.
+
+Every route calls the service layer the HTML pages use and only turns its values into
+:mod:`paperfeed.api.schemas`. Errors (bad parameters: 400, unknown paper: 404) are rendered
+as ``{"ok": false, "error": ..., "status": ...}`` by :mod:`paperfeed.web.errors`.
+
+``limit`` larger than ``settings.api_max_limit`` is capped silently, not rejected: clients
+written for HF ask for whatever page size they like, and a shorter page is still correct.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
+from paperfeed.errors import InvalidInput
+from paperfeed.service import feed, papers
+from paperfeed.service.periods import parse_period
+from paperfeed.service.search import SearchFilters, search
+from paperfeed.web.deps import NowDep, SearchDep, SessionDep, SettingsDep
+
+ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}}
+
+router = APIRouter(prefix="/api", tags=["papers"], responses={400: {"model": ErrorOut}})
+
+Limit = Annotated[
+    int,
+    Query(ge=1, description="Page size; values above the instance's api_max_limit are capped."),
+]
+
+
+def _cap(limit: int, max_limit: int) -> int:
+    return min(limit, max_limit)
+
+
+def parse_day(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"invalid {name} {value[:40]!r}; expected e.g. 2026-11-20") from None
+
+
+@router.get(
+    "/daily_papers",
+    response_model=list[DailyPaperOut],
+    response_model_exclude_none=True,
+    summary="Papers on the daily feed",
+)
+def daily_papers(
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    response: Response,
+    p: Annotated[int, Query(ge=0, description="Page index, from 0.")] = 0,
+    limit: Limit = 50,
+    date: Annotated[str | None, Query(description="A feed day, YYYY-MM-DD.")] = None,
+    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.")] = None,
+    month: Annotated[str | None, Query(description="A month, YYYY-MM.")] = None,
+    sort: Annotated[
+        Literal["publishedAt", "trending", "upvotes"],
+        Query(description="Newest on the feed first (HF's default), trending, or most upvoted."),
+    ] = "publishedAt",
+    submitter: Annotated[str | None, Query(description="Only papers this user submitted.")] = None,
+) -> list[DailyPaperOut]:
+    """Daily papers of a day, week or month (all days when none is given), paged with ``p``.
+
+    The total number of matching papers is sent in the ``X-Total-Count`` header.
+    """
+    period = parse_period(date, week, month)
+    limit = _cap(limit, settings.api_max_limit)
+    views, total = feed.list_entries(
+        session,
+        period=period,
+        now=now,
+        sort=sort,
+        limit=limit,
+        offset=p * limit,
+        submitter=submitter or None,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return [DailyPaperOut.from_view(v) for v in views]
+
+
+@router.get(
+    "/papers",
+    response_model=list[PaperOut],
+    response_model_exclude_none=True,
+    summary="Every paper, newest first, with cursor pagination",
+)
+def list_all_papers(
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    cursor: Annotated[
+        str | None, Query(description="The cursor from the previous page's Link header.")
+    ] = None,
+    limit: Limit = 50,
+) -> list[PaperOut]:
+    """Every visible paper, newest first. The next page is named by a ``Link: <...>;
+    rel="next"`` header (as on HF's listing endpoints); the last page has none."""
+    limit = _cap(limit, settings.api_max_limit)
+    page = papers.list_papers(session, cursor=cursor, limit=limit)
+    if page.next_cursor:
+        url = request.url.include_query_params(cursor=page.next_cursor, limit=limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return [PaperOut.from_view(v) for v in page.papers]
+
+
+@router.get(
+    "/papers/search",
+    response_model=list[DailyPaperOut],
+    response_model_exclude_none=True,
+    summary="Search all papers",
+)
+def search_papers(
+    session: SessionDep,
+    backend: SearchDep,
+    settings: SettingsDep,
+    response: Response,
+    q: Annotated[str, Query(description='Words, "phrases" or an arXiv id.')] = "",
+    limit: Limit = 20,
+    p: Annotated[int, Query(ge=0, description="Page index, from 0 (paperfeed only).")] = 0,
+    category: Annotated[str | None, Query(description="Only this category, e.g. cs.CL.")] = None,
+    author: Annotated[str | None, Query(description="Only papers by this author.")] = None,
+    date_from: Annotated[
+        str | None, Query(alias="from", description="Published on or after, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, Query(alias="to", description="Published on or before, YYYY-MM-DD.")
+    ] = None,
+) -> list[DailyPaperOut]:
+    """Papers of any date matching ``q``, best first, as daily-paper items (as on HF).
+
+    An arXiv id returns that paper alone. ``category``, ``author``, ``from`` and ``to`` are
+    paperfeed extensions; the total number of matches is in the ``X-Total-Count`` header.
+    """
+    filters = SearchFilters(
+        date_from=parse_day("from", date_from),
+        date_to=parse_day("to", date_to),
+        category=category or None,
+        author=author or None,
+    )
+    limit = _cap(limit, settings.api_max_limit)
+    results = search(session, backend, q, filters, limit=limit, offset=p * limit)
+    response.headers["X-Total-Count"] = str(results.total)
+    return [DailyPaperOut.from_view(v) for v in results.papers]
+
+
+@router.get(
+    "/papers/{paper_id:path}",
+    response_model=PaperOut,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="One paper by arXiv id",
+)
+def paper_detail(session: SessionDep, paper_id: str) -> PaperOut:
+    """A paper by arXiv id (``2511.01234``, with or without a version suffix)."""
+    return PaperOut.from_view(papers.get_paper(session, paper_id))

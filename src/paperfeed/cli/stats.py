@@ -1,0 +1,45 @@
+"""``paperfeed stats``: what the database holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from paperfeed.cli import cli
+from paperfeed.cli.common import (
+    echo_json,
+    load_settings,
+    open_engine,
+    require_migrated,
+    safe_url,
+    user_errors,
+)
+from paperfeed.service.papers import stats as paper_stats
+from paperfeed.store.db import make_sessionmaker
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@user_errors
+def stats(as_json: bool) -> None:
+    """Count papers, hidden papers and feed entries, and show the first and last feed day.
+
+    Example: paperfeed stats --json
+    """
+    settings = load_settings()
+    with open_engine(settings) as engine:
+        require_migrated(engine)
+        with make_sessionmaker(engine)() as session:
+            result = paper_stats(session)
+    data = {"database": safe_url(settings.database_url), **asdict(result)}
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"database:     {data['database']}")
+    click.echo(f"papers:       {result.papers:,} ({result.hidden:,} hidden)")
+    click.echo(f"feed entries: {result.feed_entries:,}")
+    if result.first_day is None:
+        click.echo("feed days:    none yet")
+    else:
+        click.echo(f"feed days:    {result.first_day} .. {result.last_day}")

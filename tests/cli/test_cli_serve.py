@@ -1,0 +1,66 @@
+"""``paperfeed serve``: starts uvicorn on the app factory, never on a stale schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperfeed.cli.serve import APP_FACTORY
+
+
+@pytest.fixture
+def uvicorn_calls(monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
+    return calls
+
+
+def test_serve_runs_uvicorn_on_the_factory(run, uvicorn_calls):
+    result = run("serve", "--host", "0.0.0.0", "--port", "8123", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert uvicorn_calls == [
+        (
+            (APP_FACTORY,),
+            {
+                "factory": True,
+                "host": "0.0.0.0",
+                "port": 8123,
+                "workers": 2,
+                "reload": False,
+                "log_level": "info",
+            },
+        )
+    ]
+    assert "http://0.0.0.0:8123 (2 workers)" in result.output
+
+
+def test_serve_refuses_pending_migrations_and_names_the_command(
+    run, empty_settings, uvicorn_calls, backend
+):
+    if backend == "sqlite":
+        from paperfeed.store.db import make_engine
+
+        engine = make_engine(empty_settings.database_url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    result = run("serve", settings=empty_settings)
+    assert result.exit_code == 1
+    assert "paperfeed db upgrade" in result.output
+    assert uvicorn_calls == []
+
+
+def test_serve_rejects_reload_with_several_workers(run, uvicorn_calls):
+    result = run("serve", "--reload", "--workers", "2")
+    assert result.exit_code == 2
+    assert "--reload runs a single worker" in result.output
+    assert uvicorn_calls == []
+
+
+def test_app_factory_import_string_names_create_app():
+    from uvicorn.importer import import_from_string
+
+    from paperfeed.web.app import create_app
+
+    assert import_from_string(APP_FACTORY) is create_app
