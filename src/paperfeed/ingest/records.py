@@ -63,6 +63,9 @@ class PaperRecord:
             raise InvalidInput(f"invalid arXiv id {raw_id[:80]!r}")
         arxiv_id, id_version = found
         version = fields.pop("version", None)
+        integral = isinstance(version, int) and not isinstance(version, bool)
+        if version is not None and not integral and not str(version).isdigit():
+            raise InvalidInput(f"{arxiv_id}: version must be a positive integer")
         version = int(version) if version is not None else id_version
         if version is not None and version < 1:
             raise InvalidInput(f"invalid version {version} for {arxiv_id}")
