@@ -39,6 +39,15 @@ PATHS = {
     f"api /api/daily_papers?date={DAY}": f"/api/daily_papers?date={DAY}",
     "search /search?q=diffusion+models": "/search?q=diffusion+models",
 }
+# Search with 200 different queries in turn (a wrk Lua script), so a cache cannot answer them all.
+VARIED_SEARCH = "search /search?q=<200 varied queries>"
+QUERY_WORDS = (
+    "diffusion transformer reasoning agents retrieval benchmark segmentation video language "
+    "multimodal alignment reinforcement learning robot navigation graph neural quantization "
+    "speech translation medical image detection tracking 3D reconstruction gaussian splatting "
+    "llm evaluation hallucination safety privacy federated compression distillation"
+).split()
+CONFIGS = {"cache on": {}, "cache off": {"PAPERFEED_RESPONSE_CACHE_SECONDS": "0"}}
 
 
 def load(url: str, index_dir: Path) -> None:
@@ -98,9 +107,22 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url: str, duration: int, connections: int) -> dict:
+def varied_queries_script(path: Path) -> Path:
+    import random
+
+    rng = random.Random(7)
+    queries = ["+".join(rng.sample(QUERY_WORDS, rng.randint(1, 3))) for _ in range(200)]
+    lua = "local q = {" + ",".join(f'"{q}"' for q in queries) + "}\n"
+    lua += "local i = 0\nrequest = function()\n  i = i % #q + 1\n"
+    lua += '  return wrk.format("GET", "/search?q=" .. q[i])\nend\n'
+    path.write_text(lua)
+    return path
+
+
+def wrk(url: str, duration: int, connections: int, script: Path | None = None) -> dict:
+    extra = ["-s", str(script)] if script else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
         capture_output=True,
         text=True,
         check=True,
@@ -120,15 +142,16 @@ def wrk(url: str, duration: int, connections: int) -> dict:
     return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "errors": errors}
 
 
-def bench(base: str, runs: int, duration: int, connections: int) -> list[dict]:
+def bench(base: str, runs: int, duration: int, connections: int, script: Path) -> list[dict]:
     rows = []
-    for name, path in PATHS.items():
+    for name, path in [*PATHS.items(), (VARIED_SEARCH, "/search?q=x")]:
         status = httpx.get(base + path, timeout=30).status_code
         if status != 200:
             rows.append({"endpoint": name, "status": status, "skipped": True})
             continue
-        wrk(base + path, 2, connections)  # warm-up
-        samples = [wrk(base + path, duration, connections) for _ in range(runs)]
+        lua = script if name == VARIED_SEARCH else None
+        wrk(base + path, 2, connections, lua)  # warm-up
+        samples = [wrk(base + path, duration, connections, lua) for _ in range(runs)]
         rows.append(
             {
                 "endpoint": name,
@@ -157,31 +180,33 @@ def main() -> None:
         flush=True,
     )
     CACHE.mkdir(exist_ok=True)
+    script = varied_queries_script(CACHE / "varied_search.lua")
+
+    def measure(backend: str, env: dict) -> None:
+        for config, extra in CONFIGS.items():
+            proc, base = start_server({**env, **extra}, args.workers)
+            try:
+                rows = bench(base, args.runs, args.duration, args.connections, script)
+            finally:
+                proc.terminate()
+                proc.wait()
+            for row in rows:
+                print(json.dumps({"backend": backend, "config": config, **row}), flush=True)
+
     for backend in args.backend or ["sqlite"]:
         if backend == "sqlite":
             db = CACHE / "feed.db"
             index = CACHE / "feed.db.index"
             if not db.exists():
                 load(f"sqlite:///{db}", index)
-            env = {"PAPERFEED_DATABASE_URL": f"sqlite:///{db}", "PAPERFEED_INDEX_DIR": str(index)}
-            proc, base = start_server(env, args.workers)
-            try:
-                rows = bench(base, args.runs, args.duration, args.connections)
-            finally:
-                proc.terminate()
-                proc.wait()
+            measure(
+                backend,
+                {"PAPERFEED_DATABASE_URL": f"sqlite:///{db}", "PAPERFEED_INDEX_DIR": str(index)},
+            )
         else:
             with tempfile.TemporaryDirectory() as tmp, postgres_server(Path(tmp)) as uri:
                 load(uri, Path(tmp) / "index")
-                env = {"PAPERFEED_DATABASE_URL": uri}
-                proc, base = start_server(env, args.workers)
-                try:
-                    rows = bench(base, args.runs, args.duration, args.connections)
-                finally:
-                    proc.terminate()
-                    proc.wait()
-        for row in rows:
-            print(json.dumps({"backend": backend, **row}), flush=True)
+                measure(backend, {"PAPERFEED_DATABASE_URL": uri})
 
 
 if __name__ == "__main__":

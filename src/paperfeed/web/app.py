@@ -6,6 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -21,20 +22,29 @@ from paperfeed.web.pages import install_pages
 
 HERE = Path(__file__).parent
 # Anonymous GETs of these are the same for every reader until the data changes.
+DB_POOL_SIZE = 16  # database connections per web worker = request-handling threads
 CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, pool_size=DB_POOL_SIZE, max_overflow=0, pool_timeout=60
+    )
     search_backend = open_backend(settings, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Sync routes run in anyio's threadpool (40 threads by default) and each holds a pooled
+        # connection; more threads than connections would make them queue inside the pool,
+        # unfairly, under overload. Queue requests fairly on the event loop instead.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
         await asyncio.to_thread(sync_at_startup, search_backend)
         yield
         search_backend.close()
         engine.dispose()
+        for extra in app.state.disposables:
+            extra.dispose()
 
     app = FastAPI(
         title=settings.site_name,
@@ -45,15 +55,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.disposables = []  # further engines to dispose at shutdown
     app.state.sessions = make_sessionmaker(engine)
     app.state.search = search_backend
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals.update(site_name=settings.site_name)
     install_error_handlers(app)
     if settings.response_cache_seconds > 0:
+        cache_engine = make_engine(settings.database_url, pool_size=1, max_overflow=0)
+        app.state.disposables.append(cache_engine)
         app.add_middleware(
             ResponseCache,
-            engine=engine,
+            engine=cache_engine,
             prefixes=CACHED_PREFIXES,
             ttl=settings.response_cache_seconds,
         )

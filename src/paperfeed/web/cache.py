@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
-from starlette.concurrency import run_in_threadpool
 
 from paperfeed.store.models import PaperChange
 
@@ -82,7 +81,10 @@ class ResponseCache:
         key = (
             scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope["query_string"]
         )
-        version = (await run_in_threadpool(data_version, self.engine), datetime.now(UTC).date())
+        # Inline, not in the threadpool: an indexed max() costs less than the thread hop would.
+        # ``engine`` must be the cache's own (one connection): waiting on the app's pool from
+        # the event loop would deadlock, since sessions are released from the loop.
+        version = (data_version(self.engine), datetime.now(UTC).date())
         entry = self.entries.get(key)
         if entry is not None and entry.version == version and entry.expires > self.clock():
             self.entries.move_to_end(key)
