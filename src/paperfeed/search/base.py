@@ -1,0 +1,59 @@
+"""Types shared by the keyword backends: filters, hits, and the backend protocol.
+
+``SearchFilters`` lives here (not in the service) so backends can depend on it without
+importing the service layer; ``paperfeed.service.search`` re-exports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from paperfeed.search.query import ParsedQuery
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions applied inside the index, so paging and totals stay right."""
+
+    date_from: date | None = None  # on the paper's arXiv published date (UTC), inclusive
+    date_to: date | None = None  # inclusive
+    category: str | None = None  # any of the paper's categories, e.g. "cs.CL"
+    author: str | None = None  # every token must appear in the author names, any case
+
+
+@dataclass(frozen=True)
+class Hit:
+    arxiv_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class HitPage:
+    """One page of hits in rank order, and how many documents matched in all."""
+
+    hits: list[Hit]
+    total: int
+
+
+class KeywordIndex(Protocol):
+    """A BM25-style keyword backend. Implementations must be safe to share between threads."""
+
+    name: str
+
+    def search(
+        self,
+        session: Session,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        limit: int,
+        offset: int,
+    ) -> HitPage:
+        """Rank documents for ``query``; ``session`` is the caller's read transaction."""
+        ...
+
+    def close(self) -> None: ...

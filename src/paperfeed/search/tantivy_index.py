@@ -1,0 +1,270 @@
+"""The embedded keyword index: tantivy BM25, derived from the store and synced by change seq.
+
+Layout: ``<index_dir>/keyword/`` holds tantivy's files and ``checkpoint.json`` (the last
+applied change seq). Keeping both in one directory means deleting the directory always
+forces a full rebuild, never a replay onto nothing.
+
+Queries are built programmatically from :class:`~paperfeed.search.query.ParsedQuery`; user
+text never reaches tantivy's query parser. Each word or phrase becomes one OR-ed unit that
+matches in the title (boosted), abstract or authors; BM25 scores add up over units, so papers
+matching more units, and matching in the title, rank first. Filters are constant-score MUST
+clauses, so they restrict without changing the ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import tantivy
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from paperfeed.search.base import Hit, HitPage, SearchFilters
+from paperfeed.search.changes import CheckpointFile, head_seq, run_consumer
+from paperfeed.search.query import ParsedQuery, words_of
+from paperfeed.store.models import Paper
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # bump when the schema or analysis changes: forces a rebuild
+TITLE_BOOST = 3.0
+ABSTRACT_BOOST = 1.0
+AUTHORS_BOOST = 1.0
+WRITER_HEAP = 50_000_000
+
+
+class IndexBusy(Exception):
+    """Another process holds the tantivy writer lock (e.g. an ingest syncing right now)."""
+
+
+def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
+    # Mirrors tantivy's built-in "en_stem" / "default" tokenizers that the schema names, so
+    # query words are analysed exactly as the indexed text was (tests check this).
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+EN_STEM = _analyzer(stem=True)
+PLAIN = _analyzer(stem=False)
+# (field, analyzer, boost) for the ranked text fields.
+TEXT_FIELDS = (
+    ("title", EN_STEM, TITLE_BOOST),
+    ("abstract", EN_STEM, ABSTRACT_BOOST),
+    ("authors", PLAIN, AUTHORS_BOOST),
+)
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("paper_id", indexed=True, fast=True)  # delete-by-term key
+    sb.add_text_field("arxiv_id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", tokenizer_name="en_stem")
+    sb.add_text_field("abstract", tokenizer_name="en_stem")
+    sb.add_text_field("authors", tokenizer_name="default")  # names: lowercased, not stemmed
+    sb.add_text_field("category", tokenizer_name="raw")  # exact, e.g. "cs.CL"
+    sb.add_integer_field("published_day", indexed=True, fast=True)  # date.toordinal(), UTC
+    return sb.build()
+
+
+class TantivyKeywordIndex:
+    """Keyword backend and change consumer in one: it owns the directory it indexes into.
+
+    Searches are lock-free (a fresh searcher per query); syncs are serialised by a lock in
+    this process and by tantivy's writer lock across processes. Another process's commit is
+    picked up by tantivy's reader within about half a second.
+    """
+
+    name = "tantivy"
+
+    def __init__(self, path: Path, sessions: sessionmaker[Session]):
+        self.path = Path(path)
+        self.sessions = sessions
+        self.schema = build_schema()
+        self.checkpoint = CheckpointFile(self.path / "checkpoint.json", FORMAT_VERSION)
+        self._index = self._open_or_recreate()
+        self._lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._applied = self.checkpoint.read() or 0
+
+    def _open_or_recreate(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            return tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except (ValueError, OSError) as exc:
+            logger.warning("keyword index at %s unusable (%s): recreating it", self.path, exc)
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return tantivy.Index(self.schema, path=str(self.path), reuse=False)
+
+    # -- syncing (ChangeConsumer) -------------------------------------------------------
+
+    def sync(
+        self, *, max_batches: int | None = None, rebuild: bool = False, wait: bool = True
+    ) -> int:
+        """Apply pending changes (all, or ``max_batches``); ``rebuild`` starts from scratch.
+
+        Returns the number of papers applied; 0 without waiting if ``wait`` is false and
+        another thread is syncing. Raises :class:`IndexBusy` if another process is writing.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return 0
+        try:
+            if rebuild:
+                self.checkpoint.clear()
+            return run_consumer(self, self.sessions, max_batches=max_batches)
+        finally:
+            self._drop_writer()
+            self._applied = self.checkpoint.read() or 0
+            self._lock.release()
+
+    def _writer_or_open(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(WRITER_HEAP, 1)
+            except ValueError as exc:
+                if "LockBusy" in str(exc):
+                    raise IndexBusy(f"the keyword index at {self.path} is being written") from exc
+                raise
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.rollback()
+            finally:
+                self._writer = None
+
+    def reset(self) -> None:
+        self._writer_or_open().delete_all_documents()
+
+    def apply(self, session: Session, paper_ids: Sequence[int]) -> None:
+        writer = self._writer_or_open()
+        for pid in paper_ids:
+            writer.delete_documents_by_term("paper_id", pid)
+        visible = session.scalars(
+            select(Paper).where(Paper.id.in_(paper_ids), Paper.hidden.is_(False))
+        )
+        for paper in visible:
+            writer.add_document(_document(paper))
+
+    def commit(self) -> None:
+        writer = self._writer_or_open()
+        writer.commit()
+        writer.wait_merging_threads()
+        self._writer = None
+        self._index.reload()
+
+    # -- searching (KeywordIndex) ---------------------------------------------------------
+
+    def search(
+        self,
+        session: Session,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        limit: int,
+        offset: int,
+    ) -> HitPage:
+        self._catch_up(session)
+        built = self.build_query(query, filters)
+        if built is None:
+            return HitPage([], 0)
+        searcher = self._index.searcher()
+        result = searcher.search(built, limit, count=True, offset=offset)
+        hits = [
+            Hit(searcher.doc(address).get_first("arxiv_id"), score)
+            for score, address in result.hits
+        ]
+        return HitPage(hits, result.count)
+
+    def _catch_up(self, session: Session) -> None:
+        """Apply a bounded batch of changes written since the last sync (e.g. by this web
+        process after start-up). Never waits: if a sync is already running here or in
+        another process, serve what is indexed; the service re-checks hits in the database."""
+        head = head_seq(session)
+        if head <= self._applied:
+            return
+        seq = self.checkpoint.read()
+        if seq is not None and seq >= head:
+            self._applied = seq
+            self._index.reload()
+            return
+        try:
+            self.sync(max_batches=1, wait=False)
+        except IndexBusy:
+            logger.debug("keyword index busy; serving it as it is")
+
+    def build_query(self, query: ParsedQuery, filters: SearchFilters) -> tantivy.Query | None:
+        units = [q for q in (self._unit(words) for words in query.units) if q is not None]
+        if not units:
+            return None
+        text = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in units])
+        clauses = [(tantivy.Occur.Must, text)]
+        clauses += [
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0))
+            for q in self._filters(filters)
+        ]
+        return tantivy.Query.boolean_query(clauses)
+
+    def _unit(self, words: tuple[str, ...]) -> tantivy.Query | None:
+        text = " ".join(words)
+        parts = []
+        for field, analyzer, boost in TEXT_FIELDS:
+            tokens = analyzer.analyze(text)
+            if not tokens:
+                continue
+            if len(tokens) == 1:  # a one-token phrase query panics inside tantivy
+                q = tantivy.Query.term_query(self.schema, field, tokens[0])
+            else:
+                q = tantivy.Query.phrase_query(self.schema, field, tokens)
+            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+        return tantivy.Query.boolean_query(parts) if parts else None
+
+    def _filters(self, filters: SearchFilters) -> list[tantivy.Query]:
+        out = []
+        if filters.date_from or filters.date_to:
+            out.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "published_day",
+                    tantivy.FieldType.Integer,
+                    filters.date_from.toordinal() if filters.date_from else None,
+                    filters.date_to.toordinal() if filters.date_to else None,
+                )
+            )
+        if filters.category:
+            out.append(tantivy.Query.term_query(self.schema, "category", filters.category))
+        if filters.author:
+            tokens = PLAIN.analyze(" ".join(words_of(filters.author)))
+            out += [tantivy.Query.term_query(self.schema, "authors", t) for t in tokens]
+        return out
+
+    def num_docs(self) -> int:
+        return self._index.searcher().num_docs
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_writer()
+
+
+def _document(paper: Paper) -> tantivy.Document:
+    doc = tantivy.Document(
+        paper_id=paper.id,
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        abstract=paper.abstract or "",
+        authors=list(paper.authors or []),
+        category=list(paper.categories or []),
+    )
+    if paper.published_at is not None:
+        doc.add_integer("published_day", paper.published_at.date().toordinal())
+    return doc
