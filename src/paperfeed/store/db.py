@@ -27,6 +27,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     kwargs.setdefault("pool_pre_ping", True)
+    # Plain executemany (psycopg pipelines it, parsing the statement once) instead of
+    # SQLAlchemy's multi-VALUES rewriting, whose huge statements psycopg parses slowly.
+    kwargs.setdefault("use_insertmanyvalues", False)
     return create_engine(url, **kwargs)
 
 
