@@ -57,7 +57,7 @@ def load(url: str, index_dir: Path) -> None:
     records = arxiv_cs_records()
     while batch := list(islice(records, 1000)):
         with session_scope(sessions) as session:
-            upsert_records(session, batch, source="bench", now=NOW)
+            upsert_records(session, batch, source="bench", now=NOW, bulk=True)
     try:
         from paperfeed.search.sync import sync_search_index
     except ImportError:

@@ -80,3 +80,17 @@ def test_record_the_database_rejects_is_reported_and_the_batch_is_kept(session_f
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Paper)) == 3
         assert s.scalar(select(func.count()).select_from(PaperChange)) == 3
+
+
+def test_bulk_upsert_relaxes_durability_for_its_own_transaction_only(session_factory, backend):
+    if backend != "postgresql":
+        return  # SQLite has no per-transaction durability switch; bulk changes nothing there
+    from sqlalchemy import text
+
+    with session_scope(session_factory) as s:
+        upsert_records(s, [rec()], source="test", now=NOW, bulk=True)
+        assert s.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with session_scope(session_factory) as s:
+        assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        upsert_records(s, [rec(title="Again")], source="test", now=NOW)
+        assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
