@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install system-deps clean
+.PHONY: demo test lint bench docs install system-deps clean
 
 # The CPU build of torch goes in first: a plain `torch` requirement pulled in later by a
 # dependency would otherwise fetch a multi-GB CUDA build.
@@ -31,9 +31,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/cog --check docs/cli-reference.md
 
+# Regenerate the generated parts of the docs (the CLI reference).
+docs: $(STAMP)
+	$(BIN)/cog -r docs/cli-reference.md
+
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/feed.py
+	bash scripts/system-deps.sh bench
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.feed --backend sqlite --backend postgresql
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite drives (headless Chromium for browser tests).
-# Idempotent: does nothing when they are present. Needs root (apt-get), as on CI machines.
+# Install the Debian packages the project drives: chromium for the browser tests, and with
+# `bench`, wrk for the load benchmarks. Idempotent: installs only what is missing. Needs
+# root (apt-get), as on CI machines.
+# Usage: scripts/system-deps.sh [bench]
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1; then
-  exit 0
+wanted=(chromium)
+if [ "${1:-}" = "bench" ]; then
+  wanted+=(wrk)
 fi
+missing=()
+for pkg in "${wanted[@]}"; do
+  command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "chromium is missing: run 'sudo apt-get install chromium' (needed by the browser tests)" >&2
+  echo "missing: ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq chromium >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null

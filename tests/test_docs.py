@@ -38,3 +38,20 @@ def test_every_documented_setting_exists():
 
 def test_every_setting_has_a_description():
     assert [n for n, f in Settings.model_fields.items() if not f.description] == []
+
+
+def test_cli_reference_is_current():
+    """docs/cli-reference.md is generated from --help by cog; regenerate with `cog -r`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "cli-reference.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", str(doc)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, (
+        "docs/cli-reference.md is stale: run `.venv/bin/cog -r docs/cli-reference.md`\n"
+        + result.stdout
+        + result.stderr
+    )

@@ -5,36 +5,19 @@ This is the compatibility promise of the JSON API: ``HfApi(endpoint=<instance>)`
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import UTC, date, datetime
 
 import pytest
+from live_server import serve
 
 hf = pytest.importorskip("huggingface_hub")
-uvicorn = pytest.importorskip("uvicorn")
 
 
 @pytest.fixture
 def live_url(app):
     """Serve ``app`` (clock pinned) with uvicorn on a free 127.0.0.1 port, in a thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ Screenshots go to ``test-output/`` at the repository root (git-ignored): look at
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from live_server import serve
 
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
@@ -108,8 +106,6 @@ PAPERS = [
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """The real app under uvicorn on a free port, over a SQLite database with papers on two days."""
-    import uvicorn
-
     from paperfeed.web.app import create_app
     from paperfeed.web.deps import get_now
 
@@ -125,21 +121,8 @@ def base_url(tmp_path_factory):
 
     app = create_app(Settings(database_url=url, index_dir=tmp / "index", _env_file=None))
     app.dependency_overrides[get_now] = lambda: NOW
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

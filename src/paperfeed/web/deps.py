@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -17,9 +17,18 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for one request, opened and closed on the event loop.
+
+    Async on purpose: a sync generator's teardown (which returns the connection to the pool)
+    would need a threadpool slot, and under load every slot can be taken by routes waiting
+    for a connection that only such a teardown would free. Closing costs one ROLLBACK.
+    """
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 def get_search(request: Request) -> KeywordIndex:
