@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from live_server import serve
 
 hf = pytest.importorskip("huggingface_hub")

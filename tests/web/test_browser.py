@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from live_server import serve
 
+from live_server import serve
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings

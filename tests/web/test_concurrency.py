@@ -14,11 +14,16 @@ from datetime import date
 
 import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, field_validator
+from sqlalchemy import text
 
 from conftest import NOW
 from live_server import serve
+from paperfeed.store.db import make_sessionmaker
 from paperfeed.web.app import DB_POOL_SIZE, create_app
-from paperfeed.web.deps import get_now
+from paperfeed.web.deps import ReleasingRoute, SessionDep, get_now
 
 PATHS = ["/", "/papers?date=2026-11-19", "/api/daily_papers", "/search?q=paper"]
 
@@ -51,6 +56,19 @@ def test_four_times_the_pool_in_concurrent_requests_all_succeed(uncached_app):
 
 
 @pytest.mark.slow
+def test_api_under_concurrency_never_holds_connections_while_serialising(uncached_app):
+    """FastAPI validates a sync route's return value in a second threadpool call; a request
+    still holding its connection there, while every thread waits for a connection, would
+    deadlock the server. Connections go back to the pool when the route returns."""
+    with serve(uncached_app) as url, httpx.Client(base_url=url, timeout=20) as http:
+        with ThreadPoolExecutor(max_workers=4 * DB_POOL_SIZE) as pool:
+            statuses = list(
+                pool.map(lambda i: http.get(f"/api/daily_papers?p={i % 3}").status_code, range(512))
+            )
+        assert statuses == [200] * len(statuses)
+
+
+@pytest.mark.slow
 def test_clients_hanging_up_mid_request_leak_no_connections(uncached_app):
     with serve(uncached_app) as url:
         port = int(url.rsplit(":", 1)[1])
@@ -62,3 +80,34 @@ def test_clients_hanging_up_mid_request_leak_no_connections(uncached_app):
         assert _wait_for_idle_pool(uncached_app) == 0
         # And the site still answers.
         assert httpx.get(url + "/", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("releasing", [True, False])
+def test_connection_is_back_in_the_pool_before_the_response_is_validated(engine, releasing):
+    """FastAPI validates a sync endpoint's return value after the endpoint; by then the
+    request's connection must be back in the pool (and with a plain route it is not)."""
+
+    seen = []
+
+    class Out(BaseModel):
+        n: int
+
+        @field_validator("n")
+        @classmethod
+        def record_pool(cls, value):
+            seen.append(engine.pool.checkedout())
+            return value
+
+    kwargs = {"route_class": ReleasingRoute} if releasing else {}
+    router = APIRouter(**kwargs)
+
+    @router.get("/n", response_model=Out)
+    def endpoint(session: SessionDep):
+        return {"n": session.execute(text("SELECT 1")).scalar()}
+
+    app = FastAPI()
+    app.state.sessions = make_sessionmaker(engine)
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert client.get("/n").json() == {"n": 1}
+    assert seen == ([0] if releasing else [1])

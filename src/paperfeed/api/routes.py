@@ -20,11 +20,16 @@ from paperfeed.errors import InvalidInput
 from paperfeed.service import feed, papers
 from paperfeed.service.periods import parse_period
 from paperfeed.service.search import SearchFilters, search
-from paperfeed.web.deps import NowDep, SearchDep, SessionDep, SettingsDep
+from paperfeed.web.deps import NowDep, ReleasingRoute, SearchDep, SessionDep, SettingsDep
 
 ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}}
 
-router = APIRouter(prefix="/api", tags=["papers"], responses={400: {"model": ErrorOut}})
+router = APIRouter(
+    prefix="/api",
+    tags=["papers"],
+    responses={400: {"model": ErrorOut}},
+    route_class=ReleasingRoute,
+)
 
 Limit = Annotated[
     int,

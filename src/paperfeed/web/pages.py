@@ -25,10 +25,10 @@ from paperfeed.service.periods import Period, day_period, month_period, parse_pe
 from paperfeed.service.search import SearchFilters, search
 from paperfeed.settings import Settings
 from paperfeed.web.bibtex import bibtex
-from paperfeed.web.deps import NowDep, SearchDep, SessionDep, SettingsDep
+from paperfeed.web.deps import NowDep, ReleasingRoute, SearchDep, SessionDep, SettingsDep
 from paperfeed.web.errors import error_response
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
 
 EXCERPT_CHARS = 300
 FEED_CACHE = "public, max-age=60"
