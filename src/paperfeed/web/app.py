@@ -16,7 +16,7 @@ from paperfeed.api import routes as api_routes
 from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
-from paperfeed.web.cache import ResponseCache
+from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.pages import install_pages
 
@@ -62,11 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates.env.globals.update(site_name=settings.site_name)
     install_error_handlers(app)
     if settings.response_cache_seconds > 0:
-        cache_engine = make_engine(settings.database_url, pool_size=1, max_overflow=0)
-        app.state.disposables.append(cache_engine)
+        probe = VersionProbe(make_engine(settings.database_url, pool_size=1, max_overflow=0))
+        app.state.disposables.append(probe)
         app.add_middleware(
             ResponseCache,
-            engine=cache_engine,
+            version=probe,
             prefixes=CACHED_PREFIXES,
             ttl=settings.response_cache_seconds,
         )

@@ -21,9 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
-
-from paperfeed.store.models import PaperChange
+from sqlalchemy import Engine
 
 _CACHEABLE_STATUS = {200}
 
@@ -38,9 +36,51 @@ class _Entry:
     etag: bytes
 
 
-def data_version(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.max(PaperChange.seq))).scalar() or 0
+class VersionProbe:
+    """Reads the data version on one dedicated autocommit connection, kept open.
+
+    Used only from the event loop, once per cacheable request, so it must be cheap: a pooled
+    checkout with its pre-ping costs ~600 us on PostgreSQL, a held DBAPI connection ~100 us.
+    Autocommit so that each read sees the latest commit (an open SQLite read transaction would
+    pin an old snapshot). A broken connection is replaced once, then the error propagates.
+    """
+
+    SQL = "SELECT max(seq) FROM paper_changes"
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn = None
+
+    def __call__(self) -> int:
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = self.engine.raw_connection()
+                    if self.engine.dialect.name == "postgresql":
+                        self.conn.driver_connection.autocommit = True
+                cursor = self.conn.cursor()
+                try:
+                    cursor.execute(self.SQL)
+                    return cursor.fetchone()[0] or 0
+                finally:
+                    cursor.close()
+            except Exception:
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.invalidate()
+            finally:
+                self.conn = None
+
+    def dispose(self) -> None:
+        """At shutdown: drop the connection and the engine's pool."""
+        self.close()
+        self.engine.dispose()
 
 
 class ResponseCache:
@@ -50,7 +90,7 @@ class ResponseCache:
         self,
         app,
         *,
-        engine: Engine,
+        version: VersionProbe,
         prefixes: tuple[str, ...],
         ttl: float = 30.0,
         max_entries: int = 2048,
@@ -58,7 +98,7 @@ class ResponseCache:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.app = app
-        self.engine = engine
+        self.version = version
         self.prefixes = prefixes
         self.ttl = ttl
         self.max_entries = max_entries
@@ -81,10 +121,10 @@ class ResponseCache:
         key = (
             scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope["query_string"]
         )
-        # Inline, not in the threadpool: an indexed max() costs less than the thread hop would.
-        # ``engine`` must be the cache's own (one connection): waiting on the app's pool from
-        # the event loop would deadlock, since sessions are released from the loop.
-        version = (data_version(self.engine), datetime.now(UTC).date())
+        # Inline on the event loop (a read of a few microseconds on SQLite, ~0.1 ms on
+        # PostgreSQL, less than a thread hop), on the probe's own connection: waiting on the
+        # app's pool here could block the loop behind requests that need it to finish.
+        version = (self.version(), datetime.now(UTC).date())
         entry = self.entries.get(key)
         if entry is not None and entry.version == version and entry.expires > self.clock():
             self.entries.move_to_end(key)
