@@ -50,6 +50,28 @@ def pg_server(tmp_path_factory):
     server.cleanup()
 
 
+@pytest.fixture
+def pg_database(request):
+    """Make a PostgreSQL database for this test (a copy of ``template``, or empty) and drop it
+    afterwards; returns its URL."""
+
+    def make(prefix: str, template: str | None = None) -> str:
+        server, admin = request.getfixturevalue("pg_server")
+        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        request.addfinalizer(drop)
+        return server.get_uri(database=name, driver="psycopg")
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
@@ -74,17 +96,7 @@ def database_url(backend, request, tmp_path) -> str:
         path = tmp_path / "paperfeed.db"
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
-    server, admin = request.getfixturevalue("pg_server")
-    name = f"t_{os.getpid()}_{next(_counter)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE paperfeed_template'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    request.addfinalizer(drop)
-    return server.get_uri(database=name, driver="psycopg")
+    return request.getfixturevalue("pg_database")("t", template="paperfeed_template")
 
 
 @pytest.fixture

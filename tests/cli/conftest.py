@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from itertools import count
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
 
 from paperfeed.cli import cli
 from paperfeed.settings import Settings
@@ -32,15 +30,5 @@ def empty_settings(backend, request, tmp_path, settings) -> Settings:
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path}/fresh/paperfeed.db"
     else:
-        server, admin = request.getfixturevalue("pg_server")
-        name = f"empty_{os.getpid()}_{next(_names)}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        request.addfinalizer(drop)
-        url = server.get_uri(database=name, driver="psycopg")
+        url = request.getfixturevalue("pg_database")("empty")
     return settings.model_copy(update={"database_url": url})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 from itertools import count
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fake_server import Reply, oai_page_xml
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from paperfeed.cli import cli
 from paperfeed.store.db import make_engine, make_sessionmaker
@@ -42,17 +41,7 @@ def fresh_settings(backend, request, tmp_path, settings):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
-        server, admin = request.getfixturevalue("pg_server")
-        name = f"second_{os.getpid()}_{next(_names)}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE paperfeed_template'))
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        request.addfinalizer(drop)
-        url = server.get_uri(database=name, driver="psycopg")
+        url = request.getfixturevalue("pg_database")("second", template="paperfeed_template")
     return settings.model_copy(update={"database_url": url})
 
 
