@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.disposables = []  # further engines to dispose at shutdown
+    app.state.disposables = []  # further resources with dispose(), released at shutdown
     app.state.sessions = make_sessionmaker(engine)
     app.state.search = search_backend
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
