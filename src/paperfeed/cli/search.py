@@ -1,8 +1,9 @@
-"""``paperfeed search`` and ``paperfeed index sync|rebuild``: keyword search from the shell."""
+"""``paperfeed search`` and ``paperfeed index sync|rebuild|embed``: search from the shell."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import asdict
 
 import click
@@ -83,7 +84,8 @@ def search(query, limit, offset, category, author, date_from, date_to, as_json) 
 
 @cli.group()
 def index() -> None:
-    """Maintain the keyword search index (tantivy on SQLite; PostgreSQL needs none)."""
+    """Maintain the keyword search index (tantivy on SQLite; PostgreSQL needs none) and the
+    paper embeddings."""
 
 
 @index.command("sync")
@@ -119,3 +121,39 @@ def _sync(*, rebuild: bool) -> None:
             raise _busy(exc) from None
     verb = "rebuilt with" if rebuild else "synced"
     click.echo(f"keyword index {keyword_index_dir(settings)}: {verb} {applied:,} papers")
+
+
+@index.command("embed")
+@click.option(
+    "--batch-size",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Papers embedded and committed together.",
+)
+@click.option("--limit", type=click.IntRange(1), help="Embed at most this many papers, then stop.")
+@user_errors
+def index_embed(batch_size: int, limit: int | None) -> None:
+    """Embed the papers that have no embedding yet, or whose text changed since.
+
+    Resumable: each batch is committed, so an interrupted run continues where it stopped.
+    Shows a progress bar on a terminal. Example: paperfeed index embed --limit 1000
+    """
+    from paperfeed.embed.job import embed_missing
+    from paperfeed.embed.model import get_embedder
+
+    settings = load_settings()
+    embedder = get_embedder(settings.embedding_model)
+    with open_engine(settings) as engine:
+        require_migrated(engine)
+        report = embed_missing(
+            make_sessionmaker(engine),
+            embedder,
+            batch_size=batch_size,
+            limit=limit,
+            progress=sys.stderr.isatty(),
+        )
+    click.echo(
+        f"embeddings ({embedder.name}): embedded {report.embedded:,}, "
+        f"unchanged {report.skipped:,}, remaining {report.remaining:,}"
+    )

@@ -15,6 +15,7 @@ from paperfeed.cli.common import (
     safe_url,
     user_errors,
 )
+from paperfeed.embed.store import count_embedded
 from paperfeed.service.papers import stats as paper_stats
 from paperfeed.store.db import make_sessionmaker
 
@@ -32,12 +33,14 @@ def stats(as_json: bool) -> None:
         require_migrated(engine)
         with make_sessionmaker(engine)() as session:
             result = paper_stats(session)
+            embedded, visible = count_embedded(session, settings.embedding_model)
     data = {"database": safe_url(settings.database_url), **asdict(result)}
     if as_json:
         echo_json(data)
         return
     click.echo(f"database:     {data['database']}")
     click.echo(f"papers:       {result.papers:,} ({result.hidden:,} hidden)")
+    click.echo(f"embedded:     {embedded:,} of {visible:,} visible papers")
     click.echo(f"feed entries: {result.feed_entries:,}")
     if result.first_day is None:
         click.echo("feed days:    none yet")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from paperfeed.store.types import JSONList, UTCDateTime
+from paperfeed.store.types import HalfVector, JSONList, UTCDateTime
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -89,6 +90,29 @@ class PaperChange(Base):
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     paper_id: Mapped[int] = mapped_column(BigId, index=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaperEmbedding(Base):
+    """A paper's embedding (title + ". " + abstract) under one model: at most one per paper.
+
+    ``text_hash`` is the SHA-256 of the embedded text and ``source_seq`` the paper's newest
+    :class:`PaperChange` when the row was last checked against the paper, so a later change is
+    found by ``seq`` and re-embedded only if the text itself differs.
+    """
+
+    __tablename__ = "paper_embeddings"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(255))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[np.ndarray] = mapped_column(HalfVector)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    source_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_paper_embeddings_model", "model"),)
 
 
 class IngestRun(Base):

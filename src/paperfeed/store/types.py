@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime
+import numpy as np
+from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -32,3 +33,42 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class HalfVector(TypeDecorator):
+    """A float vector stored at half precision, read back as a float32 numpy array.
+
+    SQLite: little-endian float16 bytes in a BLOB. PostgreSQL: pgvector ``halfvec`` without a
+    fixed dimension, so the embedding model stays configurable (an HNSW index casts to
+    ``halfvec(dim)`` in an expression index). Bound values may be any 1-d float sequence.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from pgvector.sqlalchemy import HALFVEC
+
+            return dialect.type_descriptor(HALFVEC())
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        arr = np.asarray(value, dtype=np.float32)
+        if arr.ndim != 1:
+            raise ValueError(f"a vector must be 1-dimensional, got shape {arr.shape}")
+        if dialect.name == "postgresql":
+            return arr  # HALFVEC's own bind processor writes pgvector's text form
+        return arr.astype("<f2").tobytes()
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            # pgvector gives a list of floats or a HalfVector, by version and driver setup
+            if hasattr(value, "to_numpy"):
+                value = value.to_numpy()
+            return np.asarray(value, dtype=np.float32)
+        return np.frombuffer(value, dtype="<f2").astype(np.float32)

@@ -1,0 +1,94 @@
+"""Read and write paper embeddings (the ``paper_embeddings`` table)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from paperfeed.store.models import Paper, PaperEmbedding
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 hex of the embedded text: tells whether a paper's text changed since."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EmbeddingRow:
+    paper_id: int
+    text_hash: str
+    source_seq: int
+
+
+def write_embeddings(
+    session: Session,
+    model: str,
+    rows: Sequence[EmbeddingRow],
+    vectors: np.ndarray,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Replace the embeddings of ``rows``' papers with ``vectors`` (one row each).
+
+    Papers deleted meanwhile are left out. Returns how many rows were written.
+    """
+    if len(rows) != len(vectors):
+        raise ValueError(f"{len(rows)} rows but {len(vectors)} vectors")
+    if not rows:
+        return 0
+    now = now or datetime.now(UTC)
+    ids = [r.paper_id for r in rows]
+    alive = set(session.scalars(select(Paper.id).where(Paper.id.in_(ids))))
+    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(ids)))
+    written = 0
+    for row, vector in zip(rows, vectors, strict=True):
+        if row.paper_id not in alive:
+            continue
+        vec = np.asarray(vector, dtype=np.float32)
+        session.add(
+            PaperEmbedding(
+                paper_id=row.paper_id,
+                model=model,
+                dim=int(vec.shape[0]),
+                vector=vec,
+                text_hash=row.text_hash,
+                source_seq=row.source_seq,
+                created_at=now,
+            )
+        )
+        written += 1
+    session.flush()
+    return written
+
+
+def load_embeddings(
+    session: Session, model: str, paper_ids: Iterable[int] | None = None
+) -> dict[int, np.ndarray]:
+    """``paper_id -> float32 vector`` of the stored embeddings under ``model``."""
+    query = select(PaperEmbedding.paper_id, PaperEmbedding.vector).where(
+        PaperEmbedding.model == model
+    )
+    if paper_ids is not None:
+        query = query.where(PaperEmbedding.paper_id.in_(list(paper_ids)))
+    return {pid: vec for pid, vec in session.execute(query)}
+
+
+def count_embedded(session: Session, model: str) -> tuple[int, int]:
+    """``(embedded, total)`` over visible papers: how many have an embedding under ``model``."""
+    total = session.scalar(select(func.count()).where(Paper.hidden.is_(False))) or 0
+    embedded = (
+        session.scalar(
+            select(func.count())
+            .select_from(PaperEmbedding)
+            .join(Paper, Paper.id == PaperEmbedding.paper_id)
+            .where(Paper.hidden.is_(False), PaperEmbedding.model == model)
+        )
+        or 0
+    )
+    return embedded, total
