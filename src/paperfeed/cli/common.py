@@ -121,20 +121,27 @@ def require_migrated(engine: Engine) -> None:
     )
 
 
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Expected failures inside become one-line ``click.ClickException``s (exit code 1)."""
+    try:
+        yield
+    except PaperfeedError as exc:
+        raise click.ClickException(exc.message) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise click.ClickException(
+            f"database error: {reason[0][:300] if reason else type(exc).__name__}"
+        ) from None
+
+
 def user_errors(func: F) -> F:
-    """Turn expected failures into one-line ``click.ClickException``s (exit code 1)."""
+    """A command whose expected failures are one-line errors (see :func:`translated_errors`)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        try:
+        with translated_errors():
             return func(*args, **kwargs)
-        except PaperfeedError as exc:
-            raise click.ClickException(exc.message) from None
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            raise click.ClickException(
-                f"database error: {reason[0] if reason else type(exc).__name__}"
-            ) from None
 
     return wrapper  # type: ignore[return-value]
 

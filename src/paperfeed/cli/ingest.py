@@ -18,11 +18,10 @@ from pathlib import Path
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.cli import cli
-from paperfeed.cli.common import load_settings, open_engine, require_migrated
+from paperfeed.cli.common import load_settings, open_engine, require_migrated, translated_errors
 from paperfeed.errors import PaperfeedError
 from paperfeed.ingest.records import IngestReport
 from paperfeed.settings import Settings
@@ -38,17 +37,9 @@ progress_option = click.option(
 def _store() -> Iterator[tuple[Settings, Engine, sessionmaker[Session]]]:
     """Settings, a migrated engine and sessions; user errors become one ClickException line."""
     settings = load_settings()
-    with open_engine(settings) as engine:
-        try:
-            require_migrated(engine)
-            yield settings, engine, make_sessionmaker(engine)
-        except PaperfeedError as exc:
-            raise click.ClickException(exc.message) from None
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            raise click.ClickException(
-                f"database error: {reason[0][:300] if reason else type(exc).__name__}"
-            ) from None
+    with open_engine(settings) as engine, translated_errors():
+        require_migrated(engine)
+        yield settings, engine, make_sessionmaker(engine)
 
 
 def _finish(report: IngestReport, settings: Settings, engine: Engine, as_json: bool) -> None:
