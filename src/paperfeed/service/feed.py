@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -15,7 +14,6 @@ from paperfeed.service.periods import Period, day_period
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 
-Sort = Literal["upvotes", "publishedAt", "trending"]
 SORTS: tuple[str, ...] = ("upvotes", "publishedAt", "trending")
 # Trending looks at entries this recent; older ones have decayed to nothing anyway.
 TRENDING_WINDOW = timedelta(days=30)
