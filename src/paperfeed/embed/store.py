@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from paperfeed.store.models import Paper, PaperEmbedding
+from paperfeed.store.models import Paper, PaperChange, PaperEmbedding
 
 
 def text_hash(text: str) -> str:
@@ -36,7 +36,13 @@ def write_embeddings(
 ) -> int:
     """Replace the embeddings of ``rows``' papers with ``vectors`` (one row each).
 
-    Papers deleted meanwhile are left out. Returns how many rows were written.
+    Papers deleted meanwhile are left out. Each written paper gets a change in the change
+    sequence, so derived indexes (the vector index file on SQLite) and the response cache
+    see the new vector. Its ``source_seq`` becomes that change's seq, unless the paper changed
+    after ``row.source_seq`` was read (while the model ran): then it keeps the old one and
+    the next run checks the paper again. The paper rows are locked first (PostgreSQL) so no
+    concurrent write can slip between that check and the new change.
+    Returns how many rows were written.
     """
     if len(rows) != len(vectors):
         raise ValueError(f"{len(rows)} rows but {len(vectors)} vectors")
@@ -44,12 +50,25 @@ def write_embeddings(
         return 0
     now = now or datetime.now(UTC)
     ids = [r.paper_id for r in rows]
-    alive = set(session.scalars(select(Paper.id).where(Paper.id.in_(ids))))
+    alive = set(session.scalars(select(Paper.id).where(Paper.id.in_(ids)).with_for_update()))
+    latest = dict(
+        session.execute(
+            select(PaperChange.paper_id, func.max(PaperChange.seq))
+            .where(PaperChange.paper_id.in_(ids))
+            .group_by(PaperChange.paper_id)
+        ).all()
+    )
     session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(ids)))
     written = 0
     for row, vector in zip(rows, vectors, strict=True):
         if row.paper_id not in alive:
             continue
+        seq = session.scalar(
+            insert(PaperChange)
+            .values(paper_id=row.paper_id, changed_at=now)
+            .returning(PaperChange.seq)
+        )
+        source_seq = seq if latest.get(row.paper_id, 0) <= row.source_seq else row.source_seq
         vec = np.asarray(vector, dtype=np.float32)
         session.add(
             PaperEmbedding(
@@ -58,7 +77,7 @@ def write_embeddings(
                 dim=int(vec.shape[0]),
                 vector=vec,
                 text_hash=row.text_hash,
-                source_seq=row.source_seq,
+                source_seq=source_seq,
                 created_at=now,
             )
         )

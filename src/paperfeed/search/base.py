@@ -1,4 +1,4 @@
-"""Types shared by the keyword backends: filters, hits, and the backend protocol.
+"""Types shared by the search backends: filters, hits, and the keyword and vector protocols.
 
 ``SearchFilters`` lives here (not in the service) so backends can depend on it without
 importing the service layer; ``paperfeed.service.search`` re-exports it.
@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
     from sqlalchemy.orm import Session
 
     from paperfeed.search.query import ParsedQuery
@@ -54,6 +55,34 @@ class KeywordIndex(Protocol):
         offset: int,
     ) -> HitPage:
         """Rank documents for ``query``; ``session`` is the caller's read transaction."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class VectorIndex(Protocol):
+    """Nearest neighbours among the stored paper embeddings of one model.
+
+    Implementations: an approximate index file beside the database on SQLite
+    (:mod:`paperfeed.search.usearch_index`), pgvector HNSW on PostgreSQL
+    (:mod:`paperfeed.search.pgvector_index`). Safe to share between threads.
+    """
+
+    name: str
+    model: str  # the embedding model whose vectors this index holds
+
+    def search(
+        self,
+        session: Session,
+        vector: np.ndarray,
+        filters: SearchFilters,
+        limit: int,
+        exclude: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
+        """Up to ``limit`` visible papers nearest to ``vector`` (float32, unit length) by
+        cosine similarity, best first, ``Hit.score`` the similarity; papers failing
+        ``filters`` or named in ``exclude`` (arXiv ids) are never returned.
+        ``session`` is the caller's read transaction."""
         ...
 
     def close(self) -> None: ...

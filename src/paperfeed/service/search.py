@@ -1,30 +1,72 @@
-"""Keyword search over all papers: the one use case pages, the JSON API and the CLI call.
+"""Search over all papers: the one use case pages, the JSON API and the CLI call.
 
 An arXiv id or URL goes straight to that paper (``exact_id``: pages redirect there).
-Anything else is parsed into words and phrases (see :mod:`paperfeed.search.query`) and
-ranked by the backend (tantivy BM25 on SQLite, full-text search on PostgreSQL). Hits are
-turned into views through the database, which drops any paper hidden or deleted since the
-index last synced: a hidden paper is never served, even from a stale index.
+Anything else is parsed into words and phrases (see :mod:`paperfeed.search.query`) and ranked
+in one of three modes:
+
+- ``keyword``: the keyword backend (tantivy BM25 on SQLite, full-text search on PostgreSQL);
+- ``semantic``: nearest embeddings to the query's (search by meaning);
+- ``hybrid`` (the default): both lists fused by reciprocal rank fusion.
+
+Semantic and hybrid fall back to keyword, with a ``notice`` saying why, when search by
+meaning is off, no paper is embedded yet, or the model cannot be loaded: never an error.
+Hits are turned into views through the database, which drops any paper hidden or deleted
+since an index last synced: a hidden paper is never served, even from a stale index.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from paperfeed.embed.model import ModelUnavailable
 from paperfeed.errors import InvalidInput
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
-from paperfeed.search.base import KeywordIndex, SearchFilters
+from paperfeed.search.base import Hit, KeywordIndex, SearchFilters
+from paperfeed.search.fusion import RRF_K, reciprocal_rank_fusion
 from paperfeed.search.query import normalize_category, parse_query, words_of
+from paperfeed.search.semantic import SemanticSearch
 from paperfeed.service.papers import get_papers
 from paperfeed.service.views import PaperView
 
-__all__ = ["MAX_LIMIT", "MAX_OFFSET", "MAX_TOTAL", "SearchFilters", "SearchResults", "search"]
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "MAX_TOTAL",
+    "Fusion",
+    "Mode",
+    "SearchFilters",
+    "SearchResults",
+    "search",
+]
+
+logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 1_000
 MAX_OFFSET = 10_000
 MAX_TOTAL = 10_000
+# Semantic and hybrid rank a bounded list: each leg's best DEPTH (or offset + limit, if more,
+# up to MAX_DEPTH). Pages within the first DEPTH results stay consistent with each other.
+DEPTH = 100
+MAX_DEPTH = 1_000
+
+
+class Mode(StrEnum):
+    KEYWORD = "keyword"
+    SEMANTIC = "semantic"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How hybrid mode fuses its two lists (see :mod:`paperfeed.search.fusion`)."""
+
+    k: float = RRF_K
+    keyword_weight: float = 1.0
+    semantic_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +78,8 @@ class SearchResults:
     # the paper was hidden or deleted after indexing are subtracted.
     total: int
     exact_id: str | None = None  # the query named a paper we have: show that paper
+    mode: Mode = Mode.KEYWORD  # the mode that produced these results
+    notice: str | None = None  # why the mode differs from the one asked for, for the reader
 
 
 def search(
@@ -45,8 +89,15 @@ def search(
     filters: SearchFilters = SearchFilters(),
     limit: int = 20,
     offset: int = 0,
+    *,
+    mode: Mode = Mode.HYBRID,
+    semantic: SemanticSearch | None = None,
+    fusion: Fusion = Fusion(),
 ) -> SearchResults:
-    """Ranked papers for ``query``; an empty or all-punctuation query gives no results."""
+    """Ranked papers for ``query``; an empty or all-punctuation query gives no results.
+
+    ``semantic`` is the search by meaning to use (None: the site has it turned off).
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     if not 0 <= offset <= MAX_OFFSET:
@@ -60,17 +111,80 @@ def search(
     if found is not None:
         view = get_papers(session, [found[0]]).get(found[0])
         if view is not None:
-            return SearchResults(query, [view] if offset == 0 else [], 1, exact_id=view.arxiv_id)
+            return SearchResults(
+                query, [view] if offset == 0 else [], 1, exact_id=view.arxiv_id, mode=mode
+            )
 
     parsed = parse_query(query)
     if parsed.is_empty:
-        return SearchResults(query, [], 0)
-    page = backend.search(session, parsed, _normalized(filters), limit, offset)
-    views = get_papers(session, [h.arxiv_id for h in page.hits])
-    papers = [views[h.arxiv_id] for h in page.hits if h.arxiv_id in views]
+        return SearchResults(query, [], 0, mode=mode)
+    filters = _normalized(filters)
+    notice = None
+    if mode is not Mode.KEYWORD:
+        notice = _semantic_unavailable(session, semantic)
+        if notice is None:
+            try:
+                return _ranked(
+                    session, backend, semantic, parsed, query, filters, limit, offset, mode, fusion
+                )
+            except ModelUnavailable as exc:
+                logger.error("search by meaning unavailable: %s", exc)
+                notice = (
+                    "Search by meaning is unavailable right now (the model could not be loaded)."
+                )
+        notice += " Showing keyword results."
+    page = backend.search(session, parsed, filters, limit, offset)
+    papers = _views(session, page.hits)
     dropped = len(page.hits) - len(papers)
     total = max(page.total - dropped, offset + len(papers) if papers else 0)
-    return SearchResults(query, papers, min(total, MAX_TOTAL))
+    return SearchResults(query, papers, min(total, MAX_TOTAL), mode=Mode.KEYWORD, notice=notice)
+
+
+def _semantic_unavailable(session: Session, semantic: SemanticSearch | None) -> str | None:
+    """Why search by meaning cannot answer now, or None if it can."""
+    if semantic is None:
+        return "Search by meaning is turned off on this site."
+    if not semantic.has_vectors(session):
+        return "Search by meaning is not ready: no paper has been embedded yet."
+    return None
+
+
+def _ranked(
+    session: Session,
+    backend: KeywordIndex,
+    semantic: SemanticSearch,
+    parsed,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+    mode: Mode,
+    fusion: Fusion,
+) -> SearchResults:
+    """Semantic or hybrid results: a bounded ranking (see DEPTH), paged in memory."""
+    depth = min(max(DEPTH, offset + limit), MAX_DEPTH)
+    vector = semantic.query_vector(query)  # first: a model failure falls back before any work
+    nearest = semantic.index.search(session, vector, filters, depth)
+    if mode is Mode.SEMANTIC:
+        ranked = [h.arxiv_id for h in nearest]
+    else:
+        keyword = backend.search(session, parsed, filters, depth, 0)
+        fused = reciprocal_rank_fusion(
+            [[h.arxiv_id for h in keyword.hits], [h.arxiv_id for h in nearest]],
+            weights=[fusion.keyword_weight, fusion.semantic_weight],
+            k=fusion.k,
+        )
+        ranked = [arxiv_id for arxiv_id, _score in fused]
+    window = ranked[offset : offset + limit]
+    views = get_papers(session, window)
+    papers = [views[a] for a in window if a in views]
+    total = len(ranked) - (len(window) - len(papers))
+    return SearchResults(query, papers, min(total, MAX_TOTAL), mode=mode)
+
+
+def _views(session: Session, hits: list[Hit]) -> list[PaperView]:
+    views = get_papers(session, [h.arxiv_id for h in hits])
+    return [views[h.arxiv_id] for h in hits if h.arxiv_id in views]
 
 
 def _normalized(filters: SearchFilters) -> SearchFilters:
