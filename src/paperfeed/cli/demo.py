@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 
@@ -17,8 +18,16 @@ from paperfeed.store.models import Paper
 DEMO_FILE = files("paperfeed.demo") / "papers.jsonl.gz"
 
 
-def load_demo(settings: Settings) -> int:
-    """Migrate the database and import the demo papers if it has none; return papers added."""
+@dataclass(frozen=True)
+class DemoLoad:
+    added: int  # demo papers added (0 when the database already had papers)
+    embedded: int  # precomputed embeddings imported (see paperfeed.demo.embeddings)
+
+
+def load_demo(settings: Settings) -> DemoLoad:
+    """Migrate the database, import the demo papers if it has none, then their precomputed
+    embeddings where missing. Never loads the embedding model; running it again is a no-op."""
+    from paperfeed.demo.embeddings import import_demo_embeddings
     from paperfeed.ingest.jsonl import iter_file_lines, parse_jsonl
     from paperfeed.ingest.upsert import upsert_records
 
@@ -26,23 +35,28 @@ def load_demo(settings: Settings) -> int:
     try:
         migrate.upgrade(engine)
         sessions = make_sessionmaker(engine)
+        added = 0
         with sessions() as session:
-            if session.scalar(select(func.count()).select_from(Paper)):
-                return 0
+            empty = not session.scalar(select(func.count()).select_from(Paper))
+        if empty:
+            with session_scope(sessions) as session:
+                report = upsert_records(
+                    session,
+                    parse_jsonl(iter_file_lines(str(DEMO_FILE))),
+                    source="demo",
+                    now=datetime.now(UTC),
+                )
+            added = report.added
         with session_scope(sessions) as session:
-            report = upsert_records(
-                session,
-                parse_jsonl(iter_file_lines(str(DEMO_FILE))),
-                source="demo",
-                now=datetime.now(UTC),
-            )
-        try:
-            from paperfeed.search.sync import sync_search_index
-        except ImportError:
-            pass
-        else:
-            sync_search_index(settings, engine)
-        return report.added
+            embedded = import_demo_embeddings(session, settings.embedding_model)
+        if added or embedded:
+            try:
+                from paperfeed.search.sync import sync_search_index
+            except ImportError:
+                pass
+            else:
+                sync_search_index(settings, engine)
+        return DemoLoad(added=added, embedded=embedded)
     finally:
         engine.dispose()
 
@@ -60,11 +74,13 @@ def demo(host: str, port: int, load_only: bool) -> None:
     Example: paperfeed demo --port 8000
     """
     settings = Settings()
-    added = load_demo(settings)
-    if added:
-        click.echo(f"Loaded {added} demo papers into {settings.database_url}", err=True)
+    loaded = load_demo(settings)
+    if loaded.added:
+        click.echo(f"Loaded {loaded.added:,} demo papers into {settings.database_url}", err=True)
     else:
         click.echo(f"Using the papers already in {settings.database_url}", err=True)
+    if loaded.embedded:
+        click.echo(f"Imported {loaded.embedded:,} precomputed paper embeddings", err=True)
     if load_only:
         return
     import uvicorn

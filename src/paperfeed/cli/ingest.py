@@ -44,6 +44,8 @@ def _store() -> Iterator[tuple[Settings, Engine, sessionmaker[Session]]]:
 
 def _finish(report: IngestReport, settings: Settings, engine: Engine, as_json: bool) -> None:
     _sync_search(settings, engine)
+    if settings.embed_after_ingest and settings.semantic_search:
+        _embed(settings, engine, err=as_json)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -66,6 +68,20 @@ def _sync_search(settings: Settings, engine: Engine) -> None:
         click.echo(
             f"warning: search index not updated ({type(exc).__name__}: {exc}); "
             "it catches up at the next sync",
+            err=True,
+        )
+
+
+def _embed(settings: Settings, engine: Engine, *, err: bool) -> None:
+    """Embed the new papers; like the index sync, a failure only delays search by meaning."""
+    from paperfeed.cli.search import embed_and_index
+
+    try:
+        embed_and_index(settings, engine, err=err)
+    except Exception as exc:  # the ingest is committed; `paperfeed index embed` retries
+        click.echo(
+            f"warning: papers not embedded ({type(exc).__name__}: {exc}); "
+            "run `paperfeed index embed` later",
             err=True,
         )
 

@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 
 import click
+from sqlalchemy import Engine
 
 from paperfeed.cli import cli
 from paperfeed.cli.common import (
@@ -16,11 +17,19 @@ from paperfeed.cli.common import (
     require_migrated,
     user_errors,
 )
+from paperfeed.embed.model import get_embedder
 from paperfeed.search import open_backend, sync_backend, sync_search_index
-from paperfeed.search.sync import keyword_index_dir, uses_derived_index
+from paperfeed.search.semantic import SemanticSearch
+from paperfeed.search.sync import (
+    keyword_index_dir,
+    open_vector_index,
+    sync_vector_index,
+    uses_derived_index,
+)
 from paperfeed.search.tantivy_index import IndexBusy
-from paperfeed.service.search import SearchFilters
+from paperfeed.service.search import Mode, SearchFilters
 from paperfeed.service.search import search as run_search
+from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
 
 _DAY = click.DateTime(["%Y-%m-%d"])
@@ -38,14 +47,21 @@ def _busy(exc: IndexBusy) -> click.ClickException:
 @click.option("--author", help="Only papers with an author matching these words.")
 @click.option("--from", "date_from", type=_DAY, help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", type=_DAY, help="Published on or before YYYY-MM-DD.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "keyword", "semantic"]),
+    help="hybrid: words and meaning fused; keyword: words only; semantic: meaning only. "
+    "Default: the search_mode setting (hybrid).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @user_errors
-def search(query, limit, offset, category, author, date_from, date_to, as_json) -> None:
+def search(query, limit, offset, category, author, date_from, date_to, mode, as_json) -> None:
     """Rank papers for QUERY: words (any may match), "quoted phrases", or an arXiv id/URL.
 
     Example: paperfeed search '"diffusion model" video' --category cs.CV --limit 5
     """
     settings = load_settings()
+    asked = Mode(mode or settings.search_mode)
     filters = SearchFilters(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
@@ -55,19 +71,38 @@ def search(query, limit, offset, category, author, date_from, date_to, as_json) 
     with open_engine(settings) as engine:
         require_migrated(engine)
         backend = open_backend(settings, engine)
+        semantic = None
+        if settings.semantic_search and asked is not Mode.KEYWORD:
+            index = open_vector_index(settings, engine, settings.embedding_model)
+            semantic = SemanticSearch(get_embedder(settings.embedding_model), index)
         try:
             with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
                 sync_backend(backend)
             with make_sessionmaker(engine)() as session:
-                results = run_search(session, backend, query, filters, limit=limit, offset=offset)
+                results = run_search(
+                    session,
+                    backend,
+                    query,
+                    filters,
+                    limit=limit,
+                    offset=offset,
+                    mode=asked,
+                    semantic=semantic,
+                )
         finally:
             backend.close()
+            if semantic is not None:
+                semantic.close()
+    if results.notice and mode:  # asked for by name: say why it was not used
+        click.echo(f"note: {results.notice}", err=True)
     if as_json:
         echo_json(
             {
                 "query": results.query,
                 "total": results.total,
                 "exact_id": results.exact_id,
+                "mode": results.mode.value,
+                "notice": results.notice,
                 "papers": [asdict(p) for p in results.papers],
             }
         )
@@ -91,7 +126,7 @@ def index() -> None:
 @index.command("sync")
 @user_errors
 def index_sync() -> None:
-    """Apply paper changes made since the last sync to the keyword index.
+    """Apply paper changes made since the last sync to the keyword and vector indexes.
 
     Example: paperfeed index sync
     """
@@ -101,7 +136,7 @@ def index_sync() -> None:
 @index.command("rebuild")
 @user_errors
 def index_rebuild() -> None:
-    """Drop the keyword index and rebuild it from every paper in the database.
+    """Drop the keyword and vector indexes and rebuild them from the database.
 
     Example: paperfeed index rebuild
     """
@@ -110,17 +145,63 @@ def index_rebuild() -> None:
 
 def _sync(*, rebuild: bool) -> None:
     settings = load_settings()
+    verb = "rebuilt with" if rebuild else "synced"
     with open_engine(settings) as engine:
         require_migrated(engine)
-        if not uses_derived_index(engine):
-            click.echo("nothing to do: on PostgreSQL the search index lives in the database")
-            return
         try:
-            applied = sync_search_index(settings, engine, rebuild=rebuild)
+            if uses_derived_index(engine):
+                applied = sync_search_index(settings, engine, rebuild=rebuild)
+                click.echo(
+                    f"keyword index {keyword_index_dir(settings)}: {verb} {applied:,} papers"
+                )
+            else:
+                click.echo("keyword index: nothing to do, on PostgreSQL it lives in the database")
+            if settings.semantic_search:
+                _sync_vectors(settings, engine, rebuild=rebuild)
         except IndexBusy as exc:
             raise _busy(exc) from None
-    verb = "rebuilt with" if rebuild else "synced"
-    click.echo(f"keyword index {keyword_index_dir(settings)}: {verb} {applied:,} papers")
+
+
+def _sync_vectors(
+    settings: Settings, engine: Engine, *, rebuild: bool = False, err: bool = False
+) -> None:
+    applied = sync_vector_index(settings, engine, settings.embedding_model, rebuild=rebuild)
+    model = settings.embedding_model
+    if uses_derived_index(engine):
+        verb = "rebuilt with" if rebuild else "synced"
+        click.echo(f"vector index ({model}): {verb} {applied:,} papers", err=err)
+    else:
+        click.echo(f"vector index ({model}): pgvector HNSW in the database", err=err)
+
+
+def embed_and_index(
+    settings: Settings,
+    engine: Engine,
+    *,
+    batch_size: int = 64,
+    limit: int | None = None,
+    err: bool = False,
+):
+    """Embed what is missing (progress bar on a terminal), then bring the vector index up to
+    date; returns the job's report. Raises ModelUnavailable before writing anything.
+    ``err`` sends the summary lines to stderr (commands whose stdout is JSON)."""
+    from paperfeed.embed.job import embed_missing
+
+    embedder = get_embedder(settings.embedding_model)
+    report = embed_missing(
+        make_sessionmaker(engine),
+        embedder,
+        batch_size=batch_size,
+        limit=limit,
+        progress=sys.stderr.isatty(),
+    )
+    click.echo(
+        f"embeddings ({embedder.name}): embedded {report.embedded:,}, "
+        f"unchanged {report.skipped:,}, remaining {report.remaining:,}",
+        err=err,
+    )
+    _sync_vectors(settings, engine, err=err)
+    return report
 
 
 @index.command("embed")
@@ -134,26 +215,16 @@ def _sync(*, rebuild: bool) -> None:
 @click.option("--limit", type=click.IntRange(1), help="Embed at most this many papers, then stop.")
 @user_errors
 def index_embed(batch_size: int, limit: int | None) -> None:
-    """Embed the papers that have no embedding yet, or whose text changed since.
+    """Embed the papers that have no embedding yet, or whose text changed since, then
+    update the vector index.
 
     Resumable: each batch is committed, so an interrupted run continues where it stopped.
     Shows a progress bar on a terminal. Example: paperfeed index embed --limit 1000
     """
-    from paperfeed.embed.job import embed_missing
-    from paperfeed.embed.model import get_embedder
-
     settings = load_settings()
-    embedder = get_embedder(settings.embedding_model)
     with open_engine(settings) as engine:
         require_migrated(engine)
-        report = embed_missing(
-            make_sessionmaker(engine),
-            embedder,
-            batch_size=batch_size,
-            limit=limit,
-            progress=sys.stderr.isatty(),
-        )
-    click.echo(
-        f"embeddings ({embedder.name}): embedded {report.embedded:,}, "
-        f"unchanged {report.skipped:,}, remaining {report.remaining:,}"
-    )
+        try:
+            embed_and_index(settings, engine, batch_size=batch_size, limit=limit)
+        except IndexBusy as exc:
+            raise _busy(exc) from None

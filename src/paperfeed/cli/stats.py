@@ -24,7 +24,7 @@ from paperfeed.store.db import make_sessionmaker
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @user_errors
 def stats(as_json: bool) -> None:
-    """Count papers, hidden papers and feed entries, and show the first and last feed day.
+    """Count papers, hidden and embedded papers, feed entries; show the first and last feed day.
 
     Example: paperfeed stats --json
     """
@@ -34,7 +34,12 @@ def stats(as_json: bool) -> None:
         with make_sessionmaker(engine)() as session:
             result = paper_stats(session)
             embedded, visible = count_embedded(session, settings.embedding_model)
-    data = {"database": safe_url(settings.database_url), **asdict(result)}
+    data = {
+        "database": safe_url(settings.database_url),
+        **asdict(result),
+        "embedding_model": settings.embedding_model,
+        "embedded": embedded,
+    }
     if as_json:
         echo_json(data)
         return

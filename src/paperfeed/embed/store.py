@@ -59,31 +59,33 @@ def write_embeddings(
         ).all()
     )
     session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(ids)))
-    written = 0
+    changes = PaperChange.__table__
+    embeddings = []
     for row, vector in zip(rows, vectors, strict=True):
         if row.paper_id not in alive:
             continue
-        seq = session.scalar(
-            insert(PaperChange)
-            .values(paper_id=row.paper_id, changed_at=now)
-            .returning(PaperChange.seq)
-        )
-        source_seq = seq if latest.get(row.paper_id, 0) <= row.source_seq else row.source_seq
+        # One statement per paper: RETURNING over executemany is not portable here (the
+        # PostgreSQL engine runs without insertmanyvalues, see store/db.py).
+        seq = session.execute(
+            insert(changes).values(paper_id=row.paper_id, changed_at=now).returning(changes.c.seq)
+        ).scalar_one()
         vec = np.asarray(vector, dtype=np.float32)
-        session.add(
-            PaperEmbedding(
-                paper_id=row.paper_id,
-                model=model,
-                dim=int(vec.shape[0]),
-                vector=vec,
-                text_hash=row.text_hash,
-                source_seq=source_seq,
-                created_at=now,
-            )
+        embeddings.append(
+            {
+                "paper_id": row.paper_id,
+                "model": model,
+                "dim": int(vec.shape[0]),
+                "vector": vec,
+                "text_hash": row.text_hash,
+                "source_seq": seq
+                if latest.get(row.paper_id, 0) <= row.source_seq
+                else row.source_seq,
+                "created_at": now,
+            }
         )
-        written += 1
-    session.flush()
-    return written
+    if embeddings:
+        session.execute(insert(PaperEmbedding.__table__), embeddings)
+    return len(embeddings)
 
 
 def load_embeddings(

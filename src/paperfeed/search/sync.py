@@ -1,8 +1,8 @@
-"""Open the keyword backend that fits the database, and keep the derived one in step.
+"""Open the keyword and vector indexes that fit the database, and keep the derived ones in step.
 
 Called at web start-up, by ``paperfeed index sync|rebuild``, and after ingest runs. On
-PostgreSQL the keyword index is part of the database (a generated column), so there is
-nothing to sync.
+PostgreSQL both indexes are part of the database (a generated column, a pgvector HNSW index),
+so there is nothing to sync; the vector index only has to be created once embeddings exist.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from paperfeed.search.base import KeywordIndex
+from paperfeed.search.base import KeywordIndex, VectorIndex
 from paperfeed.search.postgres_fts import PostgresKeywordIndex
 from paperfeed.search.tantivy_index import IndexBusy, TantivyKeywordIndex
+from paperfeed.search.usearch_index import UsearchVectorIndex, model_slug
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
 
@@ -84,4 +85,66 @@ def sync_at_startup(backend: KeywordIndex) -> int:
         logger.info("keyword index not synced at start-up: %s", exc)
     except SQLAlchemyError as exc:
         logger.warning("keyword index not synced at start-up: %s", exc)
+    return 0
+
+
+# -- the vector index (search by meaning) ------------------------------------------------------
+
+
+def vector_index_dir(settings: Settings, model: str) -> Path:
+    """The folder of ``model``'s vector index file on SQLite, beside the keyword index."""
+    return settings.resolved_index_dir() / "vector" / model_slug(model)
+
+
+def open_usearch(settings: Settings, engine: Engine, model: str) -> UsearchVectorIndex:
+    return UsearchVectorIndex(vector_index_dir(settings, model), make_sessionmaker(engine), model)
+
+
+def open_vector_index(settings: Settings, engine: Engine, model: str) -> VectorIndex:
+    """The vector index of ``model`` for this database: a usearch file on SQLite (loaded now),
+    pgvector on PostgreSQL. Build it once per process, share it between threads, and
+    ``close()`` it at shutdown."""
+    if uses_derived_index(engine):
+        return open_usearch(settings, engine, model)
+    from paperfeed.search.pgvector_index import PgvectorIndex
+
+    return PgvectorIndex(model)
+
+
+def sync_vector_index(
+    settings: Settings, engine: Engine, model: str, *, rebuild: bool = False
+) -> int:
+    """Bring ``model``'s vector index up to date and save it; return papers applied.
+
+    SQLite: apply every pending change (``rebuild``: re-add every embedded visible paper) and
+    save the file, unless another process holds it (then it is saved by that process or the
+    next sync). PostgreSQL: create the HNSW index if missing; returns 0.
+    """
+    if not uses_derived_index(engine):
+        from paperfeed.search.pgvector_index import ensure_vector_index
+
+        ensure_vector_index(engine, model)
+        return 0
+    index = open_usearch(settings, engine, model)
+    try:
+        applied = index.sync(rebuild=rebuild)
+    finally:
+        index.close()
+    logger.info("vector index %s: %d papers applied", model, applied)
+    return applied
+
+
+def sync_vector_at_startup(index: VectorIndex) -> int:
+    """Sync and save ``index`` if it is derived from the store (the usearch one); never raises.
+
+    On failure (database not ready, unwritable folder) log it and go on: the index catches up
+    at search time and every hit is checked in the database.
+    """
+    sync = getattr(index, "sync", None)
+    if sync is None:
+        return 0
+    try:
+        return sync()
+    except (SQLAlchemyError, OSError, ValueError, RuntimeError) as exc:
+        logger.warning("vector index not synced at start-up: %s", exc)
     return 0

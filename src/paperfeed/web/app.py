@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,12 +15,19 @@ from fastapi.templating import Jinja2Templates
 
 import paperfeed
 from paperfeed.api import routes as api_routes
+from paperfeed.embed.background import BackgroundEmbedder
+from paperfeed.embed.model import get_embedder
 from paperfeed.search import open_backend, sync_at_startup
+from paperfeed.search.semantic import SemanticSearch
+from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
+from paperfeed.web import health
 from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.pages import install_pages
+
+logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 # Anonymous GETs of these are the same for every reader until the data changes.
@@ -32,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.database_url, pool_size=DB_POOL_SIZE, max_overflow=0, pool_timeout=60
     )
     search_backend = open_backend(settings, engine)
+    sessions = make_sessionmaker(engine)
+    vector_index = semantic = None
+    if settings.semantic_search:
+        vector_index = open_vector_index(settings, engine, settings.embedding_model)
+        semantic = SemanticSearch(get_embedder(settings.embedding_model), vector_index)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -40,8 +54,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # unfairly, under overload. Queue requests fairly on the event loop instead.
         anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
         await asyncio.to_thread(sync_at_startup, search_backend)
+        embedding = None
+        if semantic is not None:
+            await asyncio.to_thread(sync_vector_at_startup, vector_index)
+            threading.Thread(
+                target=warm_up, args=(semantic, sessions), name="paperfeed-warm", daemon=True
+            ).start()
+            if settings.embed_in_background:
+                embedding = BackgroundEmbedder(
+                    sessions,
+                    semantic.embedder,
+                    interval=settings.embed_interval_seconds,
+                    after_round=lambda: sync_vector_at_startup(vector_index),
+                )
+                embedding.start()
+        app.state.background_embedder = embedding
         yield
+        if embedding is not None:
+            await asyncio.to_thread(embedding.stop)
         search_backend.close()
+        if semantic is not None:
+            semantic.close()
         engine.dispose()
         for extra in app.state.disposables:
             extra.dispose()
@@ -56,8 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.disposables = []  # further resources with dispose(), released at shutdown
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.sessions = sessions
     app.state.search = search_backend
+    app.state.vector_index = vector_index
+    app.state.semantic = semantic
+    app.state.background_embedder = None
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.globals.update(site_name=settings.site_name)
     install_error_handlers(app)
@@ -72,5 +108,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_routes.router)
+    app.include_router(health.router)
     install_pages(app)
     return app
+
+
+def warm_up(semantic: SemanticSearch, sessions) -> None:
+    """Load the query model before the first search needs it (it takes seconds), if there
+    is anything to search; a failure is only logged: searches then fall back to keyword."""
+    try:
+        with sessions() as session:
+            if not semantic.has_vectors(session):
+                return
+        semantic.query_vector("warm up")
+    except Exception as exc:
+        logger.warning("embedding model not loaded at start-up: %s", exc)

@@ -12,7 +12,8 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from paperfeed.search.base import KeywordIndex
+from paperfeed.search.base import KeywordIndex, VectorIndex
+from paperfeed.search.semantic import SemanticSearch
 from paperfeed.settings import Settings
 
 
@@ -65,6 +66,16 @@ def get_search(request: Request) -> KeywordIndex:
     return request.app.state.search
 
 
+def get_semantic(request: Request) -> SemanticSearch | None:
+    """Search by meaning (query model + vector index), or None where the site turned it off."""
+    return request.app.state.semantic
+
+
+def get_vectors(request: Request) -> VectorIndex | None:
+    """The vector index alone (similar papers need no model), or None when turned off."""
+    return request.app.state.vector_index
+
+
 def get_now() -> datetime:
     """The current time; tests override this dependency to pin it."""
     return datetime.now(UTC)
@@ -74,3 +85,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SearchDep = Annotated[KeywordIndex, Depends(get_search)]
+SemanticDep = Annotated[SemanticSearch | None, Depends(get_semantic)]
+VectorDep = Annotated[VectorIndex | None, Depends(get_vectors)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -22,10 +22,19 @@ from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.service.feed import feed_page
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.service.search import SearchFilters, search
+from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.similar import similar_papers
 from paperfeed.settings import Settings
 from paperfeed.web.bibtex import bibtex
-from paperfeed.web.deps import NowDep, ReleasingRoute, SearchDep, SessionDep, SettingsDep
+from paperfeed.web.deps import (
+    NowDep,
+    ReleasingRoute,
+    SearchDep,
+    SemanticDep,
+    SessionDep,
+    SettingsDep,
+    VectorDep,
+)
 from paperfeed.web.errors import error_response
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
@@ -33,6 +42,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False, route_class=Releasin
 EXCERPT_CHARS = 300
 FEED_CACHE = "public, max-age=60"
 PAPER_CACHE = "public, max-age=300"
+SIMILAR_ON_PAGE = 6
 
 # ---------------------------------------------------------------- template filters (one place)
 
@@ -248,7 +258,9 @@ def hf_period_path(request: Request, value: str):
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
-def paper(request: Request, arxiv_id: str, session: SessionDep, now: NowDep) -> Response:
+def paper(
+    request: Request, arxiv_id: str, session: SessionDep, vectors: VectorDep, now: NowDep
+) -> Response:
     """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``."""
     found = match_arxiv_id(arxiv_id)
     if found is None:
@@ -257,7 +269,8 @@ def paper(request: Request, arxiv_id: str, session: SessionDep, now: NowDep) -> 
     if bare != arxiv_id:
         return RedirectResponse(f"/papers/{bare}", status_code=301)
     view = get_paper(session, bare)
-    context = {"now": now, "paper": view, "bibtex": bibtex(view)}
+    similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
+    context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
     )
@@ -282,9 +295,11 @@ def search_page(
     request: Request,
     session: SessionDep,
     backend: SearchDep,
+    semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
     q: Annotated[str, Query(max_length=500)] = "",
+    mode: Annotated[Literal["hybrid", "keyword", "semantic"] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     date_from: Annotated[str | None, Query(alias="from", max_length=64)] = None,
@@ -299,7 +314,17 @@ def search_page(
         author=(author or "").strip() or None,
     )
     size = settings.page_size
-    results = search(session, backend, q, filters, limit=size, offset=(p - 1) * size)
+    asked = Mode(mode or settings.search_mode)
+    results = search(
+        session,
+        backend,
+        q,
+        filters,
+        limit=size,
+        offset=(p - 1) * size,
+        mode=asked,
+        semantic=semantic,
+    )
     if results.exact_id:
         return RedirectResponse(f"/papers/{results.exact_id}", status_code=302)
     params = {
@@ -310,6 +335,7 @@ def search_page(
             ("author", filters.author),
             ("from", filters.date_from and filters.date_from.isoformat()),
             ("to", filters.date_to and filters.date_to.isoformat()),
+            ("mode", mode),
         )
         if v
     }
@@ -318,6 +344,7 @@ def search_page(
         "now": now,
         "q": q,
         "filters": filters,
+        "mode": asked.value,
         "results": results,
         "page": p,
         "pages": max(1, -(-results.total // size)),

@@ -1,0 +1,104 @@
+"""Build the demo's precomputed embeddings (src/paperfeed/demo/embeddings.npz).
+
+The demo papers are loaded into a throwaway SQLite database through the same importer as
+``paperfeed demo`` and read back, so each embedded text is exactly what
+``paperfeed index embed`` would embed after ``paperfeed demo``. Rerun it whenever
+papers.jsonl.gz or the default model changes; it takes minutes on a CPU.
+
+Run: python -m paperfeed.demo.build_embeddings [--out PATH] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from tqdm import tqdm
+
+from paperfeed.demo.embeddings import ShippedEmbeddings, save_shipped
+from paperfeed.embed.model import DEFAULT_MODEL, SentenceTransformerEmbedder, paper_text
+from paperfeed.embed.store import text_hash
+from paperfeed.ingest.jsonl import iter_file_lines, parse_jsonl
+from paperfeed.ingest.upsert import upsert_records
+from paperfeed.store import migrate
+from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
+from paperfeed.store.models import Paper
+
+HERE = Path(__file__).resolve().parent
+PAPERS_FILE = HERE / "papers.jsonl.gz"
+OUT = HERE / "embeddings.npz"
+BATCH = 64
+
+
+def demo_texts(workdir: Path) -> tuple[list[str], list[str]]:
+    """``(arxiv_ids, texts)`` of the demo papers as the demo stores them, by arXiv id.
+
+    Loads them the way ``paperfeed.cli.demo.load_demo`` does (same file, same importer, into
+    a migrated database) and reads them back; tests/cli/test_demo_embeddings.py checks that
+    every paper the demo loads matches the file.
+    """
+    engine = make_engine(f"sqlite:///{workdir}/demo.db")
+    try:
+        migrate.upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        with session_scope(sessions) as session:
+            report = upsert_records(
+                session,
+                parse_jsonl(iter_file_lines(str(PAPERS_FILE))),
+                source="demo",
+                now=datetime.now(UTC),
+            )
+        if report.failed:
+            raise SystemExit(f"{PAPERS_FILE}: {report.summary()}")
+        with sessions() as session:
+            rows = session.execute(
+                select(Paper.arxiv_id, Paper.title, Paper.abstract).order_by(Paper.arxiv_id)
+            ).all()
+    finally:
+        engine.dispose()
+    return [r.arxiv_id for r in rows], [paper_text(r.title, r.abstract) for r in rows]
+
+
+def build(out: Path, model: str) -> ShippedEmbeddings:
+    with tempfile.TemporaryDirectory(prefix="paperfeed-demo-") as tmp:
+        arxiv_ids, texts = demo_texts(Path(tmp))
+    embedder = SentenceTransformerEmbedder(model, device="cpu")
+    chunks = []
+    with tqdm(total=len(texts), unit="paper", desc="embedding") as bar:
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            chunks.append(embedder.encode(batch))
+            bar.update(len(batch))
+    shipped = ShippedEmbeddings(
+        model=model,
+        arxiv_ids=arxiv_ids,
+        text_hashes=[text_hash(t) for t in texts],
+        vectors=np.concatenate(chunks).astype("<f2"),
+    )
+    save_shipped(out, shipped)
+    return shipped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"default: {OUT}")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"default: {DEFAULT_MODEL}")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    started = time.perf_counter()
+    shipped = build(args.out, args.model)
+    n, dim = shipped.vectors.shape
+    print(
+        f"{args.out}: {n:,} papers x {dim} ({shipped.model}), "
+        f"{args.out.stat().st_size:,} bytes, {time.perf_counter() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

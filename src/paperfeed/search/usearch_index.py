@@ -1,0 +1,450 @@
+"""The embedded vector index: a usearch HNSW file per model, derived from the store by change seq.
+
+Layout: ``<index_dir>/vector/<model slug>/`` holds ``index.usearch`` (keys are ``papers.id``,
+vectors float16), ``checkpoint.json`` (the change seq that file reflects) and ``lock``.
+usearch was chosen by measurement (docs/vector-index.md): float16 storage keeps 1M x 384
+vectors near 0.9 GB, and it removes single vectors, which a change consumer needs.
+
+Every process (web workers, the CLI) loads the file when it opens the index and then keeps
+its own copy in memory, with its own applied seq. A search first catches up with one batch of
+changes in memory only; a full :meth:`UsearchVectorIndex.sync` (``paperfeed index sync``,
+after ingest, at server start) also saves the file: written to a temporary file, fsynced and
+renamed, then the checkpoint, all under an exclusive ``flock`` on ``lock``. A process that
+finds the lock taken skips saving; its memory is still right. Readers read the checkpoint
+*before* the index file, so the seq they start from is never newer than the file they load;
+a crash between the rename and the checkpoint only replays a batch (``apply`` is idempotent).
+
+Hidden and deleted papers are dropped at the next change they cause, and every hit is
+checked in SQL before it is returned, so one hidden since then is never served either.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import ColumnElement, String, cast, exists, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from usearch.index import Index
+
+from paperfeed.search.base import Hit, SearchFilters
+from paperfeed.search.changes import CheckpointFile, _fsync_dir, head_seq, run_consumer
+from paperfeed.search.query import words_of
+from paperfeed.store.models import Paper, PaperEmbedding
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # bump when the parameters below or the file layout change: forces a rebuild
+CONNECTIVITY = 16  # HNSW links per node (M)
+EXPANSION_ADD = 128  # ef_construction
+EXPANSION_SEARCH = 128  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
+EXACT_MAX = 20_000  # filtered sets up to this size are ranked exactly from the stored vectors
+OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
+APPLY_CHUNK = 64  # vectors changed per hold of the lock searches take: they wait a few ms
+ID_CHUNK = 5_000  # ids per SQL IN list
+
+
+def model_slug(model: str) -> str:
+    """A folder name for ``model``: readable, and distinct for distinct names."""
+    readable = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")[:60] or "model"
+    digest = hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{readable}-{digest}"
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class _MemoryCheckpoint:
+    """The seq this process's in-memory index reflects; None means it must be rebuilt.
+
+    ``run_consumer`` reads and advances it; the file checkpoint is written only on save.
+    """
+
+    def __init__(self) -> None:
+        self.seq: int | None = None
+
+    def read(self) -> int | None:
+        return self.seq
+
+    def write(self, seq: int) -> None:
+        self.seq = seq
+
+    def clear(self) -> None:
+        self.seq = None
+
+
+class UsearchVectorIndex:
+    """Nearest papers under one embedding model: a ``VectorIndex`` and a change consumer.
+
+    Thread-safe: searches and in-memory changes share a lock held for a few ms at a time;
+    syncs are serialised by a second lock and never block searches for long.
+    """
+
+    name = "usearch"
+
+    def __init__(self, path: Path, sessions: sessionmaker[Session], model: str):
+        self.path = Path(path)
+        self.sessions = sessions
+        self.model = model
+        self.file = self.path / "index.usearch"
+        self.file_checkpoint = CheckpointFile(self.path / "checkpoint.json", FORMAT_VERSION)
+        self.checkpoint = _MemoryCheckpoint()
+        self.rebuilds = 0  # how many times this object rebuilt from the store (tests, logs)
+        self._index: Index | None = None  # None: no vector yet (or closed)
+        self._staging: Index | None = None  # a rebuild in progress, swapped in at commit
+        self._rebuilding = False
+        self._file_stale = False  # the file must be rewritten even at an equal seq
+        self._lock = threading.Lock()  # the live index
+        self._sync_lock = threading.RLock()  # one sync at a time in this process
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._load_newer_file()
+
+    # -- files ------------------------------------------------------------------------------
+
+    def _load_newer_file(self, head: int | None = None) -> bool:
+        """Replace the in-memory index by the saved one if the file reflects a later seq (but
+        not one past ``head``, the store's newest change: such a file cannot be trusted)."""
+        seq = self.file_checkpoint.read()  # before the index file: never newer than it
+        if seq is None or (self.checkpoint.seq is not None and seq <= self.checkpoint.seq):
+            return False
+        if head is not None and seq > head:
+            return False
+        try:
+            loaded = Index.restore(str(self.file))
+        except (ValueError, RuntimeError, OSError) as exc:
+            logger.warning("vector index %s unreadable (%s): rebuilding", self.file, exc)
+            self._file_stale = True
+            return False
+        if loaded is None or loaded.dtype.name != "F16" or loaded.metric_kind.name != "IP":
+            logger.warning("vector index %s missing or of another kind: rebuilding", self.file)
+            self._file_stale = True
+            return False
+        loaded.expansion_search = EXPANSION_SEARCH
+        with self._lock:
+            self._index = loaded if len(loaded) else None
+        self.checkpoint.seq = seq
+        logger.info("vector index %s loaded: %d vectors at seq %d", self.file, len(loaded), seq)
+        return True
+
+    @contextmanager
+    def _file_lock(self, *, wait: bool) -> Iterator[bool]:
+        """Hold the folder's exclusive lock; yields False if ``wait`` is off and it is taken."""
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # releases the lock
+
+    def save(self) -> bool:
+        """Write the in-memory index and its seq to the folder. False if another process
+        holds the lock (skipped: this process's index is still right)."""
+        with self._sync_lock, self._file_lock(wait=False) as locked:
+            if not locked:
+                logger.info("vector index %s locked by another process: not saved", self.path)
+                return False
+            self._save_locked()
+            return True
+
+    def _save_locked(self) -> None:
+        seq = self.checkpoint.seq
+        if seq is None:
+            return
+        on_disk = self.file_checkpoint.read()
+        if on_disk is not None and on_disk >= seq and not self._file_stale:
+            return  # the file is sound and as new or newer: nothing to write
+        index = self._index or self._new_index(1)
+        tmp = self.file.with_name(self.file.name + ".tmp")
+        index.save(str(tmp))  # readers only; changes wait for the sync lock we hold
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.file)
+        _fsync_dir(self.path)
+        self.file_checkpoint.write(seq)
+        self._file_stale = False
+        logger.info("vector index %s saved: %d vectors at seq %d", self.file, len(index), seq)
+
+    # -- syncing (ChangeConsumer) -----------------------------------------------------------
+
+    def sync(
+        self,
+        *,
+        max_batches: int | None = None,
+        rebuild: bool = False,
+        save: bool = True,
+        wait: bool = True,
+    ) -> int:
+        """Apply pending changes (all, or ``max_batches``); return how many papers applied.
+
+        ``save`` writes the file afterwards (skipped if another process holds the lock).
+        ``rebuild`` starts from every paper in the store. Returns 0 at once if ``wait`` is
+        false and another thread of this process is syncing.
+        """
+        if not self._sync_lock.acquire(blocking=wait):
+            return 0
+        try:
+            if rebuild:
+                self.checkpoint.clear()
+            else:
+                self._check_store()
+            if self.checkpoint.seq is None and save:
+                # Rebuild holding the file lock: other processes about to rebuild wait here,
+                # then load the file instead of repeating the work.
+                with self._file_lock(wait=True):
+                    if not rebuild:
+                        self._check_store()
+                    applied = run_consumer(self, self.sessions, max_batches=max_batches)
+                    self._save_locked()
+                return applied
+            applied = run_consumer(self, self.sessions, max_batches=max_batches)
+            if save:
+                self.save()
+            return applied
+        finally:
+            if self._rebuilding:  # a rebuild failed: keep serving the index as it was
+                self._rebuilding = False
+                self._staging = None
+            self._sync_lock.release()
+
+    def _check_store(self) -> None:
+        """Load a newer file if another process saved one; force a rebuild if the store's
+        vectors of this model have another dimension than the index."""
+        with self.sessions() as session:
+            head = head_seq(session)
+            dim = session.scalar(
+                select(PaperEmbedding.dim).where(PaperEmbedding.model == self.model).limit(1)
+            )
+        self._load_newer_file(head)
+        index = self._index
+        if dim is not None and index is not None and index.ndim != dim:
+            logger.warning("vector index has %d dimensions, store %d: rebuilding", index.ndim, dim)
+            self.checkpoint.clear()
+
+    def _new_index(self, ndim: int) -> Index:
+        return Index(
+            ndim=ndim,
+            metric="ip",  # vectors are normalised first, so this is cosine similarity
+            dtype="f16",
+            connectivity=CONNECTIVITY,
+            expansion_add=EXPANSION_ADD,
+            expansion_search=EXPANSION_SEARCH,
+        )
+
+    def reset(self) -> None:
+        self.rebuilds += 1
+        self._rebuilding = True
+        self._staging = None
+        self._file_stale = True
+
+    def apply(self, session: Session, paper_ids: Sequence[int]) -> None:
+        rows = session.execute(
+            select(PaperEmbedding.paper_id, PaperEmbedding.vector)
+            .join(Paper, Paper.id == PaperEmbedding.paper_id)
+            .where(
+                PaperEmbedding.paper_id.in_(paper_ids),
+                PaperEmbedding.model == self.model,
+                Paper.hidden.is_(False),
+            )
+        ).all()
+        target = self._staging if self._rebuilding else self._index
+        ndim = target.ndim if target is not None else (len(rows[0].vector) if rows else 0)
+        vectors = {pid: vec for pid, vec in rows if len(vec) == ndim}
+        if len(vectors) < len(rows):
+            logger.warning("vectors of another dimension skipped; the next sync rebuilds")
+        if self._rebuilding:
+            if vectors:  # the staging index is not searched yet: add in one go, all cores
+                if self._staging is None:
+                    self._staging = self._new_index(ndim)
+                keys = np.fromiter(vectors, dtype=np.uint64, count=len(vectors))
+                self._staging.remove(keys)
+                self._staging.add(keys, _unit(np.stack(list(vectors.values()))), threads=0)
+            return
+        for start in range(0, len(paper_ids), APPLY_CHUNK):
+            # Small chunks, each removed and re-added under one hold of the lock, so a
+            # search waits a few ms at most and never sees a changed paper missing.
+            chunk = list(paper_ids[start : start + APPLY_CHUNK])
+            add = [pid for pid in chunk if pid in vectors]
+            with self._lock:
+                if self._index is None:
+                    if not add:
+                        continue
+                    self._index = self._new_index(ndim)
+                self._index.remove(np.asarray(chunk, dtype=np.uint64))
+                if add:
+                    batch = _unit(np.stack([vectors[pid] for pid in add]))
+                    self._index.add(np.asarray(add, dtype=np.uint64), batch, threads=1)
+
+    def commit(self) -> None:
+        if self._rebuilding:
+            with self._lock:
+                self._index = self._staging
+            self._staging = None
+            self._rebuilding = False
+
+    def __len__(self) -> int:
+        index = self._index
+        return len(index) if index is not None else 0
+
+    # -- searching (VectorIndex) --------------------------------------------------------------
+
+    def search(
+        self,
+        session: Session,
+        vector: np.ndarray,
+        filters: SearchFilters,
+        limit: int,
+        exclude: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.ndim != 1 or not query.size:
+            raise ValueError(f"a query vector must be 1-dimensional, got shape {query.shape}")
+        if limit <= 0:
+            return []
+        self._catch_up(session)
+        query = _unit(query)
+        clauses = filter_clauses(filters)
+        if clauses and _count(session, self.model, clauses, EXACT_MAX + 1) <= EXACT_MAX:
+            return self._exact(session, query, filters, clauses, limit, exclude)
+        return self._approximate(session, query, filters, clauses, limit, exclude)
+
+    def _catch_up(self, session: Session) -> None:
+        """Apply one batch of new changes in memory (e.g. written by this web process since
+        it started); never waits for a sync running in another thread."""
+        seq = self.checkpoint.seq
+        if seq is not None and head_seq(session) == seq:
+            return  # up to date (a seq past the head means another database: sync rebuilds)
+        self.sync(max_batches=1, save=False, wait=False)
+
+    def _exact(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
+        """Cosine over the stored vectors of every paper passing the filters (few of them)."""
+        rows = session.execute(
+            select(Paper.arxiv_id, Paper.authors, PaperEmbedding.vector)
+            .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
+            .where(PaperEmbedding.model == self.model, Paper.hidden.is_(False), *clauses)
+        ).all()
+        rows = [
+            r
+            for r in rows
+            if r.arxiv_id not in exclude
+            and len(r.vector) == len(query)
+            and _authors_match(r.authors, filters.author)
+        ]
+        if not rows:
+            return []
+        sims = _unit(np.stack([r.vector for r in rows])) @ query
+        top = np.argsort(-sims, kind="stable")[:limit]
+        return [Hit(rows[i].arxiv_id, float(sims[i])) for i in top]
+
+    def _approximate(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
+        """Nearest neighbours from the graph, checked in SQL; widened while too few pass."""
+        with self._lock:
+            size = len(self._index) if self._index is not None else 0
+            ndim = self._index.ndim if self._index is not None else 0
+        if size == 0 or ndim != len(query):
+            return []
+        fetch = min(size, (limit * OVERFETCH if clauses else limit) + len(exclude) + 10)
+        checked: dict[int, str | None] = {}
+        while True:
+            keys, sims = self._nearest(query, fetch)
+            unseen = [int(k) for k in keys if int(k) not in checked]
+            checked.update(dict.fromkeys(unseen))
+            checked.update(_visible(session, unseen, clauses, filters.author))
+            hits = [
+                Hit(checked[int(k)], float(s))
+                for k, s in zip(keys, sims, strict=True)
+                if checked.get(int(k)) is not None and checked[int(k)] not in exclude
+            ]
+            if len(hits) >= limit or fetch >= size:
+                return hits[:limit]
+            fetch = min(size, fetch * 4)
+
+    def _nearest(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            index = self._index
+            if index is None:
+                return np.empty(0, np.uint64), np.empty(0, np.float32)
+            index.expansion_search = max(EXPANSION_SEARCH, count)
+            found = index.search(query, count, threads=1)
+        return found.keys, 1.0 - found.distances
+
+    def close(self) -> None:
+        with self._sync_lock, self._lock:
+            self._index = None
+            self._staging = None
+
+
+# -- filters, the same definitions as the tantivy and PostgreSQL backends ----------------------
+
+
+def filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``Paper`` (SQLite) for the filters; empty when none is set.
+
+    Dates are the paper's published date in UTC, inclusive. The category must be one of the
+    paper's categories. For authors the condition narrows by ASCII substring; the exact test
+    (every word is a whole word of the author names) is :func:`_authors_match` on the rows.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time(), tzinfo=UTC)
+        clauses.append(Paper.published_at >= start)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=UTC)
+        clauses.append(Paper.published_at < end)
+    if filters.category:
+        each = func.json_each(Paper.categories).table_valued("value")
+        clauses.append(exists(select(1).select_from(each).where(each.c.value == filters.category)))
+    if filters.author:
+        words = words_of(filters.author)
+        # SQLite LIKE folds ASCII case only (and JSON escapes other characters), so other
+        # words are left to the exact test; "id IS NOT NULL" keeps the search a filtered one.
+        narrow = [cast(Paper.authors, String).like(f"%{w}%") for w in words if w.isascii()]
+        clauses += narrow or [Paper.id.is_not(None) if words else Paper.id.is_(None)]
+    return clauses
+
+
+def _authors_match(authors: list[str] | None, author_filter: str | None) -> bool:
+    if not author_filter:
+        return True
+    names = set(words_of(" ".join(authors or [])))
+    return all(word in names for word in words_of(author_filter))
+
+
+def _count(session: Session, model: str, clauses: list, cap: int) -> int:
+    """Embedded visible papers passing ``clauses``, counted up to ``cap``."""
+    inner = (
+        select(Paper.id)
+        .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
+        .where(PaperEmbedding.model == model, Paper.hidden.is_(False), *clauses)
+        .limit(cap)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def _visible(session: Session, ids: list[int], clauses: list, author: str | None) -> dict:
+    """``paper id -> arXiv id`` for those of ``ids`` that exist, are visible and pass."""
+    out = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        rows = session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.authors).where(
+                Paper.id.in_(ids[start : start + ID_CHUNK]), Paper.hidden.is_(False), *clauses
+            )
+        )
+        out.update({r.id: r.arxiv_id for r in rows if _authors_match(r.authors, author)})
+    return out

