@@ -137,3 +137,42 @@ def test_healthz_counts_embedded_papers(client, papers, session_factory, real_em
     body = client.get("/healthz").json()
     assert body["semantic_search"]["embedded"] == 3
     assert body["semantic_search"]["pending"] == 1
+
+
+def test_with_search_by_meaning_off_nothing_loads_and_searches_say_so(settings, papers):
+    from fastapi.testclient import TestClient
+
+    from paperfeed.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"semantic_search": False}))
+    with TestClient(app) as client:
+        r = client.get("/api/papers/search", params={"q": "protein folding"})
+        assert ids(r) == [LAUNDRY]
+        assert "turned off" in r.headers["x-search-notice"]
+        r = client.get(f"/api/papers/{DIFFUSION}/similar")
+        assert ids(r) == [] and "turned off" in r.headers["x-search-notice"]
+        assert client.get("/healthz").json()["semantic_search"]["enabled"] is False
+    assert app.state.semantic is None
+
+
+def test_the_server_embeds_in_the_background_and_searches_the_new_vectors(
+    settings, papers, real_embedder
+):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from paperfeed.web.app import create_app
+
+    app = create_app(
+        settings.model_copy(update={"embed_in_background": True, "embed_interval_seconds": 0.2})
+    )
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 120
+        while client.get("/healthz").json()["semantic_search"]["pending"]:
+            assert time.monotonic() < deadline, "background embedding did not finish"
+            time.sleep(0.2)
+        assert client.get("/healthz").json()["semantic_search"]["background_embedding"]
+        r = client.get("/api/papers/search", params={"q": "protein folding", "mode": "semantic"})
+        assert ids(r)[0] == PROTEIN
+    assert not app.state.background_embedder._thread.is_alive()  # stopped at shutdown

@@ -1,0 +1,394 @@
+"""Search at arXiv scale (issue 3, item 7): build cost and latency at 100k and 1M papers.
+
+The corpus is the 74,728 real arXiv cs papers of ../shared/data plus synthetic papers up to
+the requested size, loaded through the real ingest pipeline. Each synthetic paper is made
+from a random real *parent*:
+
+- text: every word of the parent's title and abstract is kept with probability 1/2, else
+  replaced by a word drawn from the real corpus's unigram distribution. Document lengths,
+  the vocabulary and the Zipf shape of term frequencies stay those of real abstracts, and no
+  synthetic paper duplicates another;
+- vector: the parent's real embedding plus Gaussian noise with the real vectors' covariance,
+  re-normalised, the noise scale calibrated so nearest-neighbour similarities match the real
+  set's (:mod:`bench.synthetic`). Text and vector share the parent, so the keyword and the
+  semantic leg of a hybrid query agree as they would on real papers.
+
+Real vectors come from the cache of :mod:`bench.embed_cache` (computed once, about an hour
+on 2 cores); ``--allow-partial`` uses the cached part and gives the other real papers
+synthetic vectors (the report says how many are real).
+
+Reported per backend and size: ingest and keyword-index time, vector index build time, vector
+index RAM (usearch: its own accounting and the process RSS growth on load; PostgreSQL: the
+HNSW index size, which must stay in the page cache), disk, latency p50/p95/p99 of keyword,
+semantic (query embedding included: every query is new to the model) and hybrid searches
+through the product's search service, and recall@20 of the vector index against exact search.
+
+Run: .venv/bin/python -m bench.search_scale --backend sqlite --size 100000 [--size 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert, text
+
+from bench.common import arxiv_cs_records, machine, postgres_server
+from bench.embed_cache import CHUNK, arxiv_texts, cache_root, cached_embeddings
+from bench.synthetic import _Noise, calibrate_sigma, unit
+from paperfeed.embed.model import DEFAULT_MODEL, get_embedder
+from paperfeed.embed.store import text_hash
+from paperfeed.ingest.pipeline import run_ingest
+from paperfeed.ingest.records import PaperRecord
+from paperfeed.search import SearchFilters, open_backend, sync_search_index
+from paperfeed.search.semantic import SemanticSearch
+from paperfeed.search.sync import open_vector_index, sync_vector_index
+from paperfeed.service.search import Mode, search
+from paperfeed.settings import Settings
+from paperfeed.store import migrate
+from paperfeed.store.db import make_engine, make_sessionmaker
+from paperfeed.store.models import PaperEmbedding
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+_WORD = re.compile(r"\S+")
+QUERY_SEED = 7
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def real_records() -> list[PaperRecord]:
+    return [r for r in arxiv_cs_records() if isinstance(r, PaperRecord)]
+
+
+def real_vectors(n_real: int, allow_partial: bool) -> np.ndarray:
+    """Vectors of the real papers in corpus order; rows not cached are NaN (partial mode)."""
+    _ids, texts = arxiv_texts()
+    assert len(texts) == n_real, (len(texts), n_real)
+    if not allow_partial:
+        return cached_embeddings("arxiv-cs", texts)
+    folders = sorted(cache_root().glob("arxiv-cs-*"))
+    out = np.full((n_real, 384), np.nan, dtype=np.float32)
+    for folder in folders[-1:]:
+        for start in range(0, n_real, CHUNK):
+            path = folder / f"{start:08d}.npy"
+            if path.exists():
+                chunk = np.load(path).astype(np.float32)
+                out[start : start + len(chunk)] = chunk
+    return out
+
+
+class Synthesizer:
+    """Synthetic papers and vectors from real parents (see the module docstring)."""
+
+    def __init__(self, records: list[PaperRecord], vectors: np.ndarray, seed: int = 1):
+        self.records = records
+        self.rng = np.random.default_rng(seed)
+        counts: Counter[str] = Counter()
+        for r in records:
+            counts.update(_WORD.findall(r.title))
+            counts.update(_WORD.findall(r.abstract))
+        self.vocab = np.array(list(counts), dtype=object)
+        freq = np.array(list(counts.values()), dtype=np.float64)
+        self.cdf = np.cumsum(freq / freq.sum())
+        known = ~np.isnan(vectors).any(axis=1)
+        self.real = unit(vectors[known])
+        self.known = known
+        self.noise = _Noise(self.real)
+        self.sigma: float | None = None
+
+    def _words(self, source: str) -> str:
+        words = np.array(_WORD.findall(source), dtype=object)
+        if not len(words):
+            return source
+        swap = self.rng.random(len(words)) < 0.5
+        picks = np.searchsorted(self.cdf, self.rng.random(int(swap.sum())))
+        words[swap] = self.vocab[np.minimum(picks, len(self.vocab) - 1)]
+        return " ".join(words)
+
+    def papers(self, n: int) -> Iterator[tuple[PaperRecord, int]]:
+        """``n`` synthetic records with their parent's index; ids 0704.00001 .. 2412.99999."""
+        start = datetime(2007, 4, 1, tzinfo=UTC)
+        for i in range(n):
+            month, number = divmod(i, 99_999)
+            year, mon = 7 + (month + 3) // 12, (month + 3) % 12 + 1
+            parent_i = int(self.rng.integers(len(self.records)))
+            parent = self.records[parent_i]
+            published = start + timedelta(days=int(self.rng.integers(0, 365 * 17)))
+            yield (
+                PaperRecord.build(
+                    arxiv_id=f"{year:02d}{mon:02d}.{number + 1:05d}",
+                    title=self._words(parent.title),
+                    abstract=self._words(parent.abstract),
+                    authors=parent.authors,
+                    categories=parent.categories,
+                    published_at=published,
+                    feed_day=published.date(),
+                    submitted_at=published,
+                ),
+                parent_i,
+            )
+
+    def vectors(self, parents: np.ndarray) -> np.ndarray:
+        """One synthetic vector per parent index (a parent with no real vector: a random one)."""
+        if self.sigma is None:
+            ratio = max(1.0, len(parents) / len(self.real))
+            self.sigma = calibrate_sigma(self.real[:20_000], ratio, seed=3)
+        known_rows = np.flatnonzero(self.known)
+        real_of = np.full(len(self.known), -1)
+        real_of[known_rows] = np.arange(len(known_rows))
+        base_idx = real_of[parents]
+        missing = base_idx < 0
+        base_idx[missing] = self.rng.integers(0, len(self.real), size=int(missing.sum()))
+        out = np.empty((len(parents), self.real.shape[1]), dtype=np.float32)
+        for s in range(0, len(parents), 50_000):
+            idx = base_idx[s : s + 50_000]
+            out[s : s + len(idx)] = unit(
+                self.real[idx] + self.sigma * self.noise(self.rng, len(idx))
+            )
+        return out
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load(engine, sessions, records, vectors, synth: Synthesizer, size: int) -> dict:
+    """Ingest real + synthetic papers, then store one embedding per paper in bulk."""
+    n_synth = max(0, size - len(records))
+    parents: list[int] = []
+
+    def stream():
+        yield from records[:size]
+        for record, parent in synth.papers(n_synth):
+            parents.append(parent)
+            yield record
+
+    started = time.perf_counter()
+    report = run_ingest(sessions, stream(), source="bench", now=NOW)
+    ingest_s = time.perf_counter() - started
+    assert not report.failed, report.failed[:3]
+
+    # Vectors in paper order: real ones (NaN -> synthetic from a random parent), then synthetic.
+    real_part = vectors[: min(size, len(records))].copy()
+    missing = np.isnan(real_part).any(axis=1)
+    if missing.any():
+        real_part[missing] = synth.vectors(np.flatnonzero(missing))
+    all_vectors = np.concatenate([real_part, synth.vectors(np.array(parents, dtype=np.int64))])
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        ids = dict(conn.execute(text("SELECT arxiv_id, id FROM papers")).all())
+        head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM paper_changes")).scalar()
+    order = [r.arxiv_id for r in records[:size]] + [
+        f"{7 + (m + 3) // 12:02d}{(m + 3) % 12 + 1:02d}.{n + 1:05d}"
+        for m, n in (divmod(i, 99_999) for i in range(n_synth))
+    ]
+    table = PaperEmbedding.__table__
+    batch = 5_000
+    for s in range(0, len(order), batch):
+        rows = [
+            {
+                "paper_id": ids[a],
+                "model": DEFAULT_MODEL,
+                "dim": 384,
+                "vector": all_vectors[s + j],
+                "text_hash": text_hash(a),  # not checked by the index; the embed job is not run
+                "source_seq": head,
+                "created_at": NOW,
+            }
+            for j, a in enumerate(order[s : s + batch])
+        ]
+        with engine.begin() as conn:
+            conn.execute(insert(table), rows)
+    store_s = time.perf_counter() - started
+    return {
+        "papers": size,
+        "real_papers": min(size, len(records)),
+        "real_vectors": int((~missing).sum()),
+        "synthetic_papers": n_synth,
+        "ingest_s": round(ingest_s, 1),
+        "store_vectors_s": round(store_s, 1),
+        "vectors": all_vectors,
+        "order": order,
+    }
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def percentiles(ms: list[float]) -> dict:
+    q = np.percentile(ms, [50, 95, 99])
+    return {"p50_ms": round(q[0], 1), "p95_ms": round(q[1], 1), "p99_ms": round(q[2], 1)}
+
+
+def queries(records: list[PaperRecord], n: int) -> list[str]:
+    """Real titles, shortened to 3-8 words: what people type into a search box."""
+    rng = np.random.default_rng(QUERY_SEED)
+    out = []
+    for i in rng.choice(len(records), size=n, replace=False):
+        words = _WORD.findall(records[int(i)].title)
+        out.append(" ".join(words[: int(rng.integers(3, 9))]))
+    return out
+
+
+def latency(sessions, backend, semantic_factory, texts: list[str]) -> dict:
+    results = {}
+    for mode in Mode:
+        semantic = semantic_factory()  # a fresh query cache: every query runs the model
+        for warm in ("warm up one", "warm up two", "warm up three"):
+            with sessions() as session:
+                search(session, backend, warm, mode=mode, semantic=semantic)
+        times = []
+        for q in texts:
+            with sessions() as session:
+                started = time.perf_counter()
+                found = search(session, backend, q, limit=20, mode=mode, semantic=semantic)
+                times.append((time.perf_counter() - started) * 1000)
+                assert found.mode is mode, found.notice
+        results[mode.value] = percentiles(times)
+    return results
+
+
+def recall_at_20(sessions, index, vectors: np.ndarray, order: list[str], n: int) -> float:
+    rng = np.random.default_rng(QUERY_SEED + 1)
+    picks = rng.choice(len(vectors), size=n, replace=False)
+    hits = 0
+    for i in picks:
+        q = vectors[i] + 0.05 * unit(rng.standard_normal((1, vectors.shape[1])))[0]
+        q = q / np.linalg.norm(q)
+        exact = np.argpartition(-(vectors @ q), 20)[:20]
+        want = {order[j] for j in exact}
+        with sessions() as session:
+            got = {
+                h.arxiv_id for h in index.search(session, q.astype(np.float32), SearchFilters(), 20)
+            }
+        hits += len(want & got)
+    return hits / (20 * n)
+
+
+def run(backend: str, size: int, records, vectors, synth, workdir: Path, n_queries: int) -> dict:
+    if backend == "postgresql":
+        server_ctx = postgres_server(workdir / "pg")
+        base = server_ctx.__enter__()
+        admin = make_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE scale"))
+        admin.dispose()
+        url = base.replace("/postgres?", "/scale?")
+    else:
+        server_ctx = None
+        url = f"sqlite:///{workdir}/scale.db"
+    try:
+        settings = Settings(database_url=url, index_dir=workdir / "index", _env_file=None)
+        engine = make_engine(url, pool_size=4)
+        migrate.upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        result = {"backend": backend, "size": size}
+        loaded = load(engine, sessions, records, vectors, synth, size)
+        vecs, order = loaded.pop("vectors"), loaded.pop("order")
+        result.update(loaded)
+
+        started = time.perf_counter()
+        sync_search_index(settings, engine)
+        result["keyword_index_s"] = round(time.perf_counter() - started, 1)
+
+        gc.collect()
+        before = rss_mb()
+        started = time.perf_counter()
+        sync_vector_index(settings, engine, DEFAULT_MODEL)
+        result["vector_index_build_s"] = round(time.perf_counter() - started, 1)
+        index = open_vector_index(settings, engine, DEFAULT_MODEL)
+        with sessions() as session:  # load/catch up before measuring
+            index.search(session, vecs[0], SearchFilters(), 1)
+        result["vector_index_rss_mb"] = round(rss_mb() - before, 1)
+        inner = getattr(index, "_index", None)
+        if inner is not None and hasattr(inner, "memory_usage"):
+            result["vector_index_memory_mb"] = round(inner.memory_usage / 1e6, 1)
+
+        with engine.connect() as conn:
+            if backend == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                result["db_mb"] = round(Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6)
+                result["keyword_index_mb"] = round(dir_mb(workdir / "index" / "keyword"))
+                result["vector_index_mb"] = round(dir_mb(workdir / "index" / "vector"))
+            else:
+                result["db_mb"] = round(
+                    conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 1e6
+                )
+                result["vector_index_mb"] = round(
+                    conn.execute(
+                        text(
+                            "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM "
+                            "pg_stat_user_indexes WHERE indexrelname LIKE 'ix_paper_embeddings_hnsw%'"
+                        )
+                    ).scalar()
+                    / 1e6
+                )
+                result["keyword_index_mb"] = round(
+                    conn.execute(text("SELECT pg_relation_size('ix_papers_search_tsv')")).scalar()
+                    / 1e6
+                )
+
+        result["recall_at_20"] = round(recall_at_20(sessions, index, vecs, order, 200), 4)
+        embedder = get_embedder(DEFAULT_MODEL)
+        embedder.encode(["load the model before timing"])
+        keyword_backend = open_backend(settings, engine)
+        texts = queries(records, n_queries)
+        result["latency"] = latency(
+            sessions, keyword_backend, lambda: SemanticSearch(embedder, index), texts
+        )
+        keyword_backend.close()
+        index.close()
+        engine.dispose()
+        return result
+    finally:
+        if server_ctx is not None:
+            server_ctx.__exit__(None, None, None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--size", type=int, action="append", help="papers in all (default 100000)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--allow-partial", action="store_true", help="see the module docstring")
+    parser.add_argument("--workdir", type=Path, help="scratch space (default: a temp dir)")
+    args = parser.parse_args()
+    print(f"# machine: {machine()}; torch threads {os.cpu_count()}", flush=True)
+    records = real_records()
+    vectors = real_vectors(len(records), args.allow_partial)
+    synth = Synthesizer(records, vectors)
+    for size in args.size or [100_000]:
+        for backend in args.backend or ["sqlite", "postgresql"]:
+            workdir = Path(tempfile.mkdtemp(prefix="scale-", dir=args.workdir))
+            try:
+                result = run(backend, size, records, vectors, synth, workdir, args.queries)
+                result["synthetic_sigma"] = synth.sigma
+                print(json.dumps(result), flush=True)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
