@@ -155,7 +155,11 @@ def _sync(*, rebuild: bool) -> None:
                     f"keyword index {keyword_index_dir(settings)}: {verb} {applied:,} papers"
                 )
             else:
-                click.echo("keyword index: nothing to do, on PostgreSQL it lives in the database")
+                counted = sync_search_index(settings, engine, rebuild=rebuild)
+                click.echo(
+                    f"keyword index: in the database; term statistics: {counted:,} papers "
+                    + ("recounted" if rebuild else "counted")
+                )
             if settings.semantic_search:
                 _sync_vectors(settings, engine, rebuild=rebuild)
         except IndexBusy as exc:

@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed.search.base import KeywordIndex, VectorIndex
+from paperfeed.search.pg_term_stats import refresh_term_stats
 from paperfeed.search.postgres_fts import PostgresKeywordIndex
 from paperfeed.search.tantivy_index import IndexBusy, TantivyKeywordIndex
 from paperfeed.search.usearch_index import UsearchVectorIndex, model_slug
 from paperfeed.settings import Settings
-from paperfeed.store.db import make_sessionmaker
+from paperfeed.store.db import make_sessionmaker, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ def open_backend(settings: Settings, engine: Engine) -> KeywordIndex:
 def sync_search_index(settings: Settings, engine: Engine, *, rebuild: bool = False) -> int:
     """Apply every pending paper change to the keyword index; return papers applied.
 
-    ``rebuild`` drops the index contents and re-adds every visible paper. A no-op returning 0
-    on PostgreSQL. Raises :class:`~paperfeed.search.tantivy_index.IndexBusy` if another
-    process is writing the index.
+    ``rebuild`` drops the index contents and re-adds every visible paper. On PostgreSQL the
+    index lives in the database; what is synced there is the term statistics BM25 ranking
+    reads (papers counted; ``rebuild`` recounts every paper). Raises
+    :class:`~paperfeed.search.tantivy_index.IndexBusy` if another process is writing the index.
     """
     if not uses_derived_index(engine):
-        return 0
+        with session_scope(make_sessionmaker(engine)) as session:
+            return refresh_term_stats(session, rebuild=rebuild)
     index = open_tantivy(settings, engine)
     try:
         applied = index.sync(rebuild=rebuild)
