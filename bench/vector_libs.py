@@ -14,6 +14,7 @@ smallest ef_search reaching recall@20 >= --target) and at k=100; then checks the
 
 Run: .venv/bin/python -m bench.vector_libs [--n 100000] [--runs 3] [--configs a,b]
      .venv/bin/python -m bench.vector_libs --n 1000000 --runs 1 --configs usearch-f16
+     .venv/bin/python -m bench.vector_libs --end-to-end   (paperfeed's own index, real store)
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ import statistics
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from bench.common import machine
 from bench.embed_cache import cache_root
@@ -446,6 +449,80 @@ def prepare(n: int, n_queries: int, workdir: Path, seed: int) -> dict:
     return info
 
 
+# -- the implementation on a real store ---------------------------------------------------------
+
+
+def end_to_end(workdir: Path, queries: int, seed: int) -> dict:
+    """``UsearchVectorIndex`` over the arXiv papers whose embeddings are cached: rebuild and
+    save, reopen, then search latency through SQLite as the service calls it (k=100)."""
+    from itertools import islice
+
+    from bench.common import arxiv_cs_records
+    from paperfeed.embed.store import EmbeddingRow, write_embeddings
+    from paperfeed.ingest.records import PaperRecord
+    from paperfeed.ingest.upsert import upsert_records
+    from paperfeed.search.base import SearchFilters
+    from paperfeed.search.usearch_index import UsearchVectorIndex
+    from paperfeed.store import migrate
+    from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
+    from paperfeed.store.models import Paper
+
+    real = real_vectors()  # in the order of the records (bench.embed_cache.arxiv_texts)
+    records, kept, seen = [], [], set()
+    for i, r in enumerate(
+        islice((r for r in arxiv_cs_records() if isinstance(r, PaperRecord)), len(real))
+    ):
+        if r.arxiv_id not in seen:
+            seen.add(r.arxiv_id)
+            records.append(r)
+            kept.append(i)
+    real = real[kept]
+    engine = make_engine(f"sqlite:///{workdir / 'e2e.db'}")
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    now = datetime.now(UTC)
+    it = iter(records)
+    while batch := list(islice(it, 2_000)):
+        with session_scope(sessions) as s:
+            upsert_records(s, batch, source="bench", now=now, bulk=True)
+    with session_scope(sessions) as s:
+        ids = dict(s.execute(select(Paper.arxiv_id, Paper.id)).all())
+        for start in range(0, len(records), 2_000):
+            chunk = records[start : start + 2_000]
+            rows = [EmbeddingRow(ids[r.arxiv_id], "h", 0) for r in chunk]
+            write_embeddings(s, "bench", rows, real[start : start + len(chunk)])
+    out: dict = {"papers": len(records)}
+    start = time.perf_counter()
+    index = UsearchVectorIndex(workdir / "vector", sessions, "bench")
+    index.sync()
+    out["rebuild_and_save_s"] = time.perf_counter() - start
+    index.close()
+    start = time.perf_counter()
+    index = UsearchVectorIndex(workdir / "vector", sessions, "bench")
+    out["open_s"] = time.perf_counter() - start
+    q = unit(real[np.random.default_rng(seed).choice(len(real), queries, replace=False)])
+    days = sorted(r.published_at.date() for r in records)
+    cases = {
+        "no filter": SearchFilters(),
+        "category cs.CL": SearchFilters(category="cs.CL"),
+        "category cs.LG": SearchFilters(category="cs.LG"),
+        "one week": SearchFilters(date_from=days[len(days) // 2], date_to=days[len(days) // 2]
+                                  + timedelta(days=6)),
+        "author wang": SearchFilters(author="wang"),
+    }  # fmt: skip
+    with sessions() as session:
+        for name, filters in cases.items():
+            times = []
+            for x in q:
+                begin = time.perf_counter()
+                index.search(session, x, filters, 100)
+                times.append((time.perf_counter() - begin) * 1000)
+            out[name] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+    index.close()
+    engine.dispose()
+    return out
+
+
 # -- report --------------------------------------------------------------------------------
 
 
@@ -503,17 +580,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--check-synthetic", action="store_true", help="validate the generator")
     parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument(
+        "--end-to-end", action="store_true",
+        help="measure paperfeed's UsearchVectorIndex on the cached papers instead",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.end_to_end:
+        with tempfile.TemporaryDirectory(prefix="vector-e2e-") as tmp:
+            print(machine(), json.dumps(end_to_end(Path(tmp), args.queries, args.seed)))
+        return
 
-    print(machine())
+    print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="vector-bench-") as tmp:
         workdir = Path(tmp)
         start = time.perf_counter()
         info = prepare(args.n, args.queries, workdir, args.seed)
-        print(f"data ready in {time.perf_counter() - start:.0f} s: {json.dumps(info)}")
+        print(f"data ready in {time.perf_counter() - start:.0f} s: {json.dumps(info)}", flush=True)
         if args.check_synthetic:
             info["synthetic_check"] = nn_report(real_vectors(), args.seed)
-            print("synthetic check:", json.dumps(info["synthetic_check"]))
+            print("synthetic check:", json.dumps(info["synthetic_check"]), flush=True)
         # Runs interleave the configurations, so a change in background load hits them alike.
         names = args.configs.split(",")
         runs: dict[str, list[dict]] = {name: [] for name in names}

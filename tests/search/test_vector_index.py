@@ -167,6 +167,8 @@ FILTER_CASES = [
     ({"author": "ada"}, [0, 3]),  # a whole word: not "Adalbert"
     ({"author": "hopper"}, [0, 2]),  # not "Hopperman"
     ({"author": "édouard"}, [4]),  # beyond ASCII
+    ({"author": "ÉDOUARD LUCAS"}, [4]),
+    ({"author": "LOVELACE"}, [0]),
     ({"category": "cs.CL", "author": "alan"}, [1, 3]),
     ({"category": "math.AG"}, []),
 ]
@@ -187,9 +189,10 @@ def test_filters_restrict_results_on_both_paths(
     assert nearest(index, **filters) == [ids[i] for i in expected]
 
 
+@pytest.mark.parametrize("max_fetch", [50_000, 16])  # 16: widening stops, ranked exactly
 @sqlite_only
 def test_approximate_path_widens_until_enough_papers_pass(
-    index, nearest, paper_factory, session_factory, monkeypatch
+    index, nearest, paper_factory, session_factory, monkeypatch, max_fetch
 ):
     # 60 papers nearest to e0 in cs.LG, then 3 farther ones in cs.CL.
     vectors = {paper_factory(categories=("cs.LG",)): angled(i * 0.5) for i in range(60)}
@@ -197,6 +200,7 @@ def test_approximate_path_widens_until_enough_papers_pass(
     vectors |= {a: angled(80 + i) for i, a in enumerate(far)}
     embed(session_factory, vectors)
     monkeypatch.setattr(usearch_index, "EXACT_MAX", 0)
+    monkeypatch.setattr(usearch_index, "MAX_FETCH", max_fetch)
     assert nearest(index, limit=3, category="cs.CL") == far
 
 

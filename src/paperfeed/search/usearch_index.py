@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
@@ -32,7 +33,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, cast, exists, func, select
+from sqlalchemy import ColumnElement, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from usearch.index import Index
 
@@ -49,7 +50,9 @@ EXPANSION_ADD = 128  # ef_construction
 EXPANSION_SEARCH = 128  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
 EXACT_MAX = 20_000  # filtered sets up to this size are ranked exactly from the stored vectors
 OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
+MAX_FETCH = 50_000  # widest ANN search; beyond it the filtered papers are ranked exactly
 APPLY_CHUNK = 64  # vectors changed per hold of the lock searches take: they wait a few ms
+CATCH_UP_BATCH = 256  # changes a search applies before answering (about 0.1-0.5 s of adds)
 ID_CHUNK = 5_000  # ids per SQL IN list
 
 
@@ -186,11 +189,13 @@ class UsearchVectorIndex:
         self,
         *,
         max_batches: int | None = None,
+        batch_size: int = 1_000,
         rebuild: bool = False,
         save: bool = True,
         wait: bool = True,
     ) -> int:
-        """Apply pending changes (all, or ``max_batches``); return how many papers applied.
+        """Apply pending changes (all, or ``max_batches`` of ``batch_size``); return how many
+        papers were applied.
 
         ``save`` writes the file afterwards (skipped if another process holds the lock).
         ``rebuild`` starts from every paper in the store. Returns 0 at once if ``wait`` is
@@ -209,10 +214,14 @@ class UsearchVectorIndex:
                 with self._file_lock(wait=True):
                     if not rebuild:
                         self._check_store()
-                    applied = run_consumer(self, self.sessions, max_batches=max_batches)
+                    applied = run_consumer(
+                        self, self.sessions, batch_size=batch_size, max_batches=max_batches
+                    )
                     self._save_locked()
                 return applied
-            applied = run_consumer(self, self.sessions, max_batches=max_batches)
+            applied = run_consumer(
+                self, self.sessions, batch_size=batch_size, max_batches=max_batches
+            )
             if save:
                 self.save()
             return applied
@@ -329,7 +338,7 @@ class UsearchVectorIndex:
         seq = self.checkpoint.seq
         if seq is not None and head_seq(session) == seq:
             return  # up to date (a seq past the head means another database: sync rebuilds)
-        self.sync(max_batches=1, save=False, wait=False)
+        self.sync(max_batches=1, batch_size=CATCH_UP_BATCH, save=False, wait=False)
 
     def _exact(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
         """Cosine over the stored vectors of every paper passing the filters (few of them)."""
@@ -352,7 +361,8 @@ class UsearchVectorIndex:
         return [Hit(rows[i].arxiv_id, float(sims[i])) for i in top]
 
     def _approximate(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
-        """Nearest neighbours from the graph, checked in SQL; widened while too few pass."""
+        """Nearest neighbours from the graph, checked in SQL; widened while too few pass, up
+        to ``MAX_FETCH`` candidates, after which the filtered papers are ranked exactly."""
         with self._lock:
             size = len(self._index) if self._index is not None else 0
             ndim = self._index.ndim if self._index is not None else 0
@@ -372,7 +382,9 @@ class UsearchVectorIndex:
             ]
             if len(hits) >= limit or fetch >= size:
                 return hits[:limit]
-            fetch = min(size, fetch * 4)
+            if fetch >= MAX_FETCH:  # a filter few of the nearest papers pass
+                return self._exact(session, query, filters, clauses, limit, exclude)
+            fetch = min(size, fetch * 4, MAX_FETCH)
 
     def _nearest(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
@@ -396,8 +408,9 @@ def filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
     """SQL conditions on ``Paper`` (SQLite) for the filters; empty when none is set.
 
     Dates are the paper's published date in UTC, inclusive. The category must be one of the
-    paper's categories. For authors the condition narrows by ASCII substring; the exact test
-    (every word is a whole word of the author names) is :func:`_authors_match` on the rows.
+    paper's categories. For authors the conditions only narrow (substrings of the names' JSON
+    text); the exact test, every word a whole word of the names in any case as in the tantivy
+    index, is :func:`_authors_match` on the rows.
     """
     clauses: list[ColumnElement[bool]] = []
     if filters.date_from:
@@ -407,15 +420,39 @@ def filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=UTC)
         clauses.append(Paper.published_at < end)
     if filters.category:
+        # A substring test first (cheap, and a category has no LIKE wildcard), then exactly.
         each = func.json_each(Paper.categories).table_valued("value")
+        clauses.append(cast(Paper.categories, String).like(f'%"{filters.category}"%'))
         clauses.append(exists(select(1).select_from(each).where(each.c.value == filters.category)))
     if filters.author:
         words = words_of(filters.author)
-        # SQLite LIKE folds ASCII case only (and JSON escapes other characters), so other
-        # words are left to the exact test; "id IS NOT NULL" keeps the search a filtered one.
-        narrow = [cast(Paper.authors, String).like(f"%{w}%") for w in words if w.isascii()]
+        text = cast(Paper.authors, String)
+        narrow = [
+            or_(*(text.like(f"%{form}%") for form in forms))
+            for forms in map(_stored_forms, words)
+            if forms
+        ]
+        # "id IS NOT NULL" keeps a search with nothing to narrow by a filtered one.
         clauses += narrow or [Paper.id.is_not(None) if words else Paper.id.is_(None)]
     return clauses
+
+
+def _stored_forms(word: str) -> list[str]:
+    """How ``word`` (lowercase) can appear in the authors' JSON text, for a LIKE that folds
+    ASCII case only: each non-ASCII letter in either case, raw or as a JSON ``\\u`` escape.
+    Empty (no narrowing) for words with more than three non-ASCII letters."""
+    special = [i for i, c in enumerate(word) if not c.isascii()]
+    if len(special) > 3:
+        return []
+    forms = set()
+    for mask in range(2 ** len(special)):
+        chars = list(word)
+        for bit, i in enumerate(special):
+            if mask >> bit & 1:
+                chars[i] = chars[i].upper()
+        form = "".join(chars)
+        forms |= {form, json.dumps(form)[1:-1]}
+    return sorted(forms)
 
 
 def _authors_match(authors: list[str] | None, author_filter: str | None) -> bool:
