@@ -47,7 +47,7 @@ from sqlalchemy import insert, text
 from bench.common import arxiv_cs_records, machine, postgres_server
 from bench.embed_cache import CHUNK, arxiv_texts, cache_root, cached_embeddings
 from bench.synthetic import _Noise, calibrate_sigma, unit
-from paperfeed.embed.model import DEFAULT_MODEL, get_embedder
+from paperfeed.embed.model import DEFAULT_MODEL, get_embedder, use_one_thread_per_query
 from paperfeed.embed.store import text_hash
 from paperfeed.ingest.pipeline import run_ingest
 from paperfeed.ingest.records import PaperRecord
@@ -352,6 +352,7 @@ def run(backend: str, size: int, records, vectors, synth, workdir: Path, n_queri
 
         result["recall_at_20"] = round(recall_at_20(sessions, index, vecs, order, 200), 4)
         embedder = get_embedder(DEFAULT_MODEL)
+        use_one_thread_per_query()  # as the web server does
         embedder.encode(["load the model before timing"])
         keyword_backend = open_backend(settings, engine)
         texts = queries(records, n_queries)

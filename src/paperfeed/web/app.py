@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 import paperfeed
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
-from paperfeed.embed.model import get_embedder
+from paperfeed.embed.model import get_embedder, use_one_thread_per_query
 from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(sync_at_startup, search_backend)
         embedding = None
         if semantic is not None:
+            await asyncio.to_thread(use_one_thread_per_query)
             await asyncio.to_thread(sync_vector_at_startup, vector_index)
             threading.Thread(
                 target=warm_up, args=(semantic, sessions), name="paperfeed-warm", daemon=True
