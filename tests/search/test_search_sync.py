@@ -141,11 +141,15 @@ def test_search_serves_while_another_process_writes(
         backend.close()
 
 
-def test_postgresql_sync_is_a_no_op(backend, settings, engine, paper_factory):
+def test_postgresql_sync_only_counts_new_papers_into_the_term_statistics(
+    backend, settings, engine, paper_factory
+):
     if backend != "postgresql":
         pytest.skip("PostgreSQL behaviour")
     paper_factory(title="Anything")
-    assert sync_search_index(settings, engine) == 0
+    assert sync_search_index(settings, engine) == 1
+    assert sync_search_index(settings, engine) == 0  # nothing new
+    assert sync_search_index(settings, engine, rebuild=True) == 1
     assert not keyword_index_dir(settings).exists()
 
 
