@@ -337,12 +337,14 @@ def run(backend: str, size: int, records, vectors, synth, workdir: Path, n_queri
                     conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 1e6
                 )
                 result["vector_index_mb"] = round(
-                    conn.execute(
-                        text(
-                            "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM "
-                            "pg_stat_user_indexes WHERE indexrelname LIKE 'ix_paper_embeddings_hnsw%'"
-                        )
-                    ).scalar()
+                    float(
+                        conn.execute(
+                            text(
+                                "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM "
+                                "pg_stat_user_indexes WHERE indexrelname LIKE 'ix_paper_embeddings_hnsw%'"
+                            )
+                        ).scalar()
+                    )
                     / 1e6
                 )
                 result["keyword_index_mb"] = round(
