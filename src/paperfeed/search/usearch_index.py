@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1  # bump when the parameters below or the file layout change: forces a rebuild
 CONNECTIVITY = 16  # HNSW links per node (M)
 EXPANSION_ADD = 128  # ef_construction
-EXPANSION_SEARCH = 128  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
+EXPANSION_SEARCH = 256  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
 EXACT_MAX = 20_000  # filtered sets up to this size are ranked exactly from the stored vectors
 OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
 MAX_FETCH = 50_000  # widest ANN search; beyond it the filtered papers are ranked exactly
