@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib.resources import files
 
 import click
 from sqlalchemy import func, select
@@ -14,8 +12,6 @@ from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 from paperfeed.store.models import Paper
-
-DEMO_FILE = files("paperfeed.demo") / "papers.jsonl.gz"
 
 
 @dataclass(frozen=True)
@@ -27,9 +23,8 @@ class DemoLoad:
 def load_demo(settings: Settings) -> DemoLoad:
     """Migrate the database, import the demo papers if it has none, then their precomputed
     embeddings where missing. Never loads the embedding model; running it again is a no-op."""
+    from paperfeed.demo import load_papers
     from paperfeed.demo.embeddings import import_demo_embeddings
-    from paperfeed.ingest.jsonl import iter_file_lines, parse_jsonl
-    from paperfeed.ingest.upsert import upsert_records
 
     engine = make_engine(settings.database_url)
     try:
@@ -40,12 +35,7 @@ def load_demo(settings: Settings) -> DemoLoad:
             empty = not session.scalar(select(func.count()).select_from(Paper))
         if empty:
             with session_scope(sessions) as session:
-                report = upsert_records(
-                    session,
-                    parse_jsonl(iter_file_lines(str(DEMO_FILE))),
-                    source="demo",
-                    now=datetime.now(UTC),
-                )
+                report = load_papers(session)
             added = report.added
         with session_scope(sessions) as session:
             embedded = import_demo_embeddings(session, settings.embedding_model)

@@ -14,24 +14,21 @@ import argparse
 import logging
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 from tqdm import tqdm
 
+from paperfeed.demo import PAPERS_FILE, load_papers
 from paperfeed.demo.embeddings import ShippedEmbeddings, save_shipped
 from paperfeed.embed.model import DEFAULT_MODEL, SentenceTransformerEmbedder, paper_text
 from paperfeed.embed.store import text_hash
-from paperfeed.ingest.jsonl import iter_file_lines, parse_jsonl
-from paperfeed.ingest.upsert import upsert_records
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 from paperfeed.store.models import Paper
 
 HERE = Path(__file__).resolve().parent
-PAPERS_FILE = HERE / "papers.jsonl.gz"
 OUT = HERE / "embeddings.npz"
 BATCH = 64
 
@@ -48,12 +45,7 @@ def demo_texts(workdir: Path) -> tuple[list[str], list[str]]:
         migrate.upgrade(engine)
         sessions = make_sessionmaker(engine)
         with session_scope(sessions) as session:
-            report = upsert_records(
-                session,
-                parse_jsonl(iter_file_lines(str(PAPERS_FILE))),
-                source="demo",
-                now=datetime.now(UTC),
-            )
+            report = load_papers(session)
         if report.failed:
             raise SystemExit(f"{PAPERS_FILE}: {report.summary()}")
         with sessions() as session:

@@ -21,12 +21,12 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperfeed.embed.job import embedding_state
 from paperfeed.embed.model import paper_text
 from paperfeed.embed.store import EmbeddingRow, text_hash, write_embeddings
-from paperfeed.store.models import Paper, PaperChange, PaperEmbedding
+from paperfeed.store.models import Paper
 
 logger = logging.getLogger(__name__)
 
@@ -121,25 +121,7 @@ def import_shipped(session: Session, model: str, shipped: ShippedEmbeddings) -> 
 
 
 def _papers(session: Session, arxiv_ids: Sequence[str]) -> Iterator:
-    latest_seq = (
-        select(func.coalesce(func.max(PaperChange.seq), 0))
-        .where(PaperChange.paper_id == Paper.id)
-        .correlate(Paper)
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            Paper.id,
-            Paper.arxiv_id,
-            Paper.title,
-            Paper.abstract,
-            latest_seq.label("seq"),
-            PaperEmbedding.model.label("emb_model"),
-            PaperEmbedding.text_hash.label("emb_hash"),
-        )
-        .select_from(Paper)
-        .outerjoin(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
-    )
+    query = embedding_state(Paper.arxiv_id)
     for start in range(0, len(arxiv_ids), _CHUNK):
         chunk = arxiv_ids[start : start + _CHUNK]
         yield from session.execute(query.where(Paper.arxiv_id.in_(chunk)))

@@ -46,7 +46,9 @@ def _needs_work(model: str):
     )
 
 
-def _candidates(model: str) -> Select:
+def embedding_state(*columns) -> Select:
+    """Papers with their newest change seq and their current embedding's model and text
+    hash (NULL when none): what deciding whether to (re-)embed a paper needs."""
     latest_seq = (
         select(func.coalesce(func.max(PaperChange.seq), 0))
         .where(PaperChange.paper_id == Paper.id)
@@ -56,6 +58,7 @@ def _candidates(model: str) -> Select:
     return (
         select(
             Paper.id,
+            *columns,
             Paper.title,
             Paper.abstract,
             latest_seq.label("seq"),
@@ -64,8 +67,11 @@ def _candidates(model: str) -> Select:
         )
         .select_from(Paper)
         .outerjoin(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
-        .where(*_needs_work(model))
     )
+
+
+def _candidates(model: str) -> Select:
+    return embedding_state().where(*_needs_work(model))
 
 
 def count_pending(session: Session, model: str) -> int:
