@@ -462,7 +462,7 @@ def end_to_end(workdir: Path, queries: int, seed: int) -> dict:
     from paperfeed.ingest.records import PaperRecord
     from paperfeed.ingest.upsert import upsert_records
     from paperfeed.search.base import SearchFilters
-    from paperfeed.search.usearch_index import UsearchVectorIndex
+    from paperfeed.search.usearch_index import UsearchVectorIndex, _filtered_ids, filter_clauses
     from paperfeed.store import migrate
     from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
     from paperfeed.store.models import Paper
@@ -501,23 +501,27 @@ def end_to_end(workdir: Path, queries: int, seed: int) -> dict:
     index = UsearchVectorIndex(workdir / "vector", sessions, "bench")
     out["open_s"] = time.perf_counter() - start
     q = unit(real[np.random.default_rng(seed).choice(len(real), queries, replace=False)])
-    days = sorted(r.published_at.date() for r in records)
+    mid = sorted(r.published_at.date() for r in records)[len(records) // 2]
     cases = {
         "no filter": SearchFilters(),
         "category cs.CL": SearchFilters(category="cs.CL"),
         "category cs.LG": SearchFilters(category="cs.LG"),
-        "one week": SearchFilters(date_from=days[len(days) // 2], date_to=days[len(days) // 2]
-                                  + timedelta(days=6)),
+        "category cs.DB": SearchFilters(category="cs.DB"),
+        "one day": SearchFilters(date_from=mid, date_to=mid),
+        "one week": SearchFilters(date_from=mid, date_to=mid + timedelta(days=6)),
+        "from the middle day on": SearchFilters(date_from=mid),
         "author wang": SearchFilters(author="wang"),
-    }  # fmt: skip
+    }
     with sessions() as session:
         for name, filters in cases.items():
+            clauses = filter_clauses(filters)
+            passing = len(_filtered_ids(session, "bench", clauses, None)) if clauses else None
             times = []
             for x in q:
                 begin = time.perf_counter()
                 index.search(session, x, filters, 100)
                 times.append((time.perf_counter() - begin) * 1000)
-            out[name] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+            out[name] = {"papers": passing, "p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
     index.close()
     engine.dispose()
     return out

@@ -3,7 +3,8 @@
 Layout: ``<index_dir>/vector/<model slug>/`` holds ``index.usearch`` (keys are ``papers.id``,
 vectors float16), ``checkpoint.json`` (the change seq that file reflects) and ``lock``.
 usearch was chosen by measurement (docs/vector-index.md): float16 storage keeps 1M x 384
-vectors near 0.9 GB, and it removes single vectors, which a change consumer needs.
+vectors at about 1.0 GB of memory, and it removes single vectors, which a change consumer
+needs.
 
 Every process (web workers, the CLI) loads the file when it opens the index and then keeps
 its own copy in memory, with its own applied seq. A search first catches up with one batch of
@@ -24,6 +25,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -33,7 +35,17 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, cast, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    String,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from usearch.index import Index
 
@@ -48,11 +60,12 @@ FORMAT_VERSION = 1  # bump when the parameters below or the file layout change: 
 CONNECTIVITY = 16  # HNSW links per node (M)
 EXPANSION_ADD = 128  # ef_construction
 EXPANSION_SEARCH = 256  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
-EXACT_MAX = 20_000  # filtered sets up to this size are ranked exactly from the stored vectors
+EXACT_MAX = 20_000  # filtered sets up to this size may be ranked exactly from stored vectors
+EXACT_BIAS = 4  # ...if at most sqrt(EXACT_BIAS * limit * vectors): see ``search``
 OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
 MAX_FETCH = 50_000  # widest ANN search; beyond it the filtered papers are ranked exactly
 APPLY_CHUNK = 64  # vectors changed per hold of the lock searches take: they wait a few ms
-CATCH_UP_BATCH = 256  # changes a search applies before answering (about 0.1-0.5 s of adds)
+CATCH_UP_BATCH = 256  # changes a search applies before answering (well under a second)
 ID_CHUNK = 5_000  # ids per SQL IN list
 
 
@@ -328,8 +341,13 @@ class UsearchVectorIndex:
         self._catch_up(session)
         query = _unit(query)
         clauses = filter_clauses(filters)
-        if clauses and _count(session, self.model, clauses, EXACT_MAX + 1) <= EXACT_MAX:
-            return self._exact(session, query, filters, clauses, limit, exclude)
+        if clauses:
+            # Ranking n papers exactly costs about n SQL rows; the graph search costs about
+            # limit / (n / size) candidates checked in SQL. Exact wins below the square root.
+            cap = min(EXACT_MAX, int(math.sqrt(EXACT_BIAS * (limit + len(exclude)) * len(self))))
+            ids = _filtered_ids(session, self.model, clauses, cap)
+            if ids is not None:
+                return self._exact(session, query, filters.author, ids, limit, exclude)
         return self._approximate(session, query, filters, clauses, limit, exclude)
 
     def _catch_up(self, session: Session) -> None:
@@ -340,25 +358,36 @@ class UsearchVectorIndex:
             return  # up to date (a seq past the head means another database: sync rebuilds)
         self.sync(max_batches=1, batch_size=CATCH_UP_BATCH, save=False, wait=False)
 
-    def _exact(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
-        """Cosine over the stored vectors of every paper passing the filters (few of them)."""
-        rows = session.execute(
-            select(Paper.arxiv_id, Paper.authors, PaperEmbedding.vector)
-            .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
-            .where(PaperEmbedding.model == self.model, Paper.hidden.is_(False), *clauses)
-        ).all()
+    def _exact(self, session, query, author, ids, limit, exclude) -> list[Hit]:
+        """Cosine over the stored vectors of the papers ``ids`` (few of them)."""
+        columns = [Paper.arxiv_id, type_coerce(PaperEmbedding.vector, LargeBinary)]
+        if author:
+            columns.append(Paper.authors)
+        rows = []
+        for start in range(0, len(ids), ID_CHUNK):
+            rows += session.execute(
+                select(*columns)
+                .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
+                .where(
+                    Paper.id.in_(ids[start : start + ID_CHUNK]),
+                    Paper.hidden.is_(False),
+                    _of_model(self.model),
+                )
+            ).all()
+        width = 2 * len(query)  # float16 bytes, as HalfVector stores them on SQLite
         rows = [
             r
             for r in rows
-            if r.arxiv_id not in exclude
-            and len(r.vector) == len(query)
-            and _authors_match(r.authors, filters.author)
+            if r[0] not in exclude
+            and len(r[1]) == width
+            and (not author or _authors_match(r[2], author))
         ]
         if not rows:
             return []
-        sims = _unit(np.stack([r.vector for r in rows])) @ query
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(len(rows), -1)
+        sims = _unit(vectors) @ query
         top = np.argsort(-sims, kind="stable")[:limit]
-        return [Hit(rows[i].arxiv_id, float(sims[i])) for i in top]
+        return [Hit(rows[i][0], float(sims[i])) for i in top]
 
     def _approximate(self, session, query, filters, clauses, limit, exclude) -> list[Hit]:
         """Nearest neighbours from the graph, checked in SQL; widened while too few pass, up
@@ -383,7 +412,8 @@ class UsearchVectorIndex:
             if len(hits) >= limit or fetch >= size:
                 return hits[:limit]
             if fetch >= MAX_FETCH:  # a filter few of the nearest papers pass
-                return self._exact(session, query, filters, clauses, limit, exclude)
+                ids = _filtered_ids(session, self.model, clauses, None) or []
+                return self._exact(session, query, filters.author, ids, limit, exclude)
             fetch = min(size, fetch * 4, MAX_FETCH)
 
     def _nearest(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -462,26 +492,35 @@ def _authors_match(authors: list[str] | None, author_filter: str | None) -> bool
     return all(word in names for word in words_of(author_filter))
 
 
-def _count(session: Session, model: str, clauses: list, cap: int) -> int:
-    """Embedded visible papers passing ``clauses``, counted up to ``cap``."""
-    inner = (
+def _of_model(model: str) -> ColumnElement[bool]:
+    """``paper_embeddings.model = model``, written so SQLite cannot use the model index: it
+    would pick it over a date filter's index (no statistics say the model matches every row)
+    and then read every embedding."""
+    return (PaperEmbedding.model + "") == model
+
+
+def _filtered_ids(session: Session, model: str, clauses: list, cap: int | None) -> list | None:
+    """Ids of the embedded visible papers passing ``clauses``; None if more than ``cap``."""
+    query = (
         select(Paper.id)
         .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
-        .where(PaperEmbedding.model == model, Paper.hidden.is_(False), *clauses)
-        .limit(cap)
-        .subquery()
+        .where(_of_model(model), Paper.hidden.is_(False), *clauses)
     )
-    return session.scalar(select(func.count()).select_from(inner)) or 0
+    if cap is not None:
+        query = query.limit(max(cap, 0) + 1)
+    ids = list(session.scalars(query))
+    return None if cap is not None and len(ids) > cap else ids
 
 
 def _visible(session: Session, ids: list[int], clauses: list, author: str | None) -> dict:
     """``paper id -> arXiv id`` for those of ``ids`` that exist, are visible and pass."""
     out = {}
+    columns = [Paper.id, Paper.arxiv_id] + ([Paper.authors] if author else [])
     for start in range(0, len(ids), ID_CHUNK):
         rows = session.execute(
-            select(Paper.id, Paper.arxiv_id, Paper.authors).where(
+            select(*columns).where(
                 Paper.id.in_(ids[start : start + ID_CHUNK]), Paper.hidden.is_(False), *clauses
             )
         )
-        out.update({r.id: r.arxiv_id for r in rows if _authors_match(r.authors, author)})
+        out.update({r[0]: r[1] for r in rows if not author or _authors_match(r[2], author)})
     return out
