@@ -60,6 +60,17 @@ class KeywordIndex(Protocol):
     def close(self) -> None: ...
 
 
+def query_vector(vector) -> np.ndarray:
+    """``vector`` as a float32 array, checked to be 1-dimensional and non-empty: what every
+    :class:`VectorIndex` ``search`` accepts."""
+    import numpy as np
+
+    query = np.asarray(vector, dtype=np.float32)
+    if query.ndim != 1 or not query.size:
+        raise ValueError(f"a query vector must be 1-dimensional, got shape {query.shape}")
+    return query
+
+
 class VectorIndex(Protocol):
     """Nearest neighbours among the stored paper embeddings of one model.
 

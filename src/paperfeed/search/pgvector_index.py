@@ -40,8 +40,8 @@ from pgvector.sqlalchemy import HALFVEC
 from sqlalchemy import Engine, String, bindparam, text
 from sqlalchemy.orm import Session
 
-from paperfeed.search.base import Hit, SearchFilters
-from paperfeed.search.postgres_fts import _filter_sql
+from paperfeed.search.base import Hit, SearchFilters, query_vector
+from paperfeed.search.postgres_fts import filter_sql
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +79,11 @@ class PgvectorIndex:
         limit: int,
         exclude: frozenset[str] = frozenset(),
     ) -> list[Hit]:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.ndim != 1 or not query.size:
-            raise ValueError(f"a query vector must be 1-dimensional, got shape {query.shape}")
+        query = query_vector(vector)
         if limit <= 0:
             return []
         params: dict = {"q": query, "limit": limit}
-        where = _filter_sql(filters, params)
+        where = filter_sql(filters, params)
         if exclude:
             params["exclude"] = sorted(exclude)
             where += " AND NOT (p.arxiv_id = ANY(:exclude))"

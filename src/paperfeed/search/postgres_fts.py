@@ -118,7 +118,7 @@ class _Statements:
         # Whether matches may be looked for among the newest papers first: not when the
         # dates end in the past, where the newest papers hold none.
         self.newest_first = filters.date_to is None
-        self.where = _filter_sql(filters, self.params)
+        self.where = filter_sql(filters, self.params)
         self.was_bounded = False  # the last ranking took the newest matches only
 
     def terms(self, units: list[UnitStats]) -> list[_Term]:
@@ -352,7 +352,7 @@ def _settings(session: Session, **values: str) -> Iterator[None]:
     session.execute(text(f"SELECT {sets}"), {**names, **old})
 
 
-def _filter_sql(filters: SearchFilters, params: dict) -> str:
+def filter_sql(filters: SearchFilters, params: dict) -> str:
     """``AND ...`` clauses for visibility and the filters; values go in as bind parameters."""
     sql = "AND NOT p.hidden"
     if filters.date_from:

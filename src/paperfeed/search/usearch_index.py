@@ -49,7 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 from usearch.index import Index
 
-from paperfeed.search.base import Hit, SearchFilters
+from paperfeed.search.base import Hit, SearchFilters, query_vector
 from paperfeed.search.changes import CheckpointFile, _fsync_dir, head_seq, run_consumer
 from paperfeed.search.query import words_of
 from paperfeed.store.models import Paper, PaperEmbedding
@@ -333,9 +333,7 @@ class UsearchVectorIndex:
         limit: int,
         exclude: frozenset[str] = frozenset(),
     ) -> list[Hit]:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.ndim != 1 or not query.size:
-            raise ValueError(f"a query vector must be 1-dimensional, got shape {query.shape}")
+        query = query_vector(vector)
         if limit <= 0:
             return []
         self._catch_up(session)
