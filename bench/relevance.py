@@ -19,7 +19,7 @@ the gain is significant, and the variants kept are then scored once on dev.
 Run:
     .venv/bin/python -m bench.relevance                      # both backends, all modes, dev
     .venv/bin/python -m bench.relevance --backend sqlite --mode hybrid --split train
-    .venv/bin/python -m bench.relevance --fusion-k 30 --keyword-weight 1.5   # try a fusion
+    .venv/bin/python -m bench.relevance --fusion rrf --fusion-k 30 --keyword-weight 1.5
     .venv/bin/python -m bench.relevance --experiments        # tune on train, report dev
 Published on SciFact (BEIR test = our dev split): BM25 nDCG@10 0.665 / Recall@100 0.908;
 all-MiniLM-L6-v2 about 0.645.
@@ -51,7 +51,7 @@ from paperfeed.search import KeywordIndex, open_backend, sync_search_index
 from paperfeed.search.base import VectorIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_index
-from paperfeed.service.search import Fusion, Mode, search
+from paperfeed.service.search import Fusion, FusionMethod, Mode, search
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
@@ -293,6 +293,12 @@ def main() -> None:
     )
     default = Fusion()
     parser.add_argument(
+        "--fusion",
+        choices=[str(m) for m in FusionMethod],
+        default=str(default.method),
+        help=f"hybrid fusion method (product: {default.method})",
+    )
+    parser.add_argument(
         "--fusion-k", type=float, default=default.k, help=f"hybrid RRF k (product: {default.k})"
     )
     parser.add_argument(
@@ -323,7 +329,9 @@ def main() -> None:
                 print(json.dumps(line), flush=True)
         return
     modes = [Mode(m) for m in args.mode or [str(m) for m in Mode]]
-    fusion = Fusion(args.fusion_k, args.keyword_weight, args.semantic_weight)
+    fusion = Fusion(
+        FusionMethod(args.fusion), args.keyword_weight, args.semantic_weight, args.fusion_k
+    )
     for backend in args.backend or ["sqlite", "postgresql"]:
         for line in run_backend(backend, args.split, modes, fusion, corpus):
             print(json.dumps(line), flush=True)

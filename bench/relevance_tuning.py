@@ -34,7 +34,7 @@ from bench.relevance import corpus_vectors
 from bench.scifact import Corpus, load_qrels, load_queries, ndcg_at_k, recall_at_k
 from paperfeed.search import tantivy_index
 from paperfeed.search.base import Hit, SearchFilters
-from paperfeed.search.fusion import reciprocal_rank_fusion
+from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
 from paperfeed.search.query import parse_query
 from paperfeed.service import search as service_search
 from paperfeed.service.search import Fusion
@@ -60,8 +60,9 @@ class Config:
     k: float = Fusion().k
     keyword_weight: float = Fusion().keyword_weight / Fusion().semantic_weight
     depth: int = service_search.DEPTH
-    fusion: str = "rrf"  # or "minmax" / "zscore": convex combination of normalised scores
-    alpha: float = 0.5  # keyword share of a convex combination
+    # "rrf", "zscore" (the product's two), or "minmax" / "tmm": other normalisations
+    fusion: str = str(Fusion().method)
+    alpha: float = Fusion().keyword_weight / (Fusion().keyword_weight + Fusion().semantic_weight)
     stop: str = "none"  # stop words dropped from the keyword query: none | lucene | long
     rocchio: tuple = ()  # (source, docs, beta): q' = q + beta * mean(top docs' vectors)
     rm3: tuple = ()  # (source, docs, terms, lambda): keyword query expanded from top docs
@@ -184,6 +185,15 @@ class Lab:
                 k=config.k,
             )
             return [a for a, _ in fused]
+        if config.fusion == "zscore":
+            fused = zscore_fusion(
+                [
+                    [(h.arxiv_id, h.score) for h in keyword],
+                    [(h.arxiv_id, h.score) for h in semantic],
+                ],
+                weights=[config.alpha, 1 - config.alpha],
+            )
+            return [a for a, _ in fused]
         return convex(keyword, semantic, config.alpha, config.fusion)
 
     # -- pseudo-relevance feedback -----------------------------------------------------------
@@ -219,11 +229,11 @@ class Lab:
 
 def convex(keyword: list[Hit], semantic: list[Hit], alpha: float, norm: str) -> list[str]:
     """alpha * keyword + (1 - alpha) * semantic over scores normalised per list; a paper
-    missing from a list gets that list's floor (adds nothing).
+    missing from a list gets that list's floor (adds nothing). The normalisations the product
+    does not have (its z-score one is :func:`paperfeed.search.fusion.zscore_fusion`):
 
-    ``minmax``: (s - min) / (max - min); ``zscore``: (s - mean) / sd, floor the list's
-    minimum; ``tmm`` (theoretical min-max, Bruch et al. 2023): (s - lo) / (max - lo) with lo
-    the score's lower bound, 0 for BM25 and -1 for cosine.
+    ``minmax``: (s - min) / (max - min); ``tmm`` (theoretical min-max, Bruch et al. 2023):
+    (s - lo) / (max - lo) with lo the score's lower bound, 0 for BM25 and -1 for cosine.
     """
     scores: dict[str, float] = {}
     for hits, weight, lo in ((keyword, alpha, 0.0), (semantic, 1 - alpha, -1.0)):
@@ -233,9 +243,6 @@ def convex(keyword: list[Hit], semantic: list[Hit], alpha: float, norm: str) -> 
         if norm == "minmax":
             span = values.max() - values.min()
             values = (values - values.min()) / span if span else np.ones_like(values)
-        elif norm == "zscore":
-            sd = values.std()
-            values = (values - values.mean()) / sd if sd else np.zeros_like(values)
         else:
             values = (values - lo) / max(values.max() - lo, 1e-9)
         floor = values.min() if norm != "tmm" else 0.0

@@ -13,9 +13,11 @@ from sqlalchemy import delete
 
 from paperfeed.embed.job import embed_missing
 from paperfeed.embed.model import SentenceTransformerEmbedder
+from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
+from paperfeed.search.query import parse_query
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_index
-from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.search import Fusion, FusionMethod, Mode, SearchFilters, search
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import PaperEmbedding
 
@@ -161,3 +163,41 @@ def test_nothing_embedded_yet_falls_back_to_keyword_with_a_notice(run, semantic,
 def test_odd_queries_give_an_answer_not_an_error(run, query, mode):
     results = run(query, mode)
     assert results.total >= len(results.papers) >= 0
+
+
+def _fusion_orders(index, semantic, session_factory, query: str) -> dict:
+    """Both methods' fused orders of the two legs, computed here from the legs."""
+    with session_factory() as session:
+        keyword = index.search(session, parse_query(query), SearchFilters(), 100, 0).hits
+        nearest = semantic.index.search(session, semantic.query_vector(query), SearchFilters(), 100)
+    by_zscore = zscore_fusion(
+        [[(h.arxiv_id, h.score) for h in keyword], [(h.arxiv_id, h.score) for h in nearest]]
+    )
+    by_rank = reciprocal_rank_fusion(
+        [[h.arxiv_id for h in keyword], [h.arxiv_id for h in nearest]], k=Fusion().k
+    )
+    return {
+        FusionMethod.ZSCORE: [a for a, _ in by_zscore],
+        FusionMethod.RRF: [a for a, _ in by_rank],
+    }
+
+
+FUSION_QUERIES = [
+    "protein folding",
+    "transformers",
+    "robots folding shirts",
+    "text to image latent diffusion",
+    "join order of SQL queries",
+    "streaming speech transformers",
+]
+
+
+def test_hybrid_fuses_with_the_chosen_method(run, index, semantic, session_factory):
+    differ = 0
+    for query in FUSION_QUERIES:
+        orders = _fusion_orders(index, semantic, session_factory, query)
+        differ += orders[FusionMethod.ZSCORE] != orders[FusionMethod.RRF]
+        for method in FusionMethod:
+            assert ids(run(query, fusion=Fusion(method=method))) == orders[method], (query, method)
+        assert ids(run(query)) == orders[Fusion().method]
+    assert differ  # some query tells the two methods apart

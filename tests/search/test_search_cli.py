@@ -17,8 +17,16 @@ def run(settings):
 
 
 def test_cli_search_prints_ranked_papers(run, paper_factory):
-    top = paper_factory(title="Sparse mixture of experts", upvotes=12)
-    paper_factory(title="Dense models", abstract="Versus mixture of experts.", upvotes=3)
+    top = paper_factory(
+        title="Sparse mixture of experts",
+        abstract="A sparse mixture of experts routes each token to two of its experts.",
+        upvotes=12,
+    )
+    paper_factory(
+        title="Dense models",
+        abstract="Dense language models, compared with a mixture of experts of equal cost.",
+        upvotes=3,
+    )
     result = run("search", "mixture experts")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

