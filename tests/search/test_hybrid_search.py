@@ -7,6 +7,7 @@ The corpus is built so words and meaning disagree: the protein-structure paper n
 from __future__ import annotations
 
 import sys
+import threading
 
 import pytest
 from sqlalchemy import delete
@@ -201,3 +202,28 @@ def test_hybrid_fuses_with_the_chosen_method(run, index, semantic, session_facto
             assert ids(run(query, fusion=Fusion(method=method))) == orders[method], (query, method)
         assert ids(run(query)) == orders[Fusion().method]
     assert differ  # some query tells the two methods apart
+
+
+def test_hybrid_embeds_the_query_while_the_keyword_leg_runs(index, semantic, session_factory):
+    # Each leg waits until the other has started: this only finishes if they overlap.
+    embedding, searching = threading.Event(), threading.Event()
+
+    class WaitingEmbedder:
+        name, dim = semantic.embedder.name, semantic.embedder.dim
+
+        def encode(self, texts):
+            embedding.set()
+            assert searching.wait(10), "the keyword leg did not start while embedding"
+            return semantic.embedder.encode(texts)
+
+    class WaitingKeyword:
+        def search(self, *args):
+            searching.set()
+            assert embedding.wait(10), "the query was not embedded while the keyword leg ran"
+            return index.search(*args)
+
+    overlapping = SemanticSearch(WaitingEmbedder(), semantic.index)
+    with session_factory() as session:
+        results = search(session, WaitingKeyword(), "protein folding", semantic=overlapping)
+    assert results.mode is Mode.HYBRID
+    assert set(ids(results)[:2]) == {"2611.00001", "2611.00002"}

@@ -177,12 +177,14 @@ def _ranked(
 ) -> SearchResults:
     """Semantic or hybrid results: a bounded ranking (see DEPTH), paged in memory."""
     depth = min(max(DEPTH, offset + limit), MAX_DEPTH)
-    vector = semantic.query_vector(query)  # first: a model failure falls back before any work
-    nearest = semantic.index.search(session, vector, filters, depth)
     if mode is Mode.SEMANTIC:
-        ranked = [h.arxiv_id for h in nearest]
+        vector = semantic.query_vector(query)  # a model failure falls back before any work
+        ranked = [h.arxiv_id for h in semantic.index.search(session, vector, filters, depth)]
     else:
+        # The query is embedded in a worker thread while the keyword leg runs here.
+        pending = semantic.start_query_vector(query)
         keyword = backend.search(session, parsed, filters, depth, 0)
+        nearest = semantic.index.search(session, pending.result(), filters, depth)
         ranked = _fused(keyword.hits, nearest, fusion)
     window = ranked[offset : offset + limit]
     views = get_papers(session, window)
