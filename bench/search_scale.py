@@ -24,6 +24,8 @@ semantic (query embedding included: every query is new to the model) and hybrid 
 through the product's search service, and recall@20 of the vector index against exact search.
 
 Run: .venv/bin/python -m bench.search_scale --backend sqlite --size 100000 [--size 1000000]
+(``--keep DIR --build-only`` builds and keeps; the same command without ``--build-only``
+then only times the queries, e.g. once the machine is quiet.)
 """
 
 from __future__ import annotations
@@ -287,99 +289,150 @@ def recall_at_20(sessions, index, vectors: np.ndarray, order: list[str], n: int)
     return hits / (20 * n)
 
 
-def run(backend: str, size: int, records, vectors, synth, workdir: Path, n_queries: int) -> dict:
+def run(
+    backend: str,
+    size: int,
+    records,
+    vectors,
+    synth,
+    workdir: Path,
+    n_queries: int,
+    *,
+    keep: bool = False,
+    measure: bool = True,
+) -> dict:
+    """Build (or, with ``keep``, reopen a kept build in ``workdir``) and measure.
+
+    A kept build is the database, the indexes, ``build.json`` (its figures) and the vectors
+    with their paper ids (for recall), so the queries can be timed later on a quiet machine.
+    """
+    built = workdir / "build.json"
     if backend == "postgresql":
-        server_ctx = postgres_server(workdir / "pg")
+        server_ctx = postgres_server(workdir / "pg", keep=keep)
         base = server_ctx.__enter__()
-        admin = make_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE scale"))
-        admin.dispose()
         url = base.replace("/postgres?", "/scale?")
     else:
         server_ctx = None
         url = f"sqlite:///{workdir}/scale.db"
     try:
         settings = Settings(database_url=url, index_dir=workdir / "index", _env_file=None)
-        engine = make_engine(url, pool_size=4)
-        migrate.upgrade(engine)
-        sessions = make_sessionmaker(engine)
-        result = {"backend": backend, "size": size}
-        loaded = load(engine, sessions, records, vectors, synth, size)
-        vecs, order = loaded.pop("vectors"), loaded.pop("order")
-        result.update(loaded)
-
-        if backend == "postgresql":
-            # As autovacuum would, but now: right after a bulk load every query is ~4x slower
-            # (visibility map unset, no statistics), which is not what a running site sees.
-            started = time.perf_counter()
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM (ANALYZE) papers")
-                conn.exec_driver_sql("VACUUM (ANALYZE) paper_embeddings")
-                conn.exec_driver_sql("VACUUM (ANALYZE) paper_changes")
-            result["vacuum_s"] = round(time.perf_counter() - started, 1)
-
-        started = time.perf_counter()
-        sync_search_index(settings, engine)
-        result["keyword_index_s"] = round(time.perf_counter() - started, 1)
-
-        gc.collect()
-        before = rss_mb()
-        started = time.perf_counter()
-        sync_vector_index(settings, engine, DEFAULT_MODEL)
-        result["vector_index_build_s"] = round(time.perf_counter() - started, 1)
-        index = open_vector_index(settings, engine, DEFAULT_MODEL)
-        with sessions() as session:  # load/catch up before measuring
-            index.search(session, vecs[0], SearchFilters(), 1)
-        result["vector_index_rss_mb"] = round(rss_mb() - before, 1)
-        inner = getattr(index, "_index", None)
-        if inner is not None and hasattr(inner, "memory_usage"):
-            result["vector_index_memory_mb"] = round(inner.memory_usage / 1e6, 1)
-
-        with engine.connect() as conn:
-            if backend == "sqlite":
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                result["db_mb"] = round(Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6)
-                result["keyword_index_mb"] = round(dir_mb(workdir / "index" / "keyword"))
-                result["vector_index_mb"] = round(dir_mb(workdir / "index" / "vector"))
-            else:
-                result["db_mb"] = round(
-                    conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 1e6
-                )
-                result["vector_index_mb"] = round(
-                    float(
-                        conn.execute(
-                            text(
-                                "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM "
-                                "pg_stat_user_indexes WHERE indexrelname LIKE 'ix_paper_embeddings_hnsw%'"
-                            )
-                        ).scalar()
-                    )
-                    / 1e6
-                )
-                result["keyword_index_mb"] = round(
-                    conn.execute(text("SELECT pg_relation_size('ix_papers_search_tsv')")).scalar()
-                    / 1e6
-                )
-
-        embedder = get_embedder(DEFAULT_MODEL)
-        use_one_thread_per_query()  # as the web server does
-        embedder.encode(["load the model before timing"])
-        keyword_backend = open_backend(settings, engine)
-        texts = queries(records, n_queries)
-        with cpu_quiet():
-            result["recall_at_20"] = round(recall_at_20(sessions, index, vecs, order, 200), 4)
-            result["load_avg"] = os.getloadavg()[0]
-            result["latency"] = latency(
-                sessions, keyword_backend, lambda: SemanticSearch(embedder, index), texts
+        if built.exists():
+            result = json.loads(built.read_text())
+            vecs = np.load(workdir / "vectors.npy").astype(np.float32)
+            order = json.loads((workdir / "order.json").read_text())
+        else:
+            result, vecs, order = build(
+                backend, size, records, vectors, synth, workdir, url, settings
             )
-        keyword_backend.close()
-        index.close()
-        engine.dispose()
+            if keep:
+                np.save(workdir / "vectors.npy", vecs.astype(np.float16))
+                (workdir / "order.json").write_text(json.dumps(order))
+                built.write_text(json.dumps(result))
+        if measure:
+            result.update(measured(backend, records, settings, url, vecs, order, n_queries))
         return result
     finally:
         if server_ctx is not None:
             server_ctx.__exit__(None, None, None)
+
+
+def build(backend, size, records, vectors, synth, workdir: Path, url: str, settings) -> tuple:
+    """Load the papers and build both indexes; the build's figures, vectors and paper ids."""
+    # Start clean: a build interrupted last time left no build.json but may have left data.
+    if backend == "postgresql":
+        admin = make_engine(url.replace("/scale?", "/postgres?"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS scale"))
+            conn.execute(text("CREATE DATABASE scale"))
+        admin.dispose()
+    else:
+        for path in workdir.glob("scale.db*"):
+            path.unlink()
+    shutil.rmtree(workdir / "index", ignore_errors=True)
+    engine = make_engine(url, pool_size=4)
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    result = {"backend": backend, "size": size}
+    loaded = load(engine, sessions, records, vectors, synth, size)
+    vecs, order = loaded.pop("vectors"), loaded.pop("order")
+    result.update(loaded)
+    result["synthetic_sigma"] = synth.sigma
+
+    if backend == "postgresql":
+        # As autovacuum would, but now: right after a bulk load every query is ~4x slower
+        # (visibility map unset, no statistics), which is not what a running site sees.
+        started = time.perf_counter()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ("papers", "paper_embeddings", "paper_changes"):
+                conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+        result["vacuum_s"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    sync_search_index(settings, engine)
+    result["keyword_index_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    sync_vector_index(settings, engine, DEFAULT_MODEL)
+    result["vector_index_build_s"] = round(time.perf_counter() - started, 1)
+
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            result["db_mb"] = round(Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6)
+            result["keyword_index_mb"] = round(dir_mb(workdir / "index" / "keyword"))
+            result["vector_index_mb"] = round(dir_mb(workdir / "index" / "vector"))
+        else:
+            size_of = "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM "
+            result["db_mb"] = round(
+                conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 1e6
+            )
+            result["vector_index_mb"] = round(
+                float(
+                    conn.execute(
+                        text(
+                            size_of + "pg_stat_user_indexes "
+                            "WHERE indexrelname LIKE 'ix_paper_embeddings_hnsw%'"
+                        )
+                    ).scalar()
+                )
+                / 1e6
+            )
+            result["keyword_index_mb"] = round(
+                conn.execute(text("SELECT pg_relation_size('ix_papers_search_tsv')")).scalar() / 1e6
+            )
+    engine.dispose()
+    return result, vecs, order
+
+
+def measured(backend, records, settings, url: str, vecs, order, n_queries: int) -> dict:
+    """Vector index memory on open, recall@20 and the latencies, on a built database."""
+    engine = make_engine(url, pool_size=4)
+    sessions = make_sessionmaker(engine)
+    result: dict = {}
+    gc.collect()
+    before = rss_mb()
+    index = open_vector_index(settings, engine, DEFAULT_MODEL)
+    with sessions() as session:  # load/catch up before measuring
+        index.search(session, vecs[0], SearchFilters(), 1)
+    result["vector_index_rss_mb"] = round(rss_mb() - before, 1)
+    inner = getattr(index, "_index", None)
+    if inner is not None and hasattr(inner, "memory_usage"):
+        result["vector_index_memory_mb"] = round(inner.memory_usage / 1e6, 1)
+
+    embedder = get_embedder(DEFAULT_MODEL)
+    use_one_thread_per_query()  # as the web server does
+    embedder.encode(["load the model before timing"])
+    keyword_backend = open_backend(settings, engine)
+    texts = queries(records, n_queries)
+    with cpu_quiet():
+        result["load_avg"] = round(os.getloadavg()[0], 1)
+        result["recall_at_20"] = round(recall_at_20(sessions, index, vecs, order, 200), 4)
+        result["latency"] = latency(
+            sessions, keyword_backend, lambda: SemanticSearch(embedder, index), texts
+        )
+    keyword_backend.close()
+    index.close()
+    engine.dispose()
+    return result
 
 
 def main() -> None:
@@ -388,21 +441,38 @@ def main() -> None:
     parser.add_argument("--size", type=int, action="append", help="papers in all (default 100000)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--allow-partial", action="store_true", help="see the module docstring")
-    parser.add_argument("--workdir", type=Path, help="scratch space (default: a temp dir)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each build in KEEP/<backend>-<size> and reuse it on the next run (then "
+        "only the queries are timed); default: build in a temp dir, deleted afterwards",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="with --keep: build, do not time queries"
+    )
     args = parser.parse_args()
+    if args.build_only and not args.keep:
+        parser.error("--build-only needs --keep")
     print(f"# machine: {machine()}; torch threads {os.cpu_count()}", flush=True)
     records = real_records()
     vectors = real_vectors(len(records), args.allow_partial)
     synth = Synthesizer(records, vectors)
     for size in args.size or [100_000]:
         for backend in args.backend or ["sqlite", "postgresql"]:
-            workdir = Path(tempfile.mkdtemp(prefix="scale-", dir=args.workdir))
+            if args.keep:
+                workdir = args.keep / f"{backend}-{size}"
+                workdir.mkdir(parents=True, exist_ok=True)
+            else:
+                workdir = Path(tempfile.mkdtemp(prefix="scale-"))
             try:
-                result = run(backend, size, records, vectors, synth, workdir, args.queries)
-                result["synthetic_sigma"] = synth.sigma
+                result = run(
+                    backend, size, records, vectors, synth, workdir, args.queries,
+                    keep=bool(args.keep), measure=not args.build_only,
+                )  # fmt: skip
                 print(json.dumps(result), flush=True)
             finally:
-                shutil.rmtree(workdir, ignore_errors=True)
+                if not args.keep:
+                    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
