@@ -75,26 +75,43 @@ def real_records() -> list[PaperRecord]:
 
 
 def real_vectors(n_real: int, allow_partial: bool) -> np.ndarray:
-    """Vectors of the real papers in corpus order; rows not cached are NaN (partial mode)."""
+    """Vectors of the real papers in corpus order; rows not cached are NaN (partial mode).
+
+    Not partial: waits until every chunk is cached when ``bench.embed_cache`` is filling the
+    cache in another process (the build starts meanwhile), computes the rest otherwise.
+    """
     _ids, texts = arxiv_texts()
     assert len(texts) == n_real, (len(texts), n_real)
-    if not allow_partial:
-        return cached_embeddings("arxiv-cs", texts)
     folders = sorted(cache_root().glob("arxiv-cs-*"))
+    paths = [f"{start:08d}.npy" for start in range(0, n_real, CHUNK)]
+    if not allow_partial:
+        while folders and _cache_filling() and not all((folders[-1] / p).exists() for p in paths):
+            time.sleep(20)
+        return cached_embeddings("arxiv-cs", texts)
     out = np.full((n_real, 384), np.nan, dtype=np.float32)
     for folder in folders[-1:]:
-        for start in range(0, n_real, CHUNK):
-            path = folder / f"{start:08d}.npy"
-            if path.exists():
-                chunk = np.load(path).astype(np.float32)
+        for start, name in zip(range(0, n_real, CHUNK), paths, strict=True):
+            if (folder / name).exists():
+                chunk = np.load(folder / name).astype(np.float32)
                 out[start : start + len(chunk)] = chunk
     return out
+
+
+def _cache_filling() -> bool:
+    """Whether a ``python -m bench.embed_cache`` process is running."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"bench.embed_cache" in cmdline.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 class Synthesizer:
     """Synthetic papers and vectors from real parents (see the module docstring)."""
 
-    def __init__(self, records: list[PaperRecord], vectors: np.ndarray, seed: int = 1):
+    def __init__(self, records: list[PaperRecord], seed: int = 1):
         self.records = records
         self.rng = np.random.default_rng(seed)
         counts: Counter[str] = Counter()
@@ -104,11 +121,14 @@ class Synthesizer:
         self.vocab = np.array(list(counts), dtype=object)
         freq = np.array(list(counts.values()), dtype=np.float64)
         self.cdf = np.cumsum(freq / freq.sum())
+        self.sigma: float | None = None
+
+    def use_vectors(self, vectors: np.ndarray) -> None:
+        """The real papers' vectors (NaN rows: not known), needed by :meth:`vectors`."""
         known = ~np.isnan(vectors).any(axis=1)
         self.real = unit(vectors[known])
         self.known = known
         self.noise = _Noise(self.real)
-        self.sigma: float | None = None
 
     def _words(self, source: str) -> str:
         words = np.array(_WORD.findall(source), dtype=object)
@@ -165,8 +185,8 @@ class Synthesizer:
 # ---------------------------------------------------------------- loading
 
 
-def load(engine, sessions, records, vectors, synth: Synthesizer, size: int) -> dict:
-    """Ingest real + synthetic papers, then store one embedding per paper in bulk."""
+def load_papers(sessions, records, synth: Synthesizer, size: int) -> tuple[dict, list[int]]:
+    """Ingest real + synthetic papers through the real pipeline; the synthetic ones' parents."""
     n_synth = max(0, size - len(records))
     parents: list[int] = []
 
@@ -178,10 +198,18 @@ def load(engine, sessions, records, vectors, synth: Synthesizer, size: int) -> d
 
     started = time.perf_counter()
     report = run_ingest(sessions, stream(), source="bench", now=NOW)
-    ingest_s = time.perf_counter() - started
     assert not report.failed, report.failed[:3]
+    figures = {
+        "papers": size,
+        "real_papers": min(size, len(records)),
+        "synthetic_papers": n_synth,
+        "ingest_s": round(time.perf_counter() - started, 1),
+    }
+    return figures, parents
 
-    # Vectors in paper order: real ones (NaN -> synthetic from a random parent), then synthetic.
+
+def load_vectors(engine, records, vectors, synth: Synthesizer, size: int, parents) -> dict:
+    """Store one embedding per paper in bulk: real ones (else synthetic), then synthetic."""
     real_part = vectors[: min(size, len(records))].copy()
     missing = np.isnan(real_part).any(axis=1)
     if missing.any():
@@ -191,9 +219,9 @@ def load(engine, sessions, records, vectors, synth: Synthesizer, size: int) -> d
     with engine.begin() as conn:
         ids = dict(conn.execute(text("SELECT arxiv_id, id FROM papers")).all())
         head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM paper_changes")).scalar()
-    order = [r.arxiv_id for r in records[:size]] + [
+    order = [r.arxiv_id for r in records[: len(real_part)]] + [
         f"{7 + (m + 3) // 12:02d}{(m + 3) % 12 + 1:02d}.{n + 1:05d}"
-        for m, n in (divmod(i, 99_999) for i in range(n_synth))
+        for m, n in (divmod(i, 99_999) for i in range(len(parents)))
     ]
     table = PaperEmbedding.__table__
     batch = 5_000
@@ -212,14 +240,9 @@ def load(engine, sessions, records, vectors, synth: Synthesizer, size: int) -> d
         ]
         with engine.begin() as conn:
             conn.execute(insert(table), rows)
-    store_s = time.perf_counter() - started
     return {
-        "papers": size,
-        "real_papers": min(size, len(records)),
         "real_vectors": int((~missing).sum()),
-        "synthetic_papers": n_synth,
-        "ingest_s": round(ingest_s, 1),
-        "store_vectors_s": round(store_s, 1),
+        "store_vectors_s": round(time.perf_counter() - started, 1),
         "vectors": all_vectors,
         "order": order,
     }
@@ -293,7 +316,7 @@ def run(
     backend: str,
     size: int,
     records,
-    vectors,
+    vectors_of,
     synth,
     workdir: Path,
     n_queries: int,
@@ -322,7 +345,7 @@ def run(
             order = json.loads((workdir / "order.json").read_text())
         else:
             result, vecs, order = build(
-                backend, size, records, vectors, synth, workdir, url, settings
+                backend, size, records, vectors_of, synth, workdir, url, settings
             )
             if keep:
                 np.save(workdir / "vectors.npy", vecs.astype(np.float16))
@@ -336,7 +359,19 @@ def run(
             server_ctx.__exit__(None, None, None)
 
 
-def build(backend, size, records, vectors, synth, workdir: Path, url: str, settings) -> tuple:
+def vacuum(engine, backend: str, result: dict, *tables: str) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) ``tables``, as autovacuum would, but now: right after a
+    bulk load every query is ~4x slower (no visibility map, no statistics)."""
+    if backend != "postgresql":
+        return
+    started = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+    result["vacuum_s"] = round(result.get("vacuum_s", 0) + time.perf_counter() - started, 1)
+
+
+def build(backend, size, records, vectors_of, synth, workdir: Path, url: str, settings) -> tuple:
     """Load the papers and build both indexes; the build's figures, vectors and paper ids."""
     # Start clean: a build interrupted last time left no build.json but may have left data.
     if backend == "postgresql":
@@ -353,23 +388,19 @@ def build(backend, size, records, vectors, synth, workdir: Path, url: str, setti
     migrate.upgrade(engine)
     sessions = make_sessionmaker(engine)
     result = {"backend": backend, "size": size}
-    loaded = load(engine, sessions, records, vectors, synth, size)
-    vecs, order = loaded.pop("vectors"), loaded.pop("order")
-    result.update(loaded)
-    result["synthetic_sigma"] = synth.sigma
-
-    if backend == "postgresql":
-        # As autovacuum would, but now: right after a bulk load every query is ~4x slower
-        # (visibility map unset, no statistics), which is not what a running site sees.
-        started = time.perf_counter()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("papers", "paper_embeddings", "paper_changes"):
-                conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
-        result["vacuum_s"] = round(time.perf_counter() - started, 1)
-
+    figures, parents = load_papers(sessions, records, synth, size)
+    result.update(figures)
+    vacuum(engine, backend, result, "papers", "paper_changes")
     started = time.perf_counter()
     sync_search_index(settings, engine)
     result["keyword_index_s"] = round(time.perf_counter() - started, 1)
+
+    # The vectors only now: the real ones may still be being embedded by bench.embed_cache.
+    loaded = load_vectors(engine, records, vectors_of(synth), synth, size, parents)
+    vecs, order = loaded.pop("vectors"), loaded.pop("order")
+    result.update(loaded)
+    result["synthetic_sigma"] = synth.sigma
+    vacuum(engine, backend, result, "paper_embeddings")
     started = time.perf_counter()
     sync_vector_index(settings, engine, DEFAULT_MODEL)
     result["vector_index_build_s"] = round(time.perf_counter() - started, 1)
@@ -455,8 +486,16 @@ def main() -> None:
         parser.error("--build-only needs --keep")
     print(f"# machine: {machine()}; torch threads {os.cpu_count()}", flush=True)
     records = real_records()
-    vectors = real_vectors(len(records), args.allow_partial)
-    synth = Synthesizer(records, vectors)
+    synth = Synthesizer(records)
+    real: list[np.ndarray] = []
+
+    def vectors_of(synth: Synthesizer) -> np.ndarray:
+        """The real vectors, read (or waited for) once, on the first build that needs them."""
+        if not real:
+            real.append(real_vectors(len(records), args.allow_partial))
+            synth.use_vectors(real[0])
+        return real[0]
+
     for size in args.size or [100_000]:
         for backend in args.backend or ["sqlite", "postgresql"]:
             if args.keep:
@@ -466,7 +505,7 @@ def main() -> None:
                 workdir = Path(tempfile.mkdtemp(prefix="scale-"))
             try:
                 result = run(
-                    backend, size, records, vectors, synth, workdir, args.queries,
+                    backend, size, records, vectors_of, synth, workdir, args.queries,
                     keep=bool(args.keep), measure=not args.build_only,
                 )  # fmt: skip
                 print(json.dumps(result), flush=True)
