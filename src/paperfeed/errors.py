@@ -33,3 +33,24 @@ class SourceUnavailable(PaperfeedError):
 
 class MigrationsPending(PaperfeedError):
     status = 503
+
+
+class Unauthorized(PaperfeedError):
+    """Not signed in, or a bad API token."""
+
+    status = 401
+
+
+class Forbidden(PaperfeedError):
+    """Signed in, but not allowed; also a missing or invalid CSRF token."""
+
+    status = 403
+
+
+class RateLimited(PaperfeedError):
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

@@ -29,3 +29,4 @@ from paperfeed.cli import ingest as _ingest  # noqa: E402,F401
 from paperfeed.cli import search as _search  # noqa: E402,F401
 from paperfeed.cli import serve as _serve  # noqa: E402,F401
 from paperfeed.cli import stats as _stats  # noqa: E402,F401
+from paperfeed.cli import users as _users  # noqa: E402,F401

@@ -184,14 +184,25 @@ def embed_and_index(
     *,
     batch_size: int = 64,
     limit: int | None = None,
+    fast: bool | None = None,
     err: bool = False,
 ):
     """Embed what is missing (progress bar on a terminal), then bring the vector index up to
     date; returns the job's report. Raises ModelUnavailable before writing anything.
-    ``err`` sends the summary lines to stderr (commands whose stdout is JSON)."""
+    ``fast`` (default: the ``embed_bulk_runtime`` setting) embeds with the int8 ONNX copy of
+    the model, built in the index directory on first use. ``err`` sends the summary lines to
+    stderr (commands whose stdout is JSON)."""
     from paperfeed.embed.job import embed_missing
 
-    embedder = get_embedder(settings.embedding_model)
+    if fast is None:
+        fast = settings.embed_bulk_runtime == "onnx-int8"
+    if fast:
+        from paperfeed.embed.onnx import bulk_embedder
+
+        onnx_dir = settings.resolved_index_dir() / "onnx"
+        embedder = bulk_embedder(settings.embedding_model, onnx_dir)
+    else:
+        embedder = get_embedder(settings.embedding_model)
     report = embed_missing(
         make_sessionmaker(engine),
         embedder,
@@ -200,7 +211,8 @@ def embed_and_index(
         progress=sys.stderr.isatty(),
     )
     click.echo(
-        f"embeddings ({embedder.name}): embedded {report.embedded:,}, "
+        f"embeddings ({embedder.name}{', ONNX Runtime int8' if fast else ''}): "
+        f"embedded {report.embedded:,}, "
         f"unchanged {report.skipped:,}, remaining {report.remaining:,}",
         err=err,
     )
@@ -217,18 +229,26 @@ def embed_and_index(
     help="Papers embedded and committed together.",
 )
 @click.option("--limit", type=click.IntRange(1), help="Embed at most this many papers, then stop.")
+@click.option(
+    "--fast/--no-fast",
+    default=None,
+    help="Run the model in ONNX Runtime with int8 weights: ~2.4x faster on CPU, vectors "
+    "interchangeable with the default's (needs paperfeed[onnx]). Default: the "
+    "PAPERFEED_EMBED_BULK_RUNTIME setting (torch).",
+)
 @user_errors
-def index_embed(batch_size: int, limit: int | None) -> None:
+def index_embed(batch_size: int, limit: int | None, fast: bool | None) -> None:
     """Embed the papers that have no embedding yet, or whose text changed since, then
     update the vector index.
 
     Resumable: each batch is committed, so an interrupted run continues where it stopped.
-    Shows a progress bar on a terminal. Example: paperfeed index embed --limit 1000
+    Shows a progress bar on a terminal. Example: paperfeed index embed --limit 1000;
+    for a large backfill: paperfeed index embed --fast
     """
     settings = load_settings()
     with open_engine(settings) as engine:
         require_migrated(engine)
         try:
-            embed_and_index(settings, engine, batch_size=batch_size, limit=limit)
+            embed_and_index(settings, engine, batch_size=batch_size, limit=limit, fast=fast)
         except IndexBusy as exc:
             raise _busy(exc) from None

@@ -21,6 +21,7 @@ checked in SQL before it is returned, so one hidden since then is never served e
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -47,7 +48,12 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from usearch.index import Index
+
+# usearch's wheel carries its own static libstdc++: importing ONNX Runtime (the optional
+# fast bulk embedder, paperfeed.embed.onnx) after it crashes the process, before it is fine.
+with contextlib.suppress(ImportError):
+    import onnxruntime  # noqa: F401
+from usearch.index import Index  # noqa: E402
 
 from paperfeed.search.base import Hit, SearchFilters, query_vector
 from paperfeed.search.changes import CheckpointFile, _fsync_dir, head_seq, run_consumer

@@ -9,20 +9,29 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import paperfeed
+from paperfeed.api import account_routes
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import get_embedder, use_one_thread_per_query
+from paperfeed.mail import make_sender
 from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
-from paperfeed.web import health
+from paperfeed.web import account_pages, admin_pages, health
+from paperfeed.web.auth import (
+    PreSessionCookie,
+    csrf_field,
+    load_auth,
+    template_context,
+    verify_csrf,
+)
 from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.pages import install_pages
@@ -86,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Daily papers ranked by the community, with search and an API shaped "
         "like the Hugging Face papers API.",
         lifespan=lifespan,
+        # Every route: who is asking (cookie or Bearer), then CSRF on unsafe methods.
+        dependencies=[Depends(load_auth), Depends(verify_csrf)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -95,8 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.vector_index = vector_index
     app.state.semantic = semantic
     app.state.background_embedder = None
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    app.state.templates.env.globals.update(site_name=settings.site_name)
+    app.state.mailer = make_sender(settings)
+    app.state.templates = Jinja2Templates(
+        directory=HERE / "templates", context_processors=[template_context]
+    )
+    app.state.templates.env.globals.update(site_name=settings.site_name, csrf_field=csrf_field)
     install_error_handlers(app)
     if settings.response_cache_seconds > 0:
         probe = VersionProbe(make_engine(settings.database_url, pool_size=1, max_overflow=0))
@@ -107,9 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefixes=CACHED_PREFIXES,
             ttl=settings.response_cache_seconds,
         )
+    app.add_middleware(PreSessionCookie, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_routes.router)
+    app.include_router(account_routes.router)
     app.include_router(health.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
     install_pages(app)
     return app
 

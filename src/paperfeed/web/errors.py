@@ -6,10 +6,11 @@ JSON shape (one shape for every error): {"ok": false, "error": "...", "status": 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.errors import PaperfeedError
@@ -44,7 +45,14 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PaperfeedError)
     async def _paperfeed_error(request: Request, exc: PaperfeedError):
-        return error_response(request, exc.status, exc.message)
+        next_path = getattr(exc, "next_path", None)  # LoginRequired: pages go to log in
+        if next_path is not None and not wants_json(request):
+            target = next_path if request.method == "GET" else "/"
+            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+        response = error_response(request, exc.status, exc.message)
+        for key, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[key] = value  # Retry-After, WWW-Authenticate
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):

@@ -1,0 +1,59 @@
+"""Rate limits for the web surfaces: ``enforce`` for handlers that choose their own keys (log
+in: per IP and per account), and ``rate_limited(...)`` as a dependency for write endpoints.
+
+Counts live in the database (:mod:`paperfeed.accounts.ratelimit`), committed in their own
+short transaction so a refused or failed request still counts. Over the limit: 429 with
+``Retry-After``, rendered as JSON under /api and as an HTML page elsewhere.
+
+The client address is ``request.client.host``; behind a reverse proxy run uvicorn with
+``--proxy-headers --forwarded-allow-ips=<proxy>`` so that it is the reader's, not the proxy's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+
+from paperfeed.accounts.ratelimit import hit, parse_rate
+from paperfeed.errors import RateLimited
+from paperfeed.store.db import session_scope
+from paperfeed.web.auth import get_auth, request_now
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def enforce(request: Request, name: str, key: str, rate: str) -> None:
+    """Count one hit of ``key`` under ``name`` at ``rate`` (a setting's text, e.g.
+    ``20/5minutes``); raise RateLimited when over it."""
+    with session_scope(request.app.state.sessions) as session:
+        retry_after = hit(session, name, key, parse_rate(rate), now=request_now(request))
+    if retry_after is not None:
+        raise RateLimited(f"Too many attempts; try again in {_duration(retry_after)}.", retry_after)
+
+
+def rate_limited(name: str, setting: str = "rate_limit_writes") -> Callable[..., None]:
+    """A dependency limiting a write endpoint per signed-in user (per IP when anonymous):
+
+    ``@router.post("/vote", dependencies=[Depends(rate_limited("vote"))])``
+
+    ``setting`` names the Settings field holding the rate.
+    """
+
+    def check(request: Request) -> None:
+        account = get_auth(request).account
+        key = f"user:{account.id}" if account else f"ip:{client_ip(request)}"
+        enforce(request, name, key, getattr(request.app.state.settings, setting))
+
+    check.__name__ = f"rate_limited_{name}"
+    return check
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"

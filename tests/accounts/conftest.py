@@ -1,0 +1,74 @@
+"""Account fixtures: an app with small rate limits, a real SMTP server (aiosmtpd on
+127.0.0.1) that collects what the app sends, and users made through the service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from accounts_helpers import NOW, PASSWORD, Inbox, free_port
+from aiosmtpd.controller import Controller
+
+from paperfeed.accounts import users
+from paperfeed.store.db import session_scope
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp) -> Inbox:
+    return smtp[0]
+
+
+@pytest.fixture
+def settings(settings, smtp):
+    _, controller = smtp
+    return settings.model_copy(
+        update={
+            "semantic_search": False,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": controller.port,
+            "smtp_security": "none",
+            "base_url": "http://testserver",
+            "rate_limit_login_ip": "30/minute",
+            "rate_limit_login_account": "8/minute",
+            "rate_limit_signup": "20/minute",
+            "rate_limit_password_reset": "20/minute",
+        }
+    )
+
+
+@pytest.fixture
+def make_user(session_factory):
+    """Insert a confirmed account through the service; returns its Account."""
+
+    def make(
+        username: str = "ada", email: str | None = None, *, role: str = "member", password=PASSWORD
+    ):
+        with session_scope(session_factory) as session:
+            if role == "admin":
+                return users.create_admin(
+                    session,
+                    username=username,
+                    email=email or f"{username}@example.org",
+                    password=password,
+                    now=NOW,
+                )
+            made = users.sign_up(
+                session,
+                username=username,
+                email=email or f"{username}@example.org",
+                password=password,
+                now=NOW,
+                confirm_ttl=timedelta(hours=48),
+            )
+            return users.confirm_email(session, made.token, now=NOW)
+
+    return make
