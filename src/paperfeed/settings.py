@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         description="Public URL of this instance, used for absolute links in feeds and emails.",
     )
     page_size: int = Field(50, description="Papers per page on the feed and in search results.")
+    trending_half_life_hours: float = Field(
+        72.0,
+        gt=0,
+        description="Trending: hours after which an upvote counts half as much (docs/votes.md).",
+    )
     response_cache_seconds: float = Field(
         30.0,
         description="How long anonymous page and API responses may be reused, at most; each "
@@ -135,6 +140,17 @@ class Settings(BaseSettings):
     rate_limit_writes: str = Field(
         "120/hour",
         description="Default limit of other writes (votes, comments, submissions) per user.",
+    )
+    submission_max_age_days: int = Field(
+        14,
+        ge=0,
+        description="A member may submit a paper only this many days after its arXiv "
+        "publication (v1), as on Hugging Face; admins may submit older papers.",
+    )
+    submission_daily_cap: int = Field(
+        5,
+        ge=0,
+        description="Papers a member may submit per day (UTC); admins are not capped.",
     )
     smtp_host: str | None = Field(
         None,

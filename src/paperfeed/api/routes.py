@@ -10,7 +10,7 @@ written for HF ask for whatever page size they like, and a shorter page is still
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -77,7 +77,10 @@ def daily_papers(
     month: Annotated[str | None, Query(description="A month, YYYY-MM.")] = None,
     sort: Annotated[
         Literal["publishedAt", "trending", "upvotes"],
-        Query(description="Newest on the feed first (HF's default), trending, or most upvoted."),
+        Query(
+            description="Newest on the feed first (HF's default), trending (time-decayed "
+            "upvotes, docs/votes.md), or most upvoted."
+        ),
     ] = "publishedAt",
     submitter: Annotated[str | None, Query(description="Only papers this user submitted.")] = None,
 ) -> list[DailyPaperOut]:
@@ -95,6 +98,7 @@ def daily_papers(
         limit=limit,
         offset=p * limit,
         submitter=submitter or None,
+        half_life=timedelta(hours=settings.trending_half_life_hours),
     )
     response.headers["X-Total-Count"] = str(total)
     return [DailyPaperOut.from_view(v) for v in views]

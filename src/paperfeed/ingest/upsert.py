@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,17 @@ ARXIV_FIELDS = (
     "updated_at",
 )
 COMMUNITY_FIELDS = ("github_repo", "github_stars", "project_page", "upvotes", "num_comments")
-_COLUMNS = ("id", "arxiv_id", "version", "primary_category", *ARXIV_FIELDS, *COMMUNITY_FIELDS)
+# A source's upvote count is the paper's *imported* base; members' votes (paper_votes) come on
+# top of it in ``papers.upvotes``, so an import moves that total by the change of the base.
+_FIELD_COLUMN = {"upvotes": "imported_upvotes"}
+_COLUMNS = (
+    "id",
+    "arxiv_id",
+    "version",
+    "primary_category",
+    *ARXIV_FIELDS,
+    *(_FIELD_COLUMN.get(name, name) for name in COMMUNITY_FIELDS),
+)
 
 
 def upsert_records(
@@ -151,13 +161,15 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     if added:
         for row in added:
             row.update(created_at=now, modified_at=now, hidden=False)
+            row["upvotes"] = row["imported_upvotes"]  # no member has voted on it yet
         # A Core executemany, then one SELECT for the new ids. The ORM's bulk insert splits a
         # batch wherever rows differ in which columns are None (216 statements for 500 rows),
         # and INSERT..RETURNING goes through one giant multi-VALUES statement per page that
         # psycopg spends longer parsing than PostgreSQL spends inserting; a plain executemany
         # is pipelined by psycopg with the statement parsed once.
         session.execute(
-            insert(table), [{k: v for k, v in row.items() if k != "id"} for row in added]
+            insert(table),
+            [{k: v for k, v in row.items() if k != "id" and k[0] != "_"} for row in added],
         )
         new_ids = [row["arxiv_id"] for row in added]
         for paper_id, arxiv_id in session.execute(
@@ -167,9 +179,21 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     if changed:
         for row in changed:
             row["modified_at"] = now
-        session.execute(
-            update(Paper), [{k: row[k] for k in (*_COLUMNS, "modified_at")} for row in changed]
-        )
+        base = [r for r in changed if r["imported_upvotes"] != r["_old_imported"]]
+        if base:
+            # Relative to the row's values at write time, so a member's vote committed since
+            # our read is kept: total = total + (new base - old base).
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    upvotes=table.c.upvotes + bindparam("b_new") - table.c.imported_upvotes,
+                    imported_upvotes=bindparam("b_new"),
+                ),
+                [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
+            )
+        plain = [c for c in (*_COLUMNS, "modified_at") if c != "imported_upvotes"]
+        session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
     if new_entries:
         session.execute(
             insert(DailyEntry.__table__),
@@ -198,6 +222,7 @@ def _new_row(rec: PaperRecord, now: datetime) -> dict:
         "version": rec.version or 1,
         "primary_category": rec.categories[0] if rec.categories else None,
         "upvotes": rec.upvotes or 0,
+        "imported_upvotes": rec.upvotes or 0,
         "num_comments": rec.num_comments or 0,
     }
     for name in ARXIV_FIELDS:
@@ -231,7 +256,10 @@ def _merge(row: dict, rec: PaperRecord) -> bool:
             changed = True
     for name in COMMUNITY_FIELDS:
         value = getattr(rec, name)
-        if value is not None and row[name] != value:
-            row[name] = value
+        column = _FIELD_COLUMN.get(name, name)
+        if value is not None and row[column] != value:
+            row.setdefault("_old_imported", row["imported_upvotes"])
+            row[column] = value
             changed = True
+    row.setdefault("_old_imported", row["imported_upvotes"])
     return changed

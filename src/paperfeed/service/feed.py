@@ -9,14 +9,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from paperfeed.errors import InvalidInput
-from paperfeed.rank.trending import rank_trending
+from paperfeed.rank.trending import DEFAULT_HALF_LIFE
 from paperfeed.service.periods import Period, day_period
+from paperfeed.service.trending import trending
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 
 SORTS: tuple[str, ...] = ("upvotes", "publishedAt", "trending")
-# Trending looks at entries this recent; older ones have decayed to nothing anyway.
-TRENDING_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,12 @@ def list_entries(
     limit: int = 50,
     offset: int = 0,
     submitter: str | None = None,
+    half_life: timedelta = DEFAULT_HALF_LIFE,
 ) -> tuple[list[PaperView], int]:
-    """Feed entries in ``period`` (all periods if None), sorted, paged; with the total count."""
+    """Feed entries in ``period`` (all periods if None), sorted, paged; with the total count.
+
+    ``trending`` (service/trending.py) ranks by time-decayed votes with ``half_life``.
+    """
     if sort not in SORTS:
         raise InvalidInput(f"invalid sort {sort!r}; expected one of {', '.join(SORTS)}")
     query = _visible_entries()
@@ -54,18 +57,20 @@ def list_entries(
         query = query.where(DailyEntry.day >= period.start, DailyEntry.day < period.end)
     if submitter:
         query = query.where(DailyEntry.submitted_by == submitter)
-    # Trending in a past period is judged as of that period's end, not as of today.
-    as_of = now if period is None else min(now, datetime.combine(period.end, time(), UTC))
     if sort == "trending":
-        query = query.where(DailyEntry.submitted_at >= as_of - TRENDING_WINDOW)
+        # In a past period, judged as of that period's end, not as of today.
+        as_of = now if period is None else min(now, datetime.combine(period.end, time(), UTC))
+        ranked, total = trending(
+            session,
+            as_of=as_of,
+            half_life=half_life,
+            period=period,
+            submitter=submitter,
+            limit=limit,
+            offset=offset,
+        )
+        return [t.paper for t in ranked], total
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-    if sort == "trending":
-        rows = session.execute(query).all()
-        ranked = rank_trending(
-            ((row, row[0].upvotes, row[1].submitted_at) for row in rows), now=as_of
-        )[offset : offset + limit]
-        return [PaperView.from_row(p, e) for p, e in ranked], total
     if sort == "publishedAt":
         order = (DailyEntry.submitted_at.desc(), Paper.id.desc())
     else:

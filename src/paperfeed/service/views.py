@@ -56,7 +56,8 @@ class PaperView:
             github_stars=paper.github_stars,
             project_page=paper.project_page,
             upvotes=paper.upvotes,
-            num_comments=paper.num_comments,
+            # What an import source reports plus the comments written here that readers see.
+            num_comments=paper.num_comments + (paper.local_comments or 0),
             feed_day=entry.day if entry else None,
             submitted_at=entry.submitted_at if entry else None,
             submitted_by=entry.submitted_by if entry else None,

@@ -48,9 +48,15 @@ class Paper(Base):
     github_repo: Mapped[str | None] = mapped_column(String(512))
     github_stars: Mapped[int | None] = mapped_column(Integer)
     project_page: Mapped[str | None] = mapped_column(String(512))
-    # Denormalised count: imported counts plus, later, one row per user vote.
+    # Denormalised total shown everywhere: ``imported_upvotes`` + one per ``paper_votes`` row,
+    # kept in step in the transaction that writes a vote (see service/votes.py).
     upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    # The count an import source (Hugging Face, page dumps) last reported; votes come on top.
+    imported_upvotes: Mapped[int] = mapped_column(Integer, default=0)
     num_comments: Mapped[int] = mapped_column(Integer, default=0)
+    # Comments written here that readers see (neither deleted nor hidden); kept apart from
+    # ``num_comments`` (what an import source reports) so a re-import never overwrites it.
+    local_comments: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -69,7 +75,11 @@ class DailyEntry(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), unique=True)
     day: Mapped[date] = mapped_column(Date)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    submitted_by: Mapped[str | None] = mapped_column(String(128))  # a username; users come later
+    submitted_by: Mapped[str | None] = mapped_column(String(128))  # a username (HF data: theirs)
+    # The account that submitted it here (``/submit``); None for imported entries.
+    submitted_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     source: Mapped[str] = mapped_column(String(32))  # which ingest source created it
 
     paper: Mapped[Paper] = relationship(back_populates="entry")
@@ -215,3 +225,62 @@ class RateLimitCounter(Base):
     bucket: Mapped[str] = mapped_column(String(255), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# ---------------------------------------------------------------- votes (issue 4)
+
+
+class PaperVote(Base):
+    """One member's upvote of one paper, with its time (trending decays each vote by its age).
+
+    ``users.id`` is referenced without ON DELETE CASCADE on purpose: deleting an account goes
+    through the votes' ``ACCOUNT_DELETION_HOOKS`` entry, which also lowers the papers' counts;
+    a delete that bypassed it would fail instead of leaving the counts wrong.
+    """
+
+    __tablename__ = "paper_votes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_paper_votes_paper_id", "paper_id"),
+        Index("ix_paper_votes_created_at", "created_at"),
+    )
+
+
+# ---------------------------------------------------------------- comments (issue 4)
+
+
+class Comment(Base):
+    """A comment on a paper, or a reply to one (``parent_id``), in Markdown.
+
+    Only the Markdown source is stored; it is rendered and sanitized every time it is shown
+    (:mod:`paperfeed.service.markdown`). A deleted comment that has replies stays as a
+    placeholder with an empty body, so the thread keeps its shape; one without replies is
+    removed. ``user_id`` is None once its author deleted the account.
+    """
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=0)  # 0 for a top-level comment
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # by a moderator
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_comments_paper_id_id", "paper_id", "id"),)

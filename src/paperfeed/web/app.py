@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import paperfeed
-from paperfeed.api import account_routes
+from paperfeed.api import account_routes, community_routes, vote_routes
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import get_embedder, use_one_thread_per_query
@@ -24,7 +24,7 @@ from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
-from paperfeed.web import account_pages, admin_pages, health
+from paperfeed.web import account_pages, admin_pages, community_pages, health, vote_pages
 from paperfeed.web.auth import (
     PreSessionCookie,
     csrf_field,
@@ -123,11 +123,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(PreSessionCookie, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # Before api_routes: /api/papers/{id}/comments is not the paper {id}/comments.
+    app.include_router(community_routes.router)
     app.include_router(api_routes.router)
     app.include_router(account_routes.router)
     app.include_router(health.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(community_pages.router)
+    app.include_router(vote_routes.router)
+    app.include_router(vote_pages.router)  # before the pages: /papers/trending is no paper id
     install_pages(app)
     return app
 

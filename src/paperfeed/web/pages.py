@@ -19,12 +19,17 @@ from sqlalchemy.orm import Session
 import paperfeed
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
+from paperfeed.service.comments import comment_thread
 from paperfeed.service.feed import feed_page
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.service.search import Mode, SearchFilters, search
 from paperfeed.service.similar import similar_papers
+from paperfeed.service.views import PaperView
+from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
+from paperfeed.web.auth import get_auth
 from paperfeed.web.bibtex import bibtex
 from paperfeed.web.deps import (
     NowDep,
@@ -43,6 +48,10 @@ EXCERPT_CHARS = 300
 FEED_CACHE = "public, max-age=60"
 PAPER_CACHE = "public, max-age=300"
 SIMILAR_ON_PAGE = 6
+SUBMIT_NOTICES = {
+    "submitted": "Thank you: the paper is on today's Daily Papers.",
+    "already": "This paper is already in the Daily Papers; here it is.",
+}
 
 # ---------------------------------------------------------------- template filters (one place)
 
@@ -162,8 +171,25 @@ def render(
     if alternate:
         response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
     if cache:
-        response.headers["Cache-Control"] = cache
+        # A signed-in reader's page is theirs (their name, their upvotes): no shared caches.
+        signed_in = get_auth(request).account is not None
+        response.headers["Cache-Control"] = "private, no-cache" if signed_in else cache
     return response
+
+
+def paper_comments(request: Request, session: Session, arxiv_id: str) -> dict[str, Any]:
+    """The comment thread of a paper page as the reader may see it, and the notice after a
+    submission (``?notice=submitted|already``)."""
+    notice = SUBMIT_NOTICES.get(request.query_params.get("notice", ""))
+    thread = comment_thread(session, arxiv_id, get_auth(request).account)
+    return {"comments": thread, "comment_max": COMMENT_MAX, "notice": notice}
+
+
+def my_upvotes(request: Request, session: Session, papers) -> frozenset[str]:
+    """The arXiv ids among ``papers`` (PaperViews) that the signed-in reader upvoted."""
+    account = get_auth(request).account
+    ids = (p.arxiv_id for p in papers if isinstance(p, PaperView))
+    return upvoted_among(session, account.id if account else None, ids)
 
 
 def period_url(period: Period, page: int = 1) -> str:
@@ -219,6 +245,7 @@ def _feed(
         "previous_url": period_url(feed.previous) if feed.previous else None,
         "next_url": period_url(feed.next) if feed.next else None,
         "page_url": lambda n: period_url(shown, n),
+        "upvoted": my_upvotes(request, session, feed.papers),
     }
     return render(request, "feed.html", context, alternate=api, cache=FEED_CACHE)
 
@@ -271,6 +298,8 @@ def paper(
     view = get_paper(session, bare)
     similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
+    context["upvoted"] = my_upvotes(request, session, [view])
+    context.update(paper_comments(request, session, bare))
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
     )
@@ -349,6 +378,7 @@ def search_page(
         "page": p,
         "pages": max(1, -(-results.total // size)),
         "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
+        "upvoted": my_upvotes(request, session, results.papers),
     }
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
     return render(request, "search.html", context, alternate=api)

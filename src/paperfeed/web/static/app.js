@@ -40,5 +40,43 @@
     });
   }
 
+  // Upvotes: send the vote form with fetch() to the JSON endpoint and update the count in
+  // place. Without JavaScript (or if fetch fails) the form posts and the page reloads.
+  function showVote(form, state) {
+    form.elements.action.value = state.upvoted ? "down" : "up";
+    var button = form.querySelector("button");
+    button.setAttribute("aria-pressed", state.upvoted ? "true" : "false");
+    button.title = state.upvoted ? "Remove your upvote" : "Upvote";
+    form.querySelector(".count").textContent = String(state.upvotes);
+  }
+
+  function setupVotes() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || !window.fetch) return;
+    document.querySelectorAll("form.vote-form[data-api]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var button = form.querySelector("button");
+        if (button.disabled) return;
+        button.disabled = true;
+        var up = form.elements.action.value === "up";
+        fetch(form.getAttribute("data-api"), {
+          method: up ? "POST" : "DELETE",
+          headers: { "X-CSRF-Token": meta.content, "Accept": "application/json" },
+          credentials: "same-origin"
+        }).then(function (response) {
+          if (!response.ok) throw new Error("vote failed: " + response.status);
+          return response.json();
+        }).then(function (state) {
+          showVote(form, state);
+          button.disabled = false;
+        }).catch(function () {
+          form.submit(); // let the server answer (log in, rate limit, error page)
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", setupCopyButtons);
+  document.addEventListener("DOMContentLoaded", setupVotes);
 })();

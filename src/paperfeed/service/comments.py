@@ -1,0 +1,333 @@
+"""Comments on papers: threads, edit and delete your own, moderators hide, counts on cards.
+
+Rules (docs/community.md):
+
+- A comment is Markdown of 1 to :data:`MAX_BODY` characters, valid Unicode without control
+  characters. It is rendered and sanitized when shown (:mod:`paperfeed.service.markdown`).
+- Replies nest up to :data:`MAX_DEPTH` levels below a top-level comment; a reply to a comment
+  that deep joins that comment's own thread level (as a sibling), so every reply is kept.
+- Only the author edits or deletes a comment. Deleting a comment with replies leaves a
+  "[deleted]" placeholder; without replies it is removed, and so is any deleted ancestor
+  left without replies.
+- An admin hides or unhides a comment (:func:`set_hidden`); readers see "[hidden]" in its
+  place when it has replies, nothing otherwise; admins still see it, marked.
+- ``papers.local_comments`` counts the comments readers see (not deleted, not hidden); it is
+  changed by the same transaction as the comment, with atomic ``+1`` / ``-1`` updates.
+- When an account is deleted (:func:`forget_user_comments`, an ``ACCOUNT_DELETION_HOOKS``
+  entry) its comments are deleted like this too: their words go with the account, replies
+  of others stay under a "[deleted]" placeholder by "[deleted user]".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
+from paperfeed.errors import Forbidden, InvalidInput, NotFound
+from paperfeed.ingest.arxiv_ids import parse_arxiv_id
+from paperfeed.service.markdown import render_markdown
+from paperfeed.store.models import Comment, Paper, User
+
+MAX_BODY = 10_000
+MAX_DEPTH = 4  # depths 0 (top level) .. 4
+DELETED = "[deleted]"
+HIDDEN = "[hidden by a moderator]"
+DELETED_USER = "[deleted user]"
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+@dataclass
+class CommentView:
+    """A comment as a reader sees it. ``html`` is sanitized; ``body`` is the Markdown source
+    (empty for placeholders). ``author`` is None once the account is gone."""
+
+    id: int
+    paper_id: str  # arXiv id
+    parent_id: int | None
+    depth: int
+    author: str | None
+    body: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    hidden: bool
+    placeholder: bool  # shown as "[deleted]" / "[hidden ...]", without author or text
+    mine: bool = False
+    replies: list[CommentView] = field(default_factory=list)
+
+    @property
+    def author_label(self) -> str:
+        return self.author or DELETED_USER
+
+
+def check_body(body: object) -> str:
+    """The comment text, trimmed; InvalidInput for missing, overlong or invalid text."""
+    if not isinstance(body, str):
+        raise InvalidInput("The comment must be text.")
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise InvalidInput("Write something first: the comment is empty.")
+    if len(body) > MAX_BODY:
+        raise InvalidInput(
+            f"The comment is {len(body):,} characters long; the limit is {MAX_BODY:,}."
+        )
+    if "\ufffd" in body or any(0xD800 <= ord(c) <= 0xDFFF for c in body):
+        raise InvalidInput("The comment contains bytes that are not valid UTF-8 text.")
+    if any(ord(c) < 32 and c not in _ALLOWED_CONTROLS or ord(c) == 127 for c in body):
+        raise InvalidInput("The comment contains control characters.")
+    return body
+
+
+def _paper(session: Session, arxiv_id: str) -> Paper:
+    bare, _ = parse_arxiv_id(arxiv_id)
+    paper = session.scalar(select(Paper).where(Paper.arxiv_id == bare, Paper.hidden.is_(False)))
+    if paper is None:
+        raise NotFound(f"No paper with arXiv id {bare!r}")
+    return paper
+
+
+def _comment(session: Session, comment_id: int, *, lock: bool = False) -> Comment:
+    if not isinstance(comment_id, int) or not 0 < comment_id < 2**62:
+        raise NotFound("No such comment.")
+    query = select(Comment).where(Comment.id == comment_id)
+    if lock:
+        query = query.with_for_update()
+    comment = session.scalar(query)
+    if comment is None or comment.deleted_at is not None:
+        raise NotFound("No such comment (it may have been deleted).")
+    return comment
+
+
+def _count(session: Session, paper_id: int, delta: int) -> None:
+    session.execute(
+        update(Paper)
+        .where(Paper.id == paper_id)
+        .values(local_comments=Paper.local_comments + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _visible(comment: Comment) -> bool:
+    return comment.deleted_at is None and not comment.hidden
+
+
+# ---------------------------------------------------------------- write
+
+
+def add_comment(
+    session: Session,
+    arxiv_id: str,
+    author: Account,
+    body: object,
+    *,
+    now: datetime,
+    parent_id: int | None = None,
+) -> CommentView:
+    """A new comment on the paper, or a reply to ``parent_id`` (a comment on the same paper)."""
+    text = check_body(body)
+    paper = _paper(session, arxiv_id)
+    depth = 0
+    if parent_id is not None:
+        parent = _comment(session, parent_id)
+        if parent.paper_id != paper.id:
+            raise NotFound("No such comment on this paper.")
+        if parent.depth >= MAX_DEPTH:  # too deep: join the parent's level instead
+            parent_id, depth = parent.parent_id, parent.depth
+        else:
+            depth = parent.depth + 1
+    comment = Comment(
+        paper_id=paper.id,
+        parent_id=parent_id,
+        user_id=author.id,
+        depth=depth,
+        body=text,
+        created_at=now,
+        hidden=False,
+    )
+    session.add(comment)
+    session.flush()
+    _count(session, paper.id, +1)
+    return _view(comment, paper.arxiv_id, author.username, viewer=author)
+
+
+def edit_comment(
+    session: Session, comment_id: int, editor: Account, body: object, *, now: datetime
+) -> CommentView:
+    """Replace the text of the editor's own comment."""
+    text = check_body(body)
+    comment = _comment(session, comment_id, lock=True)
+    if comment.user_id != editor.id:
+        raise Forbidden("You can edit only your own comments.")
+    if comment.body != text:
+        comment.body = text
+        comment.edited_at = now
+    arxiv_id = session.scalar(select(Paper.arxiv_id).where(Paper.id == comment.paper_id))
+    return _view(comment, arxiv_id or "", editor.username, viewer=editor)
+
+
+def delete_comment(session: Session, comment_id: int, account: Account, *, now: datetime) -> str:
+    """Delete the account's own comment; returns the paper's arXiv id."""
+    comment = _comment(session, comment_id, lock=True)
+    if comment.user_id != account.id:
+        raise Forbidden("You can delete only your own comments.")
+    arxiv_id = session.scalar(select(Paper.arxiv_id).where(Paper.id == comment.paper_id))
+    _delete(session, comment, now)
+    return arxiv_id or ""
+
+
+def _delete(session: Session, comment: Comment, now: datetime) -> None:
+    if _visible(comment):
+        _count(session, comment.paper_id, -1)
+    comment.deleted_at = now
+    comment.body = ""
+    _prune(session, comment)
+
+
+def _prune(session: Session, comment: Comment) -> None:
+    """Remove ``comment`` and then each deleted ancestor, while they have no replies left."""
+    node: Comment | None = comment
+    while node is not None and node.deleted_at is not None:
+        session.flush()
+        if session.scalar(select(Comment.id).where(Comment.parent_id == node.id).limit(1)):
+            return
+        parent_id = node.parent_id
+        session.delete(node)
+        session.flush()
+        node = session.get(Comment, parent_id) if parent_id is not None else None
+
+
+def set_hidden(
+    session: Session, comment_id: int, admin: Account, hidden: bool, *, now: datetime
+) -> None:
+    """Hide or unhide a comment (admins only). Hidden comments are not counted."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins can hide comments.")
+    comment = _comment(session, comment_id, lock=True)
+    if comment.hidden == hidden:
+        return
+    comment.hidden = hidden
+    comment.hidden_at = now if hidden else None
+    comment.hidden_by = admin.id if hidden else None
+    _count(session, comment.paper_id, -1 if hidden else +1)
+
+
+def forget_user_comments(session: Session, user_id: int) -> None:
+    """ACCOUNT_DELETION_HOOKS entry: the account's comments are deleted (placeholders where
+    others replied), and it is no longer named on any of them."""
+    deleted_at = datetime.now(UTC)  # the hook is not given the app's clock
+    comments = session.scalars(
+        select(Comment)
+        .where(Comment.user_id == user_id, Comment.deleted_at.is_(None))
+        .order_by(Comment.depth.desc(), Comment.id.desc())  # leaves first
+    ).all()
+    for comment in comments:
+        if session.get(Comment, comment.id) is None:  # already pruned with a child
+            continue
+        comment.user_id = None
+        _delete(session, comment, deleted_at)
+    session.execute(
+        update(Comment)
+        .where(Comment.user_id == user_id)
+        .values(user_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Comment)
+        .where(Comment.hidden_by == user_id)
+        .values(hidden_by=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---------------------------------------------------------------- read
+
+
+def comment_thread(
+    session: Session, arxiv_id: str, viewer: Account | None = None
+) -> list[CommentView]:
+    """The paper's comments as a tree, oldest first at each level, as ``viewer`` may see them."""
+    paper = _paper(session, arxiv_id)
+    rows = session.execute(
+        select(Comment, User.username)
+        .outerjoin(User, User.id == Comment.user_id)
+        .where(Comment.paper_id == paper.id)
+        .order_by(Comment.id)
+    ).all()
+    admin = viewer is not None and viewer.is_admin
+    views = {c.id: _view(c, paper.arxiv_id, name, viewer=viewer, admin=admin) for c, name in rows}
+    children: dict[int | None, list[CommentView]] = defaultdict(list)
+    for view in views.values():
+        parent = view.parent_id if view.parent_id in views else None
+        children[parent].append(view)
+
+    def build(parent: int | None) -> list[CommentView]:
+        kept = []
+        for view in children.get(parent, []):
+            view.replies = build(view.id)
+            if view.placeholder and not view.replies:
+                continue  # nothing to show, and no thread to keep
+            kept.append(view)
+        return kept
+
+    return build(None)
+
+
+def get_comment(session: Session, comment_id: int, viewer: Account | None = None) -> CommentView:
+    comment = _comment(session, comment_id)
+    row = session.execute(
+        select(Paper.arxiv_id, User.username)
+        .select_from(Paper)
+        .outerjoin(User, User.id == comment.user_id)
+        .where(Paper.id == comment.paper_id)
+    ).first()
+    admin = viewer is not None and viewer.is_admin
+    if comment.hidden and not admin and not (viewer and viewer.id == comment.user_id):
+        raise NotFound("No such comment.")
+    return _view(comment, row[0], row[1], viewer=viewer, admin=admin)
+
+
+def count_thread(views: list[CommentView]) -> int:
+    """Comments in a tree that readers see (placeholders not counted)."""
+    return sum((not v.deleted and not v.hidden) + count_thread(v.replies) for v in views)
+
+
+def _view(
+    comment: Comment,
+    arxiv_id: str,
+    username: str | None,
+    *,
+    viewer: Account | None,
+    admin: bool = False,
+) -> CommentView:
+    deleted = comment.deleted_at is not None
+    shown = not deleted and (not comment.hidden or admin)
+    if shown:
+        body, html = comment.body, render_markdown(comment.body)
+    else:
+        body, html = "", f"<p><em>{DELETED if deleted else HIDDEN}</em></p>"
+    mine = viewer is not None and comment.user_id == viewer.id and not deleted
+    return CommentView(
+        id=comment.id,
+        paper_id=arxiv_id,
+        parent_id=comment.parent_id,
+        depth=comment.depth,
+        author=username if shown else None,
+        body=body,
+        html=html,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        deleted=deleted,
+        hidden=comment.hidden,
+        placeholder=not shown,
+        mine=mine,
+    )
+
+
+if forget_user_comments not in ACCOUNT_DELETION_HOOKS:
+    ACCOUNT_DELETION_HOOKS.append(forget_user_comments)

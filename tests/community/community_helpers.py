@@ -1,0 +1,101 @@
+"""What the community tests share: the pinned clock, forms with their CSRF token, an arXiv
+Atom answer, and a check that rendered HTML holds nothing that can run."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from xml.sax.saxutils import escape
+
+from fake_server import Reply
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the app's pinned clock (tests/conftest.py)
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def log_in(client, login: str = "ada", password: str = PASSWORD):
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={"login": login, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return r
+
+
+def post_form(client, page: str, action: str, data: dict, **kwargs):
+    """Open ``page`` like a browser, then send a form to ``action`` with the page's token."""
+    token = csrf_of(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token}, follow_redirects=False, **kwargs)
+
+
+def api_headers(client) -> dict[str, str]:
+    """Cookie-authenticated JSON calls need the page's CSRF token as a header."""
+    return {"X-CSRF-Token": csrf_of(client.get("/submit").text)}
+
+
+def atom_entry(
+    arxiv_id: str,
+    *,
+    title: str = "A submitted paper",
+    abstract: str = "What it is about.",
+    published: str = "2026-11-18T10:00:00Z",
+    authors: tuple[str, ...] = ("Ada Lovelace", "Grace Hopper"),
+) -> Reply:
+    names = "".join(f"<author><name>{escape(a)}</name></author>" for a in authors)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">'
+        f"<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id>"
+        f"<updated>{published}</updated><published>{published}</published>"
+        f"<title>{escape(title)}</title><summary>{escape(abstract)}</summary>{names}"
+        '<arxiv:primary_category term="cs.LG"/><category term="cs.LG"/></entry></feed>'
+    )
+    return Reply(body=body.encode(), headers={"Content-Type": "application/atom+xml"})
+
+
+EMPTY_FEED = Reply(
+    body=b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>',
+    headers={"Content-Type": "application/atom+xml"},
+)
+
+SAFE_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
+    "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+SAFE_ATTRS = {"href", "title", "rel", "start", "style"}
+
+
+class _Inert(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in SAFE_TAGS:
+            self.problems.append(f"tag <{tag}>")
+        for name, value in attrs:
+            if name not in SAFE_ATTRS:
+                self.problems.append(f"attribute {name}= on <{tag}>")
+            if name == "href" and not re.match(r"^(https?:|mailto:|/|#)", value or "", re.I):
+                self.problems.append(f"href {value!r}")
+            if name == "style" and not re.fullmatch(r"text-align:\s*\w+;?", value or ""):
+                self.problems.append(f"style {value!r}")
+            if name == "rel" and value != "nofollow ugc noopener":
+                self.problems.append(f"rel {value!r}")
+
+
+def assert_inert(html: str) -> None:
+    """``html`` (a rendered comment) holds only allow-listed tags, attributes and URLs."""
+    parser = _Inert()
+    parser.feed(html)
+    assert not parser.problems, (parser.problems, html)
