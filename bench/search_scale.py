@@ -454,6 +454,7 @@ def build(backend, size, records, vectors_of, synth, workdir: Path, url: str, se
 def measured(backend, records, settings, url: str, vecs, order, n_queries: int) -> dict:
     """Vector index memory on open, recall@20 and the latencies, on a built database."""
     engine = make_engine(url, pool_size=4)
+    migrate.upgrade(engine)  # a kept build may predate the newest migrations
     sessions = make_sessionmaker(engine)
     result: dict = {}
     gc.collect()
