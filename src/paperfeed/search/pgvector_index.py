@@ -52,7 +52,10 @@ logger = logging.getLogger(__name__)
 #   ef_construction 200: ef_search 100 -> 0.990 (build 86 s)
 # and 0.999 at ef_search 128 on 7k real all-MiniLM-L6-v2 arXiv embeddings; p50 6-8 ms.
 # A lower ef_construction also left some queries with no true neighbour at all.
-DEFAULT_EF_SEARCH = 128
+# At 1M (bench/search_scale.py: 74,728 real + synthetic vectors, 200 queries near papers),
+# recall@20 by ef_search: 128 -> 0.915, 200 -> 0.934, 256 -> 0.943, 400 -> 0.954, at
+# k = 100 p50 17 / 12 / 14 / 18 ms: the graph is bigger than the candidate list of 128.
+DEFAULT_EF_SEARCH = 400
 MAX_EF_SEARCH = 1_000  # pgvector's upper bound for hnsw.ef_search
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 128

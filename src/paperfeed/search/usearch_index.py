@@ -65,7 +65,10 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1  # bump when the parameters below or the file layout change: forces a rebuild
 CONNECTIVITY = 16  # HNSW links per node (M)
 EXPANSION_ADD = 128  # ef_construction
-EXPANSION_SEARCH = 256  # ef_search: recall@20 >= 0.95 at 1M vectors (docs/vector-index.md)
+# ef_search. At 1M (bench/search_scale.py: real + synthetic vectors, queries near papers)
+# recall@20 by ef: 256 -> 0.924, 512 -> 0.953, 1024 -> 0.973, 2048 -> 0.987, at k = 100
+# p50 5.5 / 9.4 / 14.2 / 22.8 ms (docs/benchmarks.md; docs/vector-index.md for 100k).
+EXPANSION_SEARCH = 512
 EXACT_MAX = 20_000  # filtered sets up to this size may be ranked exactly from stored vectors
 EXACT_BIAS = 4  # ...if at most sqrt(EXACT_BIAS * limit * vectors): see ``search``
 OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
