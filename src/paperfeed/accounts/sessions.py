@@ -64,6 +64,8 @@ def resume_session(
     record, user = found
     if _expired(record, now, lifetimes):
         return None, True
+    if user.banned_at is not None:  # ban ends sessions; this covers one started meanwhile
+        return None, False
     return Account.of(user), now - record.last_seen_at >= TOUCH_EVERY
 
 

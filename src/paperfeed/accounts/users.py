@@ -44,6 +44,7 @@ class Account:
     role: str
     confirmed: bool
     created_at: datetime
+    banned: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -59,13 +60,25 @@ class Account:
             role=user.role,
             confirmed=user.email_verified_at is not None,
             created_at=user.created_at,
+            banned=user.banned_at is not None,
         )
 
 
-class EmailNotConfirmed(PaperfeedError):
-    """Right password, but the sign-up link was never followed (only the owner learns it)."""
+class LoginRefused(PaperfeedError):
+    """Right password, but the account may not log in (only the owner learns why)."""
 
     status = 403
+
+
+class EmailNotConfirmed(LoginRefused):
+    """The sign-up link was never followed."""
+
+
+class AccountBanned(LoginRefused):
+    """An admin banned the account (service/moderation.py)."""
+
+
+BANNED_MESSAGE = "This account has been banned by the moderators; it cannot log in or write."
 
 
 # ---------------------------------------------------------------- sign up
@@ -160,6 +173,8 @@ def authenticate(session: Session, login: str, password: str) -> Account | None:
         raise EmailNotConfirmed(
             "Confirm your email address first: follow the link we sent when you signed up."
         )
+    if user.banned_at is not None:
+        raise AccountBanned(BANNED_MESSAGE)
     return Account.of(user)
 
 

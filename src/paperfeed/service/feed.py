@@ -74,7 +74,13 @@ def list_entries(
     if sort == "publishedAt":
         order = (DailyEntry.submitted_at.desc(), Paper.id.desc())
     else:
-        order = (Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
+        # Papers an admin featured come first (service/moderation.py).
+        order = (
+            DailyEntry.featured.desc(),
+            Paper.upvotes.desc(),
+            DailyEntry.submitted_at.desc(),
+            Paper.id.desc(),
+        )
     rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
     return [PaperView.from_row(p, e) for p, e in rows], total
 

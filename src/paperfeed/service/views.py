@@ -29,6 +29,7 @@ class PaperView:
     feed_day: date | None
     submitted_at: datetime | None
     submitted_by: str | None
+    featured: bool = False  # an admin featured it on its feed day
 
     @property
     def abs_url(self) -> str:
@@ -61,4 +62,5 @@ class PaperView:
             feed_day=entry.day if entry else None,
             submitted_at=entry.submitted_at if entry else None,
             submitted_by=entry.submitted_by if entry else None,
+            featured=bool(entry.featured) if entry else False,
         )

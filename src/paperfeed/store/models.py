@@ -14,6 +14,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,6 +83,8 @@ class DailyEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(32))  # which ingest source created it
+    # Set by an admin: shown first, and marked, on the entry's day (service/moderation.py).
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
 
     paper: Mapped[Paper] = relationship(back_populates="entry")
 
@@ -169,6 +173,9 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by an admin: a banned account cannot log in, and its API tokens are refused.
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    banned_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class UserSession(Base):
@@ -284,3 +291,52 @@ class Comment(Base):
     hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_comments_paper_id_id", "paper_id", "id"),)
+
+
+# ---------------------------------------------------------------- authors and moderation (issue 4)
+
+
+class AuthorClaim(Base):
+    """A member's claim to be one of a paper's authors (``author_name``, as the paper lists
+    it). ``status``: pending, approved or rejected (by an admin). One claim per (user, paper);
+    each author name of a paper has at most one approved claim (a partial unique index)."""
+
+    __tablename__ = "author_claims"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    author_name: Mapped[str] = mapped_column(String(512))
+    author_key: Mapped[str] = mapped_column(String(512))  # case-folded, spaces collapsed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "paper_id", name="uq_author_claims_user_paper"),
+        Index(
+            "uq_author_claims_approved_name",
+            "paper_id",
+            "author_key",
+            unique=True,
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
+    )
+
+
+class AdminAction(Base):
+    """One moderation action, for the log: who (``admin_name`` stays if the account goes),
+    what (``action``), on what (``target_type`` + ``target``), when, and why (optional)."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    admin_name: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))  # paper | comment | user | claim
+    target: Mapped[str] = mapped_column(String(128))  # arXiv id, comment id, username, claim id
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

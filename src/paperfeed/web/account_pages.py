@@ -119,7 +119,7 @@ def login(
             if account is not None:
                 end_session(session, old)  # a fresh token: nothing from before survives
                 token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
-    except users.EmailNotConfirmed as exc:
+    except users.LoginRefused as exc:
         return _page(request, "login.html", {**context, "error": exc.message}, 403)
     if account is None:
         return _page(request, "login.html", {**context, "error": LOGIN_FAILED}, 400)

@@ -1,17 +1,34 @@
-"""Admin pages: only accounts with the admin role reach them (``AdminUser``); moderation
-(hide, ban, feature, the action log) grows here."""
+"""Admin pages: only accounts with the admin role reach them (``AdminUser``: members get 403,
+anonymous readers are sent to log in). Every action is a POST form with a CSRF token (checked
+app-wide), runs with its log entry in one transaction (service/moderation.py) and then shows
+the log. Problems (unknown paper, comment, user or claim; a bad reason) are error pages with
+their 4xx status, and nothing is written."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import users
+from paperfeed.errors import InvalidInput
+from paperfeed.service import authors, moderation
 from paperfeed.store.db import session_scope
 from paperfeed.web.auth import AdminUser
+from paperfeed.web.deps import NowDep
 from paperfeed.web.pages import render
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=4000)]
+
+
+def _page(request: Request, template: str, context: dict) -> Response:
+    response = render(request, template, context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("", response_class=HTMLResponse)
@@ -19,6 +36,83 @@ def admin_users(request: Request, admin: AdminUser):
     """Least privilege: only admins see the member list and its email addresses."""
     with session_scope(request.app.state.sessions, write=False) as session:
         accounts = users.list_users(session)
-    response = render(request, "admin_users.html", {"users": accounts})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        banned = moderation.banned_users(session)
+    return _page(request, "admin_users.html", {"users": accounts, "banned": banned})
+
+
+@router.get("/moderation", response_class=HTMLResponse)
+def moderation_page(request: Request, admin: AdminUser):
+    with session_scope(request.app.state.sessions, write=False) as session:
+        hidden = moderation.hidden_papers(session)
+        pending = authors.count_pending(session)
+    context = {"hidden": hidden, "pending": pending, "reason_max": moderation.MAX_REASON}
+    return _page(request, "admin_moderation.html", context)
+
+
+@router.get("/log", response_class=HTMLResponse)
+def action_log(request: Request, admin: AdminUser):
+    with session_scope(request.app.state.sessions, write=False) as session:
+        actions = moderation.recent_actions(session)
+    return _page(request, "admin_log.html", {"actions": actions})
+
+
+@router.get("/claims", response_class=HTMLResponse)
+def claims_page(request: Request, admin: AdminUser):
+    with session_scope(request.app.state.sessions, write=False) as session:
+        claims = authors.pending_claims(session)
+    return _page(request, "admin_claims.html", {"claims": claims})
+
+
+@router.post("/claims/decide", response_class=HTMLResponse)
+def decide_claim(
+    request: Request,
+    admin: AdminUser,
+    now: NowDep,
+    claim_id: FormText = "",
+    decision: FormText = "",
+    reason: FormText = "",
+) -> Response:
+    if decision not in ("approve", "reject"):
+        raise InvalidInput("Choose approve or reject.")
+    with session_scope(request.app.state.sessions) as session:
+        authors.decide_claim(
+            session, admin, claim_id, decision == "approve", reason=reason or None, now=now
+        )
+    return RedirectResponse("/admin/claims", status_code=303)
+
+
+# ---------------------------------------------------------------- moderation actions
+
+# path -> the service call: (session, admin, target, *, reason, now) -> anything
+Action = Callable[..., object]
+ACTIONS: dict[str, Action] = {
+    "/papers/hide": lambda s, a, t, **k: moderation.set_paper_hidden(s, a, t, True, **k),
+    "/papers/unhide": lambda s, a, t, **k: moderation.set_paper_hidden(s, a, t, False, **k),
+    "/papers/feature": lambda s, a, t, **k: moderation.set_featured(s, a, t, True, **k),
+    "/papers/unfeature": lambda s, a, t, **k: moderation.set_featured(s, a, t, False, **k),
+    "/comments/hide": lambda s, a, t, **k: moderation.set_comment_hidden(s, a, t, True, **k),
+    "/comments/unhide": lambda s, a, t, **k: moderation.set_comment_hidden(s, a, t, False, **k),
+    "/users/ban": moderation.ban_user,
+    "/users/unban": moderation.unban_user,
+}
+
+
+def _action_route(path: str, call: Action) -> None:
+    def act(
+        request: Request,
+        admin: AdminUser,
+        now: NowDep,
+        target: FormText = "",
+        reason: FormText = "",
+    ) -> Response:
+        with session_scope(request.app.state.sessions) as session:
+            call(session, admin, target, reason=reason or None, now=now)
+        return RedirectResponse("/admin/log", status_code=303)
+
+    act.__name__ = "admin" + path.replace("/", "_")
+    act.__doc__ = f"POST /admin{path}: form fields ``target`` and optional ``reason``."
+    router.add_api_route(path, act, methods=["POST"], response_class=HTMLResponse)
+
+
+for _path, _call in ACTIONS.items():
+    _action_route(_path, _call)

@@ -24,7 +24,14 @@ from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
-from paperfeed.web import account_pages, admin_pages, community_pages, health, vote_pages
+from paperfeed.web import (
+    account_pages,
+    admin_pages,
+    author_pages,
+    community_pages,
+    health,
+    vote_pages,
+)
 from paperfeed.web.auth import (
     PreSessionCookie,
     csrf_field,
@@ -131,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(community_pages.router)
+    app.include_router(author_pages.router)
     app.include_router(vote_routes.router)
     app.include_router(vote_pages.router)  # before the pages: /papers/trending is no paper id
     install_pages(app)

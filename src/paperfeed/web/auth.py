@@ -30,7 +30,7 @@ from markupsafe import Markup
 from paperfeed.accounts.api_tokens import TokenInfo, authenticate_token, needs_touch, touch_token
 from paperfeed.accounts.secrets import new_token
 from paperfeed.accounts.sessions import Lifetimes, record_use, resume_session
-from paperfeed.accounts.users import Account
+from paperfeed.accounts.users import BANNED_MESSAGE, Account
 from paperfeed.errors import Forbidden, Unauthorized
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
@@ -127,6 +127,8 @@ def _resolve(request: Request) -> Auth:
             use = authenticate_token(session, credentials.strip())
         if use is None:
             raise InvalidToken("Invalid or revoked API token.")
+        if use.account.banned:
+            raise Forbidden(BANNED_MESSAGE)
         if needs_touch(use.token, now):
             with session_scope(app_state.sessions) as session:
                 touch_token(session, use.token.id, now=now)
@@ -159,6 +161,8 @@ def current_user(request: Request) -> Account:
     account = get_auth(request).account
     if account is None:
         raise LoginRequired(next_path=_here(request))
+    if account.banned:  # sessions end at the ban and tokens are refused: a last guard
+        raise Forbidden(BANNED_MESSAGE)
     return account
 
 

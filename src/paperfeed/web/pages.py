@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import paperfeed
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import comment_thread
 from paperfeed.service.feed import feed_page
@@ -51,6 +52,7 @@ SIMILAR_ON_PAGE = 6
 SUBMIT_NOTICES = {
     "submitted": "Thank you: the paper is on today's Daily Papers.",
     "already": "This paper is already in the Daily Papers; here it is.",
+    "claimed": "Thank you: your authorship claim waits for an admin's approval.",
 }
 
 # ---------------------------------------------------------------- template filters (one place)
@@ -299,6 +301,7 @@ def paper(
     similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
+    context["claimed"] = claimed_names(session, bare)  # author name -> username
     context.update(paper_comments(request, session, bare))
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE

@@ -1,0 +1,43 @@
+"""Authors on the web: claim a paper (a form on the paper page) and the member's page,
+``/users/{username}``, listing the papers of their approved claims."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperfeed.service import authors
+from paperfeed.store.db import session_scope
+from paperfeed.web.auth import CurrentUser
+from paperfeed.web.deps import NowDep, SessionDep
+from paperfeed.web.pages import render
+from paperfeed.web.ratelimits import rate_limited
+
+router = APIRouter(tags=["authors"], include_in_schema=False)
+
+
+@router.post(
+    "/papers/{arxiv_id:path}/claim",
+    response_class=HTMLResponse,
+    dependencies=[Depends(rate_limited("claim"))],
+)
+def claim(
+    request: Request,
+    arxiv_id: str,
+    account: CurrentUser,
+    now: NowDep,
+    author: Annotated[str, Form(max_length=authors.MAX_NAME * 2)] = "",
+) -> Response:
+    """Problems (not an author of the paper, claimed twice, unknown paper) are error pages
+    with their 4xx status; success goes back to the paper with a notice."""
+    with session_scope(request.app.state.sessions) as session:
+        view = authors.claim_authorship(session, account, arxiv_id, author, now=now)
+    return RedirectResponse(f"/papers/{view.arxiv_id}?notice=claimed", status_code=303)
+
+
+@router.get("/users/{username}", response_class=HTMLResponse)
+def user_page(request: Request, username: str, session: SessionDep) -> Response:
+    page = authors.author_page(session, username)
+    return render(request, "user.html", {"author": page})
