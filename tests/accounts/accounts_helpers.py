@@ -9,13 +9,8 @@ import email.policy
 import re
 import socket
 import threading
-from datetime import UTC, datetime
 
-from fastapi.testclient import TestClient
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the app's pinned clock (tests/conftest.py)
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from members import NOW, PASSWORD, csrf_of, log_in, post_form  # noqa: F401 (re-exported)
 
 
 class Inbox:
@@ -51,19 +46,3 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
-
-
-def post_form(client: TestClient, page: str, action: str, data: dict, **kwargs):
-    """Open ``page`` like a browser, then send its form to ``action`` with the page's token."""
-    token = csrf_of(client.get(page).text)
-    return client.post(action, data={**data, "csrf_token": token}, follow_redirects=False, **kwargs)
-
-
-def log_in(client: TestClient, login: str = "ada", password: str = PASSWORD, **extra):
-    return post_form(client, "/login", "/login", {"login": login, "password": password, **extra})

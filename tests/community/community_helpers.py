@@ -4,38 +4,13 @@ Atom answer, and a check that rendered HTML holds nothing that can run."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from xml.sax.saxutils import escape
 
 from fake_server import Reply
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the app's pinned clock (tests/conftest.py)
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
-
-
-def log_in(client, login: str = "ada", password: str = PASSWORD):
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"login": login, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return r
-
-
-def post_form(client, page: str, action: str, data: dict, **kwargs):
-    """Open ``page`` like a browser, then send a form to ``action`` with the page's token."""
-    token = csrf_of(client.get(page).text)
-    return client.post(action, data={**data, "csrf_token": token}, follow_redirects=False, **kwargs)
+from members import NOW, PASSWORD, csrf_of, post_form  # noqa: F401 (re-exported)
+from members import signed_in as log_in  # noqa: F401 (re-exported)
 
 
 def api_headers(client) -> dict[str, str]:

@@ -4,18 +4,15 @@ the account service, browsers that fill in forms with their CSRF token."""
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))  # fake_server
 
-from community_helpers import NOW, PASSWORD  # noqa: E402
 from fake_server import FakeServer  # noqa: E402
 
-from paperfeed.accounts import api_tokens, users  # noqa: E402
-from paperfeed.store.db import session_scope  # noqa: E402
+from members import make_account, new_token  # noqa: E402
 
 
 @pytest.fixture
@@ -46,24 +43,7 @@ def make_user(session_factory):
     """A confirmed account made through the service; returns its Account."""
 
     def make(username: str = "ada", *, role: str = "member"):
-        with session_scope(session_factory) as session:
-            if role == "admin":
-                return users.create_admin(
-                    session,
-                    username=username,
-                    email=f"{username}@example.org",
-                    password=PASSWORD,
-                    now=NOW,
-                )
-            made = users.sign_up(
-                session,
-                username=username,
-                email=f"{username}@example.org",
-                password=PASSWORD,
-                now=NOW,
-                confirm_ttl=timedelta(hours=48),
-            )
-            return users.confirm_email(session, made.token, now=NOW)
+        return make_account(session_factory, username, role=role)
 
     return make
 
@@ -73,8 +53,6 @@ def make_token(session_factory):
     """A Bearer header for an account."""
 
     def make(account) -> dict[str, str]:
-        with session_scope(session_factory) as session:
-            _info, raw = api_tokens.create_token(session, account.id, "tests", now=NOW)
-        return {"Authorization": f"Bearer {raw}"}
+        return {"Authorization": f"Bearer {new_token(session_factory, account)}"}
 
     return make

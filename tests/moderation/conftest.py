@@ -3,13 +3,9 @@ limits, accounts made through the service, and two papers on the feed of the pin
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from moderation_helpers import NOW, PASSWORD
 
-from paperfeed.accounts import api_tokens, users
-from paperfeed.store.db import session_scope
+from members import NOW, make_account, new_token
 
 
 @pytest.fixture
@@ -31,21 +27,7 @@ def make_user(session_factory):
     """A confirmed account made through the service; returns its Account."""
 
     def make(username: str = "ada", *, role: str = "member"):
-        with session_scope(session_factory) as session:
-            email = f"{username}@example.org"
-            if role == "admin":
-                return users.create_admin(
-                    session, username=username, email=email, password=PASSWORD, now=NOW
-                )
-            made = users.sign_up(
-                session,
-                username=username,
-                email=email,
-                password=PASSWORD,
-                now=NOW,
-                confirm_ttl=timedelta(hours=48),
-            )
-            return users.confirm_email(session, made.token, now=NOW)
+        return make_account(session_factory, username, role=role)
 
     return make
 
@@ -53,9 +35,7 @@ def make_user(session_factory):
 @pytest.fixture
 def make_token(session_factory):
     def make(account) -> dict[str, str]:
-        with session_scope(session_factory) as session:
-            _info, raw = api_tokens.create_token(session, account.id, "tests", now=NOW)
-        return {"Authorization": f"Bearer {raw}"}
+        return {"Authorization": f"Bearer {new_token(session_factory, account)}"}
 
     return make
 

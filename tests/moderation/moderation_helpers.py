@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the app's pinned clock (tests/conftest.py)
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
+from members import NOW, PASSWORD, csrf_of, signed_in  # noqa: F401 (re-exported)
 
 
 def log_in(client, login: str = "ada", password: str = PASSWORD):
+    """A fresh browser session (cookies cleared) that logs in as ``login``."""
     client.cookies.clear()
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"login": login, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return r
+    return signed_in(client, login, password)
 
 
 def token_of(client) -> str:
