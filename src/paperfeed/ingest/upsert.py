@@ -20,7 +20,8 @@ from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, Stat
 from sqlalchemy.orm import Session
 
 from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
-from paperfeed.store.models import DailyEntry, Paper, PaperChange
+from paperfeed.store.changes import record_changes
+from paperfeed.store.models import DailyEntry, Paper
 
 logger = logging.getLogger(__name__)
 
@@ -200,10 +201,7 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
             [{"paper_id": current[a]["id"], **e} for a, e in new_entries.items()],
         )
     touched = [current[a]["id"] for a, s in status.items() if s != "unchanged"]
-    if touched:
-        session.execute(
-            insert(PaperChange.__table__), [{"paper_id": pid, "changed_at": now} for pid in touched]
-        )
+    record_changes(session, touched, now)
 
     for arxiv_id, s in status.items():
         if s == "added":

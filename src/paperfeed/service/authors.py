@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,8 @@ from paperfeed.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service.moderation import check_reason, log_action
 from paperfeed.service.views import PaperView
-from paperfeed.store.models import AuthorClaim, DailyEntry, Paper, PaperChange, User
+from paperfeed.store.changes import record_changes
+from paperfeed.store.models import AuthorClaim, DailyEntry, Paper, User
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 MAX_NAME = 512
@@ -156,7 +157,7 @@ def decide_claim(
     except IntegrityError:  # another admin approved the same name at the same moment
         raise Conflict(f"{claim.author_name} is already claimed by another member.") from None
     if approve:  # the paper page now links the name: cached pages must not keep the old one
-        session.execute(insert(PaperChange), [{"paper_id": claim.paper_id, "changed_at": now}])
+        record_changes(session, [claim.paper_id], now)
     view = _views(session, select_ids=[claim.id])[0]
     action = "approve claim" if approve else "reject claim"
     target = f"#{claim.id} {view.username} as {claim.author_name} of {view.arxiv_id}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.identity import username_key
@@ -28,12 +28,12 @@ from paperfeed.accounts.users import Account
 from paperfeed.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service import comments
+from paperfeed.store.changes import record_changes
 from paperfeed.store.models import (
     AdminAction,
     Comment,
     DailyEntry,
     Paper,
-    PaperChange,
     User,
     UserSession,
 )
@@ -95,10 +95,6 @@ def log_action(
     )
 
 
-def _changed(session: Session, paper_id: int, now: datetime) -> None:
-    session.execute(insert(PaperChange), [{"paper_id": paper_id, "changed_at": now}])
-
-
 # ---------------------------------------------------------------- papers
 
 
@@ -128,7 +124,7 @@ def set_paper_hidden(
     if paper.hidden != hidden:
         paper.hidden = hidden
         paper.modified_at = now
-        _changed(session, paper.id, now)
+        record_changes(session, [paper.id], now)
     log_action(
         session, admin, "hide paper" if hidden else "unhide paper", "paper", paper.arxiv_id,
         reason=why, now=now,
@@ -167,7 +163,7 @@ def set_featured(
         )
     if entry.featured != featured:
         entry.featured = featured
-        _changed(session, paper.id, now)
+        record_changes(session, [paper.id], now)
     action = "feature paper" if featured else "unfeature paper"
     target = f"{paper.arxiv_id} on {entry.day.isoformat()}"
     log_action(session, admin, action, "paper", target, reason=why, now=now)
@@ -193,7 +189,7 @@ def set_comment_hidden(
     comments.set_hidden(session, number, admin, hidden, now=now)
     view = comments.get_comment(session, number, admin)
     paper_id = session.scalar(select(Comment.paper_id).where(Comment.id == number))
-    _changed(session, paper_id, now)  # cached anonymous pages must not keep showing it
+    record_changes(session, [paper_id], now)  # cached anonymous pages must not keep showing it
     action = "hide comment" if hidden else "unhide comment"
     log_action(session, admin, action, "comment", str(number), reason=why, now=now)
     return view.paper_id

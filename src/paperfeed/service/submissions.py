@@ -35,8 +35,9 @@ from paperfeed.ingest.upsert import upsert_records
 from paperfeed.service.papers import get_paper
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
+from paperfeed.store.changes import record_changes
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import DailyEntry, Paper, PaperChange
+from paperfeed.store.models import DailyEntry, Paper
 
 SOURCE = "submission"
 MAX_INPUT = 300  # characters of the id or URL typed
@@ -187,7 +188,7 @@ def _write(
                     source=SOURCE,
                 )
             )
-            session.execute(insert(PaperChange).values(paper_id=paper_id, changed_at=now))
+            record_changes(session, [paper_id], now)
         session.flush()
         return Submitted(get_paper(session, arxiv_id), created=True)
 

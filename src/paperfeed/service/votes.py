@@ -28,14 +28,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS
 from paperfeed.errors import NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
-from paperfeed.store.models import Paper, PaperChange, PaperVote
+from paperfeed.store.changes import record_changes
+from paperfeed.store.models import Paper, PaperVote
 
 _IN_CHUNK = 500  # ids per IN (...) list
 
@@ -88,7 +89,7 @@ def set_vote(
             .values(upvotes=Paper.upvotes + (1 if up else -1))
             .returning(Paper.upvotes)
         )
-        session.execute(insert(PaperChange), [{"paper_id": paper_id, "changed_at": now}])
+        record_changes(session, [paper_id], now)
     else:
         upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id))
     return VoteState(bare, int(upvotes or 0), up, changed)
@@ -155,9 +156,7 @@ def forget_user_votes(session: Session, user_id: int) -> None:
     for start in range(0, len(paper_ids), _IN_CHUNK):
         chunk = paper_ids[start : start + _IN_CHUNK]
         session.execute(update(Paper).where(Paper.id.in_(chunk)).values(upvotes=Paper.upvotes - 1))
-    session.execute(
-        insert(PaperChange), [{"paper_id": pid, "changed_at": now} for pid in paper_ids]
-    )
+    record_changes(session, paper_ids, now)
 
 
 def _dialect(session: Session) -> str:
