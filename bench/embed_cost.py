@@ -49,7 +49,7 @@ from bench.embed_cache import arxiv_texts, cache_root, cached_embeddings
 from bench.relevance import corpus_vectors
 from bench.scifact import load_corpus, load_qrels, load_queries, ndcg_at_k, recall_at_k
 from paperfeed.embed.model import bundled_model_path, paper_text
-from paperfeed.embed.onnx import OnnxEmbedder, export_onnx, onnx_int8_path, quantize_onnx
+from paperfeed.embed.onnx import OnnxEmbedder, export_onnx, onnx_model_path, quantize_onnx
 
 Encode = Callable[[list[str]], np.ndarray]
 THREADS = 2
@@ -116,7 +116,7 @@ def onnx_option(kind: str, seq: int = 256) -> Callable[[], Encode]:
     def build() -> Encode:
         model_dir = bundled_model_path()
         if kind == "int8":
-            path = onnx_int8_path(model_dir, _onnx_dir())
+            path = onnx_model_path(model_dir, _onnx_dir(), int8=True)
         else:
             path = _onnx_dir() / f"{kind}.onnx"
             fp32 = _onnx_dir() / "fp32.onnx"

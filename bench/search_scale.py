@@ -49,7 +49,8 @@ from sqlalchemy import insert, text
 from bench.common import arxiv_cs_records, cpu_quiet, machine, postgres_server
 from bench.embed_cache import CHUNK, arxiv_texts, cache_root, cached_embeddings
 from bench.synthetic import _Noise, calibrate_sigma, unit
-from paperfeed.embed.model import DEFAULT_MODEL, get_embedder, use_one_thread_per_query
+from paperfeed.embed.model import DEFAULT_MODEL, use_one_thread_per_query
+from paperfeed.embed.query import query_embedder_of
 from paperfeed.embed.store import text_hash
 from paperfeed.ingest.pipeline import run_ingest
 from paperfeed.ingest.records import PaperRecord
@@ -467,9 +468,10 @@ def measured(backend, records, settings, url: str, vecs, order, n_queries: int) 
     if inner is not None and hasattr(inner, "memory_usage"):
         result["vector_index_memory_mb"] = round(inner.memory_usage / 1e6, 1)
 
-    embedder = get_embedder(DEFAULT_MODEL)
+    embedder = query_embedder_of(settings)  # as the web server embeds queries
     use_one_thread_per_query()  # as the web server does
     embedder.encode(["load the model before timing"])
+    result["query_runtime"] = getattr(embedder, "runtime", "torch")
     keyword_backend = open_backend(settings, engine)
     texts = queries(records, n_queries)
     with cpu_quiet():

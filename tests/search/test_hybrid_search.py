@@ -204,9 +204,10 @@ def test_hybrid_fuses_with_the_chosen_method(run, index, semantic, session_facto
     assert differ  # some query tells the two methods apart
 
 
-def test_hybrid_embeds_the_query_while_the_keyword_leg_runs(index, semantic, session_factory):
-    # Each leg waits until the other has started: this only finishes if they overlap.
-    embedding, searching = threading.Event(), threading.Event()
+def test_hybrid_runs_the_semantic_leg_while_the_keyword_leg_runs(index, semantic, session_factory):
+    # Each leg waits until the other has started: this only finishes if they overlap, the
+    # query embedding and the vector index search both beside the keyword search.
+    embedding, nearest, searching = threading.Event(), threading.Event(), threading.Event()
 
     class WaitingEmbedder:
         name, dim = semantic.embedder.name, semantic.embedder.dim
@@ -216,14 +217,24 @@ def test_hybrid_embeds_the_query_while_the_keyword_leg_runs(index, semantic, ses
             assert searching.wait(10), "the keyword leg did not start while embedding"
             return semantic.embedder.encode(texts)
 
+    class WaitingIndex:
+        name, model = semantic.index.name, semantic.index.model
+
+        def search(self, session, *args, **kwargs):
+            assert session is not caller, "the worker must not share the request's session"
+            nearest.set()
+            assert searching.wait(10), "the keyword leg did not run during the vector search"
+            return semantic.index.search(session, *args, **kwargs)
+
     class WaitingKeyword:
-        def search(self, *args):
+        def search(self, *args, **kwargs):
             searching.set()
             assert embedding.wait(10), "the query was not embedded while the keyword leg ran"
-            return index.search(*args)
+            assert nearest.wait(10), "the vector index was not searched while the keyword ran"
+            return index.search(*args, **kwargs)
 
-    overlapping = SemanticSearch(WaitingEmbedder(), semantic.index)
-    with session_factory() as session:
-        results = search(session, WaitingKeyword(), "protein folding", semantic=overlapping)
+    overlapping = SemanticSearch(WaitingEmbedder(), WaitingIndex())
+    with session_factory() as caller:
+        results = search(caller, WaitingKeyword(), "protein folding", semantic=overlapping)
     assert results.mode is Mode.HYBRID
     assert set(ids(results)[:2]) == {"2611.00001", "2611.00002"}

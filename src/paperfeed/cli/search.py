@@ -18,6 +18,7 @@ from paperfeed.cli.common import (
     user_errors,
 )
 from paperfeed.embed.model import get_embedder
+from paperfeed.embed.query import query_embedder_of
 from paperfeed.search import open_backend, sync_backend, sync_search_index
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import (
@@ -74,7 +75,7 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
         semantic = None
         if settings.semantic_search and asked is not Mode.KEYWORD:
             index = open_vector_index(settings, engine, settings.embedding_model)
-            semantic = SemanticSearch(get_embedder(settings.embedding_model), index)
+            semantic = SemanticSearch(query_embedder_of(settings), index)
         try:
             with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
                 sync_backend(backend)
@@ -190,7 +191,7 @@ def embed_and_index(
     """Embed what is missing (progress bar on a terminal), then bring the vector index up to
     date; returns the job's report. Raises ModelUnavailable before writing anything.
     ``fast`` (default: the ``embed_bulk_runtime`` setting) embeds with the int8 ONNX copy of
-    the model, built in the index directory on first use. ``err`` sends the summary lines to
+    the model, built in the model cache directory on first use. ``err`` sends the summary lines to
     stderr (commands whose stdout is JSON)."""
     from paperfeed.embed.job import embed_missing
 
@@ -199,8 +200,7 @@ def embed_and_index(
     if fast:
         from paperfeed.embed.onnx import bulk_embedder
 
-        onnx_dir = settings.resolved_index_dir() / "onnx"
-        embedder = bulk_embedder(settings.embedding_model, onnx_dir)
+        embedder = bulk_embedder(settings.embedding_model, settings.resolved_model_cache_dir())
     else:
         embedder = get_embedder(settings.embedding_model)
     report = embed_missing(
@@ -233,7 +233,7 @@ def embed_and_index(
     "--fast/--no-fast",
     default=None,
     help="Run the model in ONNX Runtime with int8 weights: ~2.4x faster on CPU, vectors "
-    "interchangeable with the default's (needs paperfeed[onnx]). Default: the "
+    "interchangeable with the default's. Default: the "
     "PAPERFEED_EMBED_BULK_RUNTIME setting (torch).",
 )
 @user_errors

@@ -1,9 +1,10 @@
-"""The bulk-backfill embedder: the bundled model run by ONNX Runtime with int8 weights.
+"""The bundled model run by ONNX Runtime: int8 for bulk backfills, fp32 for queries.
 
-``paperfeed index embed --fast`` (``PAPERFEED_EMBED_BULK_RUNTIME=onnx-int8``) uses it: 2.4x
-the texts/s of sentence-transformers on 2 cores, vectors at cosine 0.995 to the default's,
-so they are stored under the same model name (docs/benchmarks.md, "Embedding cost"). Needs
-the ``onnx`` extra. The ONNX file is built locally from the bundled weights on first use.
+``paperfeed index embed --fast`` (``PAPERFEED_EMBED_BULK_RUNTIME=onnx-int8``) uses the int8
+copy: 2.4x the texts/s of sentence-transformers on 2 cores, vectors at cosine 0.995 to the
+default's, so they are stored under the same model name (docs/benchmarks.md, "Embedding
+cost"). Search queries use the fp32 copy (:mod:`paperfeed.embed.query`). The ONNX files are
+built locally from the bundled weights on first use.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from paperfeed.embed.model import (
 
 logger = logging.getLogger(__name__)
 
-ONNX_EXTRA = "pip install 'paperfeed[onnx]' (onnxruntime and onnx)"
+ONNX_EXTRA = "pip install onnxruntime onnx (paperfeed's own dependencies)"
 
 
 def _require_onnx() -> None:
@@ -120,12 +121,14 @@ def quantize_onnx(src: Path, dest: Path, *, per_channel: bool = True) -> Path:
     return dest
 
 
-def onnx_int8_path(model_dir: Path, cache_dir: Path) -> Path:
-    """The int8 ONNX file of ``model_dir`` under ``cache_dir``, built there if missing.
+def onnx_model_path(model_dir: Path, cache_dir: Path, *, int8: bool) -> Path:
+    """The ONNX file of ``model_dir`` (int8 weights, or fp32) under ``cache_dir``, built there
+    if missing.
 
     Built locally from the model's own weights (never downloaded) in ~10 s; the file name
     holds a hash of the weights and the ONNX Runtime version, so a new model or runtime
-    gets a new file.
+    gets a new file. Processes building it at once each write a temporary file and rename
+    it into place: the last rename wins, and every reader sees a whole file.
     """
     _require_onnx()
     import onnxruntime
@@ -133,15 +136,16 @@ def onnx_int8_path(model_dir: Path, cache_dir: Path) -> Path:
     digest = hashlib.sha256(onnxruntime.__version__.encode())
     for name in ("config.json", "model.safetensors"):
         digest.update((model_dir / name).read_bytes())
-    path = cache_dir / f"int8-{digest.hexdigest()[:12]}.onnx"
+    path = cache_dir / f"{'int8' if int8 else 'fp32'}-{digest.hexdigest()[:12]}.onnx"
     if path.exists():
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     logger.info("building %s from %s", path, model_dir)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-        fp32 = export_onnx(model_dir, Path(tmp) / "fp32.onnx")
-        int8 = quantize_onnx(fp32, Path(tmp) / "int8.onnx")
-        os.replace(int8, path)
+        built = export_onnx(model_dir, Path(tmp) / "fp32.onnx")
+        if int8:
+            built = quantize_onnx(built, Path(tmp) / "int8.onnx")
+        os.replace(built, path)
     return path
 
 
@@ -242,4 +246,4 @@ def bulk_embedder(name: str, cache_dir: Path) -> OnnxEmbedder:
             f"PAPERFEED_EMBEDDING_MODEL={name!r}; embed without --fast"
         )
     model_dir = bundled_model_path()
-    return OnnxEmbedder(onnx_int8_path(model_dir, cache_dir), model_dir, name=name)
+    return OnnxEmbedder(onnx_model_path(model_dir, cache_dir, int8=True), model_dir, name=name)

@@ -53,8 +53,13 @@ class KeywordIndex(Protocol):
         filters: SearchFilters,
         limit: int,
         offset: int,
+        *,
+        count: bool = True,
     ) -> HitPage:
-        """Rank documents for ``query``; ``session`` is the caller's read transaction."""
+        """Rank documents for ``query``; ``session`` is the caller's read transaction.
+
+        ``count=False``: the caller does not show the total (hybrid ranks its own list), so
+        ``HitPage.total`` is only ``offset`` + the hits, and no time is spent counting."""
         ...
 
     def close(self) -> None: ...

@@ -84,6 +84,8 @@ class PostgresKeywordIndex:
         filters: SearchFilters,
         limit: int,
         offset: int,
+        *,
+        count: bool = True,
     ) -> HitPage:
         if query.is_empty:
             return HitPage([], 0)
@@ -94,7 +96,7 @@ class PostgresKeywordIndex:
             terms = q.terms(units)
             if not terms:  # stop words only
                 return HitPage([], 0)
-            total = q.total(terms)
+            total = q.total(terms) if count else 0
             rows = q.ranked(terms, need, bounded=True)
             if q.was_bounded and len(rows) < need and (rows[0].in_every if rows else 0) < RANK_CAP:
                 # The newest papers held fewer than RANK_CAP matches, too few for the page:

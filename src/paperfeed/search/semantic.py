@@ -2,9 +2,10 @@
 
 The model loads lazily (seconds: torch, weights) on the first query; query vectors are
 cached, so a repeated query (paging, the response cache expiring) does not re-run the model.
-Hybrid search embeds the query in a worker thread while the keyword leg runs
-(:meth:`SemanticSearch.start_query_vector`): torch and the keyword backends release the GIL,
-so the two overlap.
+Hybrid search runs its semantic leg (embedding the query, then the vector index search) in a
+worker thread, with a session of its own, while the keyword leg runs in the request's thread
+(:meth:`SemanticSearch.start_nearest`): the model runtimes, usearch, tantivy and the database
+driver release the GIL, so the two legs overlap on two cores.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperfeed.embed.model import Embedder
-from paperfeed.search.base import VectorIndex
+from paperfeed.search.base import Hit, SearchFilters, VectorIndex
 from paperfeed.store.models import PaperEmbedding
 
 QUERY_CACHE_SIZE = 1_024
 MAX_QUERY_CHARS = 2_000  # the model reads at most 256 tokens; longer text only costs time
+# Worker threads for semantic legs, per process. Each holds a database connection while it
+# searches, beside the one of the request waiting for it: a connection pool needs this many
+# connections more than it has request threads, or waiting requests could hold them all.
+QUERY_WORKERS = 2
 
 
 class SemanticSearch:
@@ -35,7 +40,7 @@ class SemanticSearch:
         self.index = index
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-vector")
+        self._workers = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="semantic-leg")
 
     @property
     def model(self) -> str:
@@ -47,15 +52,26 @@ class SemanticSearch:
         cached = self._cached(key)
         return cached if cached is not None else self._embed(key)
 
-    def start_query_vector(self, text: str) -> Future[np.ndarray]:
-        """:meth:`query_vector` in a worker thread; a cached vector comes back done."""
-        key = self._key(text)
-        cached = self._cached(key)
-        if cached is not None:
-            done: Future[np.ndarray] = Future()
-            done.set_result(cached)
+    def start_nearest(
+        self, session: Session, text: str, filters: SearchFilters, limit: int
+    ) -> Future[list[Hit]]:
+        """The ``limit`` papers nearest to ``text``, found in a worker thread: the query is
+        embedded (or read from the cache), then the index is searched through a session of
+        the worker's own on ``session``'s database, since a session is not thread-safe.
+        A database that each connection sees differently (SQLite in memory) is searched in
+        this thread instead."""
+        bind = session.get_bind().engine  # an engine, even for a session bound to a connection
+        if bind.url.get_backend_name() == "sqlite" and bind.url.database in (None, "", ":memory:"):
+            done: Future[list[Hit]] = Future()
+            done.set_result(self.index.search(session, self.query_vector(text), filters, limit))
             return done
-        return self._workers.submit(self._embed, key)
+
+        def nearest() -> list[Hit]:
+            vector = self.query_vector(text)
+            with Session(bind) as own:
+                return self.index.search(own, vector, filters, limit)
+
+        return self._workers.submit(nearest)
 
     @staticmethod
     def _key(text: str) -> str:

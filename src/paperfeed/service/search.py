@@ -18,6 +18,7 @@ since an index last synced: a hidden paper is never served, even from a stale in
 from __future__ import annotations
 
 import logging
+from concurrent.futures import wait
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -181,10 +182,14 @@ def _ranked(
         vector = semantic.query_vector(query)  # a model failure falls back before any work
         ranked = [h.arxiv_id for h in semantic.index.search(session, vector, filters, depth)]
     else:
-        # The query is embedded in a worker thread while the keyword leg runs here.
-        pending = semantic.start_query_vector(query)
-        keyword = backend.search(session, parsed, filters, depth, 0)
-        nearest = semantic.index.search(session, pending.result(), filters, depth)
+        # The semantic leg runs in a worker thread while the keyword leg runs here.
+        pending = semantic.start_nearest(session, query, filters, depth)
+        try:
+            keyword = backend.search(session, parsed, filters, depth, 0, count=False)
+        except BaseException:
+            wait([pending])  # the worker's session ends before this request's does
+            raise
+        nearest = pending.result()
         ranked = _fused(keyword.hits, nearest, fusion)
     window = ranked[offset : offset + limit]
     views = get_papers(session, window)
