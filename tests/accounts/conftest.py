@@ -6,20 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from accounts_helpers import NOW, PASSWORD, Inbox, free_port
-from aiosmtpd.controller import Controller
+from accounts_helpers import NOW, PASSWORD
 
 from paperfeed.accounts import users
 from paperfeed.store.db import session_scope
+from smtp import Inbox, smtp_server
 
 
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller
-    controller.stop()
+    with smtp_server(inbox) as controller:
+        yield inbox, controller
 
 
 @pytest.fixture

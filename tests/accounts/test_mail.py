@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from accounts_helpers import Inbox, free_port
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from paperfeed.mail import LogSender, SmtpSender, compose
+from smtp import Inbox, smtp_server
 
 
 def _message(to="ada@example.org"):
@@ -41,21 +40,11 @@ def test_smtp_sender_logs_in_and_delivers():
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret")
 
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with smtp_server(inbox, authenticator=authenticator, auth_require_tls=False) as controller:
         SmtpSender(
             "127.0.0.1", controller.port, security="none", username="mailer", password="s3cret"
         ).send(_message())
         [received] = inbox.wait(1)
-    finally:
-        controller.stop()
     assert logins == [(b"mailer", b"s3cret")]
     assert received["Subject"] == "Reset your paperfeed password"
 

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from paperfeed.store.models import AdminAction, AuthorClaim, User
 from paperfeed.web.admin_pages import ACTIONS
 
-PAGES = ["/admin", "/admin/moderation", "/admin/log", "/admin/claims"]
-POSTS = ["/admin" + path for path in ACTIONS] + ["/admin/claims/decide"]
+PAGES = ["/admin", "/admin/moderation", "/admin/log", "/admin/claims", "/admin/digests"]
+POSTS = ["/admin" + path for path in ACTIONS] + [
+    "/admin/claims/decide",
+    "/admin/digests/reactivate",
+]
 
 
 def _actions(session_factory) -> int:

@@ -6,10 +6,10 @@ Screenshots go to ``test-output/`` at the repository root (git-ignored): look at
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
+from browser import BROWSER_MARKS, OUTPUT
 from live_server import serve
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
@@ -17,23 +17,9 @@ from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 PROJEKTOR = (
     "Traditionally, data selection has been studied in settings where all samples from "
@@ -123,17 +109,6 @@ def base_url(tmp_path_factory):
     app.dependency_overrides[get_now] = lambda: NOW
     with serve(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def no_horizontal_scroll(page) -> bool:

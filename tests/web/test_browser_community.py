@@ -9,10 +9,8 @@ root (git-ignored), and one is taken of the page whenever a step fails.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -28,29 +26,15 @@ from community_helpers import NOW, atom_entry  # noqa: E402
 from fake_server import FakeServer  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from browser import BROWSER_MARKS, OUTPUT, count_is, screenshot_on_failure  # noqa: E402
 from live_server import serve  # noqa: E402
 from paperfeed.store.models import Paper  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = TESTS.parent / "test-output"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "a long browser password"
 VOTED = "2611.00042"  # on the feed with 41 upvotes
 SUBMITTED = "2611.54321"  # only at the fake arXiv until submitted
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = [*BROWSER_MARKS, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -106,34 +90,9 @@ def site(settings, paper_factory, arxiv):
         yield url
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@contextmanager
-def screenshot_on_failure(page, name: str):
-    try:
-        yield
-    except BaseException:
-        page.screenshot(path=OUTPUT / f"{name}-FAILED.png", full_page=True)
-        raise
-
-
 def _upvotes(session_factory, arxiv_id: str) -> int:
     with session_factory() as session:
         return session.scalar(select(Paper.upvotes).where(Paper.arxiv_id == arxiv_id))
-
-
-def _count_is(arxiv_id: str, n: int) -> str:
-    selector = json.dumps(f"[id='paper-{arxiv_id}'] .count")
-    return f"document.querySelector({selector}).textContent === '{n}'"
 
 
 def test_sign_up_log_in_upvote_submit_comment_and_log_out(
@@ -190,7 +149,7 @@ def test_sign_up_log_in_upvote_submit_comment_and_log_out(
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
         page.evaluate("window.notReloaded = true")  # gone if the page reloads
         button.click()
-        page.wait_for_function(_count_is(VOTED, 42))
+        page.wait_for_function(count_is(VOTED, 42))
         assert button.get_attribute("aria-pressed") == "true"
         assert page.evaluate("window.notReloaded === true")
         assert navigations == []
@@ -199,6 +158,23 @@ def test_sign_up_log_in_upvote_submit_comment_and_log_out(
         page.reload()  # stored, and shown as the reader's own vote
         assert page.locator(f"[id='paper-{VOTED}'] .count").inner_text() == "42"
         assert button.get_attribute("aria-pressed") == "true"
+
+    with screenshot_on_failure(page, f"{shot}-upvote-paper-page"):
+        # On the paper page the count is also said in words under the title: both change.
+        page.goto(f"{url}/papers/{VOTED}")
+        total = page.locator(f"[data-upvotes-of='{VOTED}']")
+        assert total.inner_text() == "42 upvotes"
+        page.evaluate("window.notReloaded = true")
+        big = page.locator(".paper-head button.votes")
+        big.click()  # take it back
+        page.wait_for_function(count_is(VOTED, 41, within=".paper-head"))
+        assert total.inner_text() == "41 upvotes"
+        big.click()
+        page.wait_for_function(count_is(VOTED, 42, within=".paper-head"))
+        assert total.inner_text() == "42 upvotes"
+        assert page.evaluate("window.notReloaded === true")
+        assert _upvotes(session_factory, VOTED) == 42
+        page.goto(url + "/")
 
     with screenshot_on_failure(page, f"{shot}-submit"):
         nav.get_by_role("link", name="Submit a paper").click()

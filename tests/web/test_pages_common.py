@@ -1,8 +1,7 @@
-"""What every page has: phone-width viewport, header with search, the honest subscribe box."""
+"""What every page has: phone-width viewport, header with search, the subscribe box."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -22,21 +21,15 @@ def test_every_page_has_viewport_header_and_subscribe_box(client, one_paper, pat
     assert '<form class="header-search" action="/search" method="get"' in html
     assert "Daily Papers" in html
     assert "Get trending papers in your email inbox!" in html
-    assert "<fieldset disabled>" in html  # the form cannot be sent ...
-    assert "Email digests are coming soon" in html  # ... and says why
+    assert "<fieldset disabled>" not in html
+    assert '<form action="/subscribe" method="get" class="subscribe-form">' in html  # anonymous
     assert '<link rel="stylesheet" href="/static/app.css' in html
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_subscribe_route_says_it_is_not_available_yet(client, method):
-    # A POST needs the browser's CSRF token like every form (tests/accounts); a page with a
-    # form gives one.
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    data = {"csrf_token": token} if method == "post" else None
-    r = client.request(method.upper(), "/subscribe", data=data)
-    assert r.status_code == 501
-    assert "not available yet on this instance" in r.text
-    assert "nobody has been subscribed" in r.text
+def test_the_subscribe_box_opens_the_full_form(client):
+    r = client.get("/subscribe", params={"email": "reader@example.org", "period": "weekly"})
+    assert r.status_code == 200
+    assert 'name="csrf_token"' in r.text and 'value="reader@example.org"' in r.text
 
 
 def test_static_files_are_served(client):

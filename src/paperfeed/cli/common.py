@@ -29,6 +29,7 @@ from paperfeed.store import migrate
 from paperfeed.store.db import make_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
+DISK_FULL = "database or disk is full"  # SQLITE_FULL's message
 
 
 def load_settings() -> Settings:
@@ -130,9 +131,14 @@ def translated_errors() -> Iterator[None]:
         raise click.ClickException(exc.message) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise click.ClickException(
-            f"database error: {reason[0][:300] if reason else type(exc).__name__}"
-        ) from None
+        first = reason[0][:300] if reason else type(exc).__name__
+        if DISK_FULL in first:  # SQLITE_FULL: the failed transaction was rolled back whole
+            raise click.ClickException(
+                f"the database's disk is full ({first}); the last transaction was rolled "
+                "back, nothing of it was saved: free space on that disk and run the "
+                "command again (an interrupted ingest resumes where it stopped)"
+            ) from None
+        raise click.ClickException(f"database error: {first}") from None
 
 
 def user_errors(func: F) -> F:

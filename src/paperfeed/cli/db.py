@@ -1,4 +1,5 @@
-"""``paperfeed db``: create and upgrade the schema (Alembic), and show where it stands."""
+"""``paperfeed db``: create and upgrade the schema (Alembic), show where it stands, and copy
+the whole database to another one (SQLite to PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from paperfeed.cli.common import (
     echo_json,
     load_settings,
     open_engine,
+    require_migrated,
     safe_url,
     schema_status,
     user_errors,
 )
+from paperfeed.search.sync import sync_search_index, sync_vector_index
 from paperfeed.store import migrate
+from paperfeed.store.copy import BATCH_ROWS, TargetNotEmpty, copy_database
 
 
 @cli.group()
 def db() -> None:
-    """Manage the database schema.
+    """Manage the database: its schema, and copies to another database.
 
     Example: paperfeed db upgrade
     """
@@ -81,3 +85,59 @@ def current(as_json: bool) -> None:
     click.echo(f"head:     {head}")
     hint = " (run `paperfeed db upgrade`)" if status in ("behind", "empty") else ""
     click.echo(f"status:   {status}{hint}")
+
+
+@db.command("copy")
+@click.option(
+    "--to", "target_url", required=True, metavar="URL",
+    help="The database to copy into, e.g. postgresql+psycopg://user:pass@host/paperfeed.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Empty the target first if it holds any data.")
+@click.option(
+    "--batch-rows", default=BATCH_ROWS, show_default=True, type=click.IntRange(1, 100_000),
+    help="Rows read and written per batch.",
+)  # fmt: skip
+@user_errors
+def copy_command(target_url: str, force: bool, batch_rows: int) -> None:
+    """Copy the whole database to another one: how a SQLite site moves to PostgreSQL.
+
+    The target's schema is created (or upgraded) first; every table is copied in one
+    transaction, embeddings included; id sequences are moved past the copied ids; then the
+    target's search indexes are rebuilt. A target that holds data is refused unless --force.
+    Stop writers (web servers, worker, cron) during the copy: what they write meanwhile is
+    not copied. Then point PAPERFEED_DATABASE_URL at the target.
+
+    Example: paperfeed db copy --to postgresql+psycopg://paperfeed@db/paperfeed
+    """
+    settings = load_settings()
+    target_settings = settings.model_copy(update={"database_url": target_url, "index_dir": None})
+    if safe_url(target_url) == safe_url(settings.database_url):
+        raise click.ClickException("the target is the database itself")
+    with open_engine(settings) as source, open_engine(target_settings, create=True) as target:
+        require_migrated(source)
+        _migrate_target(target)
+        click.echo(f"copying {safe_url(settings.database_url)} to {safe_url(target_url)}")
+        try:
+            report = copy_database(source, target, replace=force, batch_rows=batch_rows)
+        except TargetNotEmpty as exc:
+            raise click.ClickException(f"{exc}; pass --force to replace it") from None
+        for table, rows in report.rows.items():
+            click.echo(f"  {table}: {rows:,} rows")
+        click.echo(f"copied {report.total:,} rows; rebuilding the target's search indexes")
+        applied = sync_search_index(target_settings, target, rebuild=True)
+        click.echo(f"  keyword index: {applied:,} papers")
+        if settings.semantic_search:
+            model = settings.embedding_model
+            sync_vector_index(target_settings, target, model, rebuild=True)
+            click.echo(f"  vector index ({model}): ready")
+    click.echo(f"done: set PAPERFEED_DATABASE_URL={safe_url(target_url)}")
+
+
+def _migrate_target(engine) -> None:
+    _, head, status = schema_status(engine)
+    if status == "unknown":
+        raise click.ClickException(
+            "the target database was migrated by a newer paperfeed; upgrade paperfeed itself"
+        )
+    if status != "up to date":
+        migrate.upgrade(engine)

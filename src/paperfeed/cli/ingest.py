@@ -42,7 +42,9 @@ def _store() -> Iterator[tuple[Settings, Engine, sessionmaker[Session]]]:
         yield settings, engine, make_sessionmaker(engine)
 
 
-def _finish(report: IngestReport, settings: Settings, engine: Engine, as_json: bool) -> None:
+def after_ingest(report: IngestReport, settings: Settings, engine: Engine, as_json: bool) -> None:
+    """What every ingest does once its papers are committed (the commands and the worker's
+    daily harvest): sync the search index, embed the new papers, print the report."""
     _sync_search(settings, engine)
     if settings.embed_after_ingest and settings.semantic_search:
         _embed(settings, engine, err=as_json)
@@ -97,7 +99,7 @@ def _ingest(source: str, make_pages: Callable, as_json: bool, **options) -> None
     with _store() as (settings, engine, sessions), ExitStack() as stack:
         pages = make_pages(settings, sessions, stack)
         report = run_ingest(sessions, pages, source=source, **options)
-        _finish(report, settings, engine, as_json)
+        after_ingest(report, settings, engine, as_json)
 
 
 def _fetcher(settings: Settings, stack: ExitStack):
@@ -130,7 +132,7 @@ def ingest_arxiv(from_, until, set_, restart, no_progress, as_json) -> None:
 
     Example: paperfeed ingest arxiv --from 2026-11-01 --until 2026-11-21 --set cs
     """
-    from paperfeed.ingest.pipeline import oai_params_key, oai_source
+    from paperfeed.ingest.daily import harvest_arxiv
 
     start, end = _day(from_, "--from"), _day(until, "--until")
     if start is None:
@@ -140,18 +142,17 @@ def ingest_arxiv(from_, until, set_, restart, no_progress, as_json) -> None:
     if start and end and end < start:
         raise click.ClickException(f"--until {end} is before --from {start}")
 
-    def pages(settings, sessions, stack):
-        fetcher = _fetcher(settings, stack)
-        return oai_source(fetcher, settings.arxiv_oai_url, from_=start, until=end, set_=set_)
-
-    _ingest(
-        "arxiv-oai",
-        pages,
-        as_json,
-        params_key=oai_params_key(start, end, set_),
-        progress=not no_progress,
-        resume=not restart,
-    )
+    with _store() as (settings, engine, sessions):
+        report = harvest_arxiv(
+            settings,
+            sessions,
+            from_=start,
+            until=end,
+            set_=set_,
+            resume=not restart,
+            progress=not no_progress,
+        )
+        after_ingest(report, settings, engine, as_json)
 
 
 @ingest.command("arxiv-id")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 
 from paperfeed.cli import cli
 from paperfeed.cli.common import load_settings, open_engine, require_migrated, user_errors
+from paperfeed.logs import log_config
 
 APP_FACTORY = "paperfeed.web.app:create_app"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @cli.command()
@@ -20,10 +27,21 @@ APP_FACTORY = "paperfeed.web.app:create_app"
     type=click.IntRange(min=1),
     help="Worker processes (several need PostgreSQL or SQLite in WAL mode, the default).",
 )
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
+    "(comma-separated, or '*'); default 127.0.0.1.",
+)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @user_errors
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+def serve(
+    host: str, port: int, workers: int, forwarded_allow_ips: str | None, reload: bool
+) -> None:
     """Serve the site and the JSON API. Refuses to start while migrations are pending.
+
+    With several workers, /metrics adds up the counts of all of them through
+    PROMETHEUS_MULTIPROC_DIR (a fresh temporary folder unless set). See docs/deploy.md.
 
     Example: paperfeed serve --host 0.0.0.0 --port 8000 --workers 2
     """
@@ -36,13 +54,43 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
     click.echo(f"paperfeed on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})")
-    # Each worker builds its own app through the factory, from the same PAPERFEED_* env.
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        log_level="info",
-    )
+    extra: dict = {}
+    if forwarded_allow_ips is not None:
+        extra["forwarded_allow_ips"] = forwarded_allow_ips
+    if settings.log_format != "text":
+        extra["log_config"] = log_config(settings.log_format)
+    with metrics_dir(workers):
+        # Each worker builds its own app through the factory, from the same PAPERFEED_* env.
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            log_level="info",
+            **extra,
+        )
+
+
+@contextmanager
+def metrics_dir(workers: int):
+    """With several workers, give them one PROMETHEUS_MULTIPROC_DIR (inherited through the
+    environment), emptied first: files left by an earlier run would be counted again."""
+    given = os.environ.get(METRICS_DIR_ENV)
+    if workers == 1 and not given:
+        yield
+        return
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="paperfeed-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ[METRICS_DIR_ENV] = str(path)
+    try:
+        yield
+    finally:
+        if given is None:
+            os.environ.pop(METRICS_DIR_ENV, None)
+            for f in path.glob("*.db"):
+                f.unlink()
+            path.rmdir()

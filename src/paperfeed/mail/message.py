@@ -15,7 +15,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja environment of the email templates (shared by every kind of email)."""
     # HTML templates are autoescaped (usernames and links are user-influenced); text is not.
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -29,7 +30,7 @@ def compose(
     *, sender: str, to: str, subject: str, template: str, context: dict[str, Any]
 ) -> EmailMessage:
     """Render ``template`` into a multipart/alternative message (text first, HTML second)."""
-    env = _environment()
+    env = environment()
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to  # EmailMessage refuses CR/LF in headers: no header injection

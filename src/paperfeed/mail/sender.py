@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
@@ -20,7 +22,8 @@ class MailSender(Protocol):
 
 class SmtpSender:
     """One connection per message: account emails are rare, and a fresh connection never
-    finds a server-side timeout. The digest outbox can batch on its own connection later."""
+    finds a server-side timeout. The digest outbox sends a batch over one connection
+    (:meth:`batch`)."""
 
     def __init__(
         self,
@@ -36,6 +39,11 @@ class SmtpSender:
         self.username, self.password, self.timeout = username, password, timeout
 
     def send(self, message: EmailMessage) -> None:
+        with self.connect() as smtp:
+            smtp.send_message(message)
+
+    def connect(self) -> smtplib.SMTP:
+        """A connected, secured and logged-in SMTP session (a context manager that QUITs)."""
         context = ssl.create_default_context()
         if self.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -43,12 +51,59 @@ class SmtpSender:
             )
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with smtp:
+        try:
             if self.security == "starttls":
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    @contextmanager
+    def batch(self) -> Iterator[SmtpBatch]:
+        """One connection for many messages (the digest outbox): see :class:`SmtpBatch`."""
+        batch = SmtpBatch(self)
+        try:
+            yield batch
+        finally:
+            batch.close()
+
+
+class SmtpBatch:
+    """Sends many messages over one SMTP connection, opened at the first message. After a
+    failure the caller calls :meth:`reset`; the next message then opens a new connection
+    (the server may have dropped the old one, or left it in an unknown state)."""
+
+    def __init__(self, sender: SmtpSender):
+        self.sender = sender
+        self.smtp: smtplib.SMTP | None = None
+        self.sent_on_connection = 0
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = self.sender.connect()
+            self.sent_on_connection = 0
+        self.smtp.send_message(message)
+        self.sent_on_connection += 1
+
+    def reset(self) -> None:
+        """Drop the connection without a goodbye (it may be dead already)."""
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            finally:
+                self.reset()
 
 
 class LogSender:

@@ -13,6 +13,8 @@ Rules (docs/community.md):
   place when it has replies, nothing otherwise; admins still see it, marked.
 - ``papers.local_comments`` counts the comments readers see (not deleted, not hidden); it is
   changed by the same transaction as the comment, with atomic ``+1`` / ``-1`` updates.
+- Every write (new, edited, deleted) records a ``paper_changes`` row for the paper, so the
+  response cache of anonymous pages (web/cache.py) never serves the thread as it was.
 - When an account is deleted (:func:`forget_user_comments`, an ``ACCOUNT_DELETION_HOOKS``
   entry) its comments are deleted like this too: their words go with the account, replies
   of others stay under a "[deleted]" placeholder by "[deleted user]".
@@ -31,6 +33,7 @@ from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service.markdown import render_markdown
+from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Comment, Paper, User
 
 MAX_BODY = 10_000
@@ -153,6 +156,7 @@ def add_comment(
     session.add(comment)
     session.flush()
     _count(session, paper.id, +1)
+    record_changes(session, [paper.id], now)  # cached anonymous pages show it at once
     return _view(comment, paper.arxiv_id, author.username, viewer=author)
 
 
@@ -167,6 +171,7 @@ def edit_comment(
     if comment.body != text:
         comment.body = text
         comment.edited_at = now
+        record_changes(session, [comment.paper_id], now)
     arxiv_id = session.scalar(select(Paper.arxiv_id).where(Paper.id == comment.paper_id))
     return _view(comment, arxiv_id or "", editor.username, viewer=editor)
 
@@ -186,6 +191,7 @@ def _delete(session: Session, comment: Comment, now: datetime) -> None:
         _count(session, comment.paper_id, -1)
     comment.deleted_at = now
     comment.body = ""
+    record_changes(session, [comment.paper_id], now)
     _prune(session, comment)
 
 

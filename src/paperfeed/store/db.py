@@ -33,6 +33,16 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def make_replica_engine(url: str, **kwargs) -> Engine:
+    """An engine for a read replica. On PostgreSQL its transactions are ``READ ONLY``: a write
+    sent there by mistake (say, a replica URL that names the primary) fails at once instead of
+    succeeding on the wrong server."""
+    engine = make_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # autocommit at the driver; SQLAlchemy emits BEGIN
     cur = dbapi_conn.cursor()

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperfeed.accounts import api_tokens, emails, users
 from paperfeed.accounts.identity import USERNAME_RULE
 from paperfeed.accounts.sessions import end_session, start_session
+from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.mail import MailSender
 from paperfeed.store.db import session_scope
@@ -50,6 +51,8 @@ DONE = {
     "password": "Password changed. Every other browser has been signed out.",
     "revoked": "Token revoked: it no longer works.",
     "welcome": "Your email address is confirmed. Welcome!",
+    "subscribed": "Subscribed: the digest will come to your address.",  # digests (issue 5)
+    "unsubscribed": "Unsubscribed: that digest will not be sent any more.",
 }
 
 
@@ -241,21 +244,27 @@ def reset_request(
     enforce(
         request, "reset-email", email.strip().casefold()[:254], settings.rate_limit_password_reset
     )
-    with session_scope(request.app.state.sessions) as session:
-        found = users.request_reset(
-            session, email, now=now, ttl=timedelta(minutes=settings.password_reset_minutes)
-        )
-    if found is not None:
-        account, token = found
-        background.add_task(
-            _send, request.app.state.mailer, emails.reset_password(settings, account, token)
-        )
+    # Nothing about the account happens before the page is sent: the time it takes cannot
+    # tell whether the address has one (a known address costs a lookup, a token and a mail).
+    background.add_task(_send_reset_link, request.app, email[:1000], now)
     return _message(
         request,
         "Check your inbox",
         RESET_SENT.format(minutes=settings.password_reset_minutes),
         link={"href": "/login", "text": "Back to log in"},
     )
+
+
+def _send_reset_link(app, email: str, now) -> None:
+    """After the answer: a reset link for the account of ``email``, if there is one."""
+    settings = app.state.settings
+    with session_scope(app.state.sessions) as session:
+        found = users.request_reset(
+            session, email, now=now, ttl=timedelta(minutes=settings.password_reset_minutes)
+        )
+    if found is not None:
+        account, token = found
+        _send(app.state.mailer, emails.reset_password(settings, account, token))
 
 
 def _reset_page(request: Request, token: str, error: str | None = None, status: int = 200):
@@ -318,7 +327,9 @@ def reset_confirm(
 def _account_page(request: Request, account, status: int = 200, **extra: Any) -> Response:
     with session_scope(request.app.state.sessions, write=False) as session:
         tokens = api_tokens.list_tokens(session, account.id)
-    return _page(request, "account.html", {"tokens": tokens, **extra}, status)
+        digests = list_for_account(session, account)  # email digests (issue 5)
+    context = {"tokens": tokens, "subscriptions": digests, **extra}
+    return _page(request, "account.html", context, status)
 
 
 @router.get("/account", response_class=HTMLResponse)

@@ -116,3 +116,34 @@ def _action_route(path: str, call: Action) -> None:
 
 for _path, _call in ACTIONS.items():
     _action_route(_path, _call)
+
+
+# ---------------------------------------------------------------- email digests (issue 5)
+
+
+@router.get("/digests", response_class=HTMLResponse)
+def digests_page(request: Request, admin: AdminUser):
+    """Subscriptions and outbox by status, and the addresses the mail server refuses."""
+    from paperfeed.digest import subscriptions
+
+    with session_scope(request.app.state.sessions, write=False) as session:
+        context = {
+            "subscription_counts": subscriptions.subscription_counts(session),
+            "outbox_counts": subscriptions.outbox_counts(session),
+            "failing": subscriptions.failing_subscriptions(session),
+        }
+    return _page(request, "admin_digests.html", context)
+
+
+@router.post("/digests/reactivate", response_class=HTMLResponse)
+def reactivate_digest(
+    request: Request, admin: AdminUser, subscription_id: FormText = ""
+) -> Response:
+    """Send digests to a failing address again (e.g. after its mailbox was fixed)."""
+    from paperfeed.digest import subscriptions
+
+    if not subscription_id.isdigit():
+        raise InvalidInput("Choose a subscription.")
+    with session_scope(request.app.state.sessions) as session:
+        subscriptions.reactivate(session, int(subscription_id))
+    return RedirectResponse("/admin/digests", status_code=303)

@@ -14,13 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import paperfeed
-from paperfeed.api import account_routes, community_routes, vote_routes
+from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
-from paperfeed.embed.model import get_embedder, use_one_thread_per_query
+from paperfeed.embed.model import use_one_thread_per_query
+from paperfeed.embed.query import query_embedder_of
 from paperfeed.mail import make_sender
 from paperfeed.search import open_backend, sync_at_startup
-from paperfeed.search.semantic import SemanticSearch
+from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.store.db import make_engine, make_sessionmaker
@@ -29,7 +30,9 @@ from paperfeed.web import (
     admin_pages,
     author_pages,
     community_pages,
+    feeds,
     health,
+    subscription_pages,
     vote_pages,
 )
 from paperfeed.web.auth import (
@@ -41,27 +44,34 @@ from paperfeed.web.auth import (
 )
 from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.metrics import install_metrics
 from paperfeed.web.pages import install_pages
+from paperfeed.web.read_routing import install_read_routing
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 # Anonymous GETs of these are the same for every reader until the data changes.
 DB_POOL_SIZE = 16  # database connections per web worker = request-handling threads
-CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers")
+CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers", "/feeds")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # QUERY_WORKERS more: a hybrid search's semantic leg needs a connection of its own while
+    # its request holds one (paperfeed.search.semantic).
     engine = make_engine(
-        settings.database_url, pool_size=DB_POOL_SIZE, max_overflow=0, pool_timeout=60
+        settings.database_url,
+        pool_size=DB_POOL_SIZE + QUERY_WORKERS,
+        max_overflow=0,
+        pool_timeout=60,
     )
     search_backend = open_backend(settings, engine)
     sessions = make_sessionmaker(engine)
     vector_index = semantic = None
     if settings.semantic_search:
         vector_index = open_vector_index(settings, engine, settings.embedding_model)
-        semantic = SemanticSearch(get_embedder(settings.embedding_model), vector_index)
+        semantic = SemanticSearch(query_embedder_of(settings), vector_index)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -86,7 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 embedding.start()
         app.state.background_embedder = embedding
+        app.state.ready = True  # /readyz: start-up is done
         yield
+        app.state.ready = False
         if embedding is not None:
             await asyncio.to_thread(embedding.stop)
         search_backend.close()
@@ -113,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.vector_index = vector_index
     app.state.semantic = semantic
     app.state.background_embedder = None
+    app.state.ready = False
+    install_read_routing(app, settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS)  # replica reads (deploy.md)
     app.state.mailer = make_sender(settings)
     app.state.templates = Jinja2Templates(
         directory=HERE / "templates", context_processors=[template_context]
@@ -120,7 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates.env.globals.update(site_name=settings.site_name, csrf_field=csrf_field)
     install_error_handlers(app)
     if settings.response_cache_seconds > 0:
-        probe = VersionProbe(make_engine(settings.database_url, pool_size=1, max_overflow=0))
+        # The version of the data pages are read from: the replica's when there is one.
+        read_url = settings.database_replica_url or settings.database_url
+        probe = VersionProbe(make_engine(read_url, pool_size=1, max_overflow=0))
         app.state.disposables.append(probe)
         app.add_middleware(
             ResponseCache,
@@ -132,16 +148,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Before api_routes: /api/papers/{id}/comments is not the paper {id}/comments.
     app.include_router(community_routes.router)
+    app.include_router(moderation_routes.router)  # claims and admin actions as JSON
+    app.include_router(feeds.router)  # RSS and Atom (docs/feeds.md)
     app.include_router(api_routes.router)
     app.include_router(account_routes.router)
     app.include_router(health.router)
     app.include_router(account_pages.router)
+    app.include_router(subscription_pages.router)  # before the pages: /subscribe was a stub
     app.include_router(admin_pages.router)
     app.include_router(community_pages.router)
     app.include_router(author_pages.router)
     app.include_router(vote_routes.router)
     app.include_router(vote_pages.router)  # before the pages: /papers/trending is no paper id
     install_pages(app)
+    install_metrics(app)  # last: its middleware is the outermost
     return app
 
 

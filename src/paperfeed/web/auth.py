@@ -7,10 +7,13 @@ stored, only there so that anonymous forms (log in, sign up, reset) have a CSRF 
 Log-in always sets a new random value, so nothing chosen before log-in (by the browser or by
 an attacker who planted a cookie) survives it.
 
-CSRF tokens are synchronizer tokens: HMAC-SHA256 keyed by the cookie value. A cross-site
-page cannot read the cookie (HttpOnly) or the token (same-origin policy), and a token dies
-with its session. Requests authenticated by a Bearer token carry no ambient credentials and
-are exempt.
+CSRF tokens are HMAC-SHA256 of the cookie value under the server's secret key
+(accounts/secrets.py). A cross-site page cannot read the cookie (HttpOnly) or the token
+(same-origin policy), and a token dies with its session. The key makes the token more than a
+function of the cookie: whoever can *plant* a cookie (a sibling subdomain, a network attacker
+on plain http) knows its value, but still cannot compute its token without asking this server
+(docs/security.md#csrf-tokens). Requests authenticated by a Bearer token carry no ambient
+credentials and are exempt.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from paperfeed.accounts.api_tokens import TokenInfo, authenticate_token, needs_touch, touch_token
-from paperfeed.accounts.secrets import new_token
+from paperfeed.accounts.secrets import new_token, secret_file, site_secret
 from paperfeed.accounts.sessions import Lifetimes, record_use, resume_session
 from paperfeed.accounts.users import BANNED_MESSAGE, Account
 from paperfeed.errors import Forbidden, Unauthorized
@@ -196,8 +199,20 @@ class CsrfFailed(Forbidden):
     pass
 
 
-def csrf_token_for(cookie_value: str) -> str:
-    digest = hmac.new(cookie_value.encode(), b"paperfeed csrf v1", hashlib.sha256).digest()
+def csrf_key(request: Request) -> bytes:
+    """The server's secret key, read (or made) once per app."""
+    state = request.app.state
+    key = getattr(state, "csrf_key", None)
+    if key is None:
+        settings: Settings = state.settings
+        path = secret_file(settings.resolved_index_dir())
+        key = state.csrf_key = site_secret(settings.secret_key, path)
+    return key
+
+
+def csrf_token_for(key: bytes, cookie_value: str) -> str:
+    message = b"paperfeed csrf v2\0" + cookie_value.encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -218,7 +233,11 @@ async def verify_csrf(request: Request) -> None:
     if sent is None and content_type.startswith(FORM_TYPES):
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not cookie or not sent or not hmac.compare_digest(sent, csrf_token_for(cookie)):
+    if (
+        not cookie
+        or not sent
+        or not hmac.compare_digest(sent, csrf_token_for(csrf_key(request), cookie))
+    ):
         raise CsrfFailed(
             "This form has expired or did not come from this site (missing or invalid CSRF "
             "token). Go back, reload the page and try again."
@@ -239,7 +258,7 @@ def template_context(request: Request) -> dict[str, Any]:
         )
         if not cookie:  # first form for this browser: a pre-session value, set on the way out
             cookie = request.state.new_cookie = new_token()
-        return csrf_token_for(cookie)
+        return csrf_token_for(csrf_key(request), cookie)
 
     return {"viewer": auth.account if auth else None, "csrf_token": csrf_token}
 

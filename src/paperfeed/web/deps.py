@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from paperfeed.search.base import KeywordIndex, VectorIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.settings import Settings
+from paperfeed.web.read_routing import read_sessions
 
 
 def get_settings(request: Request) -> Settings:
@@ -22,9 +23,11 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session for one request, closed on the event loop (a sync generator's teardown
-    would need a threadpool slot; see :class:`ReleasingRoute` for why slots are scarce)."""
-    session = request.app.state.sessions()
+    """A session for one request's reads, closed on the event loop (a sync generator's
+    teardown would need a threadpool slot; see :class:`ReleasingRoute` for why slots are
+    scarce). On a replica when one is configured and this request may read there
+    (:func:`~paperfeed.web.read_routing.read_sessions`); writes never go through it."""
+    session = read_sessions(request)()
     try:
         yield session
     finally:

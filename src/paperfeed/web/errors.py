@@ -6,21 +6,28 @@ JSON shape (one shape for every error): {"ok": false, "error": "...", "status": 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.errors import PaperfeedError
+
+try:
+    import psycopg
+except ImportError:  # SQLite-only installs
+    psycopg = None
 
 logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/api" or path.endswith(".json")
+    return path.startswith(("/api/", "/feeds/")) or path == "/api" or path.endswith(".json")
 
 
 def error_response(request: Request, status: int, message: str) -> JSONResponse | HTMLResponse:
@@ -40,6 +47,46 @@ def _validation_message(exc: RequestValidationError) -> str:
             f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", "invalid")
         )
     return "invalid request: " + "; ".join(parts)
+
+
+# A database that cannot answer is a fault of the surroundings, not a bug: PostgreSQL
+# restarting or unreachable, a dropped connection, SQLite's lock held past the busy timeout
+# or its disk full. Readers get a clear 503 (507 for a full disk) and never a 500; the pool
+# replaces broken connections (pool_pre_ping), so the next request after recovery succeeds.
+# Raw DBAPI errors are listed too: the response cache's version probe uses a raw connection.
+_DATABASE_FAULTS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    sqlite3.OperationalError,
+    *((psycopg.OperationalError, psycopg.InterfaceError) if psycopg else ()),
+)
+
+DATABASE_RETRY_AFTER = "5"
+DISK_FULL = "database or disk is full"  # SQLITE_FULL's message
+
+
+def database_fault(exc: BaseException) -> tuple[int, str] | None:
+    """``(status, message)`` when ``exc`` says the database cannot answer now, else None."""
+    invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not (invalidated or isinstance(exc, _DATABASE_FAULTS)):
+        return None
+    orig = getattr(exc, "orig", None) or exc
+    if DISK_FULL in str(exc) or getattr(orig, "sqlstate", None) == "53100":  # PG's disk_full
+        return 507, "The server's disk is full, so nothing was saved; please try again later."
+    return 503, "The database is not available right now; please try again in a few seconds."
+
+
+def database_fault_response(request: Request, exc: BaseException):
+    """The 503/507 response for a database fault (logged as one line), or None."""
+    fault = database_fault(exc)
+    if fault is None:
+        return None
+    status, message = fault
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    logger.warning("database fault on %s %s: %s", request.method, request.url.path, reason)
+    response = error_response(request, status, message)
+    response.headers["Retry-After"] = DATABASE_RETRY_AFTER
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -68,7 +115,17 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers[key] = value
         return response
 
+    async def _database_fault(request: Request, exc: Exception):
+        response = database_fault_response(request, exc)
+        return response if response is not None else await _unexpected(request, exc)
+
+    for fault in _DATABASE_FAULTS:  # raised in a route or a dependency
+        app.add_exception_handler(fault, _database_fault)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        # Raised in a middleware (the response cache's probe) it arrives here instead.
+        if (response := database_fault_response(request, exc)) is not None:
+            return response
         logger.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "Internal error; it has been logged.")

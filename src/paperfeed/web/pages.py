@@ -1,4 +1,4 @@
-"""Server-rendered HTML pages: the daily feed, paper pages, search, the subscribe stub.
+"""Server-rendered HTML pages: the daily feed, paper pages, search.
 
 Every page works without JavaScript and links to its JSON twin under ``/api``. Templates get
 plain values (PaperView dataclasses, strings, dates), never sessions or ORM objects.
@@ -41,7 +41,6 @@ from paperfeed.web.deps import (
     SettingsDep,
     VectorDep,
 )
-from paperfeed.web.errors import error_response
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
 
@@ -385,17 +384,3 @@ def search_page(
     }
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
     return render(request, "search.html", context, alternate=api)
-
-
-# ---------------------------------------------------------------- subscribe (not yet)
-
-SUBSCRIBE_UNAVAILABLE = (
-    "Email digests are not available yet on this instance: nobody has been subscribed. "
-    "Follow the daily page or its JSON API in the meantime."
-)
-
-
-@router.api_route("/subscribe", methods=["GET", "POST"], response_class=HTMLResponse)
-def subscribe(request: Request):
-    """Honest stub until digests ship: 501, and nothing is stored."""
-    return error_response(request, 501, SUBSCRIBE_UNAVAILABLE)

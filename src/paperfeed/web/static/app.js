@@ -48,6 +48,11 @@
     button.setAttribute("aria-pressed", state.upvoted ? "true" : "false");
     button.title = state.upvoted ? "Remove your upvote" : "Upvote";
     form.querySelector(".count").textContent = String(state.upvotes);
+    // The same count said in words elsewhere on the page ("42 upvotes" under the title).
+    document.querySelectorAll("[data-upvotes-of]").forEach(function (total) {
+      if (total.getAttribute("data-upvotes-of") !== state.id) return;
+      total.textContent = state.upvotes + (state.upvotes === 1 ? " upvote" : " upvotes");
+    });
   }
 
   function setupVotes() {

@@ -69,5 +69,7 @@ def downgrade() -> None:
         batch.drop_index("ix_daily_entries_submitted_by_user_id")
         batch.drop_constraint("fk_daily_entries_submitted_by_user_id", type_="foreignkey")
         batch.drop_column("submitted_by_user_id")
-    with op.batch_alter_table("papers") as batch:
-        batch.drop_column("local_comments")
+    # A plain DROP COLUMN (SQLite 3.35+), like the ADD COLUMN: batch mode would copy papers
+    # and drop the original, which SQLite refuses (or, with ON DELETE CASCADE, empties the
+    # tables that point at it) while foreign keys are on.
+    op.drop_column("papers", "local_comments")

@@ -76,8 +76,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("admin_actions")
     op.drop_table("author_claims")
-    with op.batch_alter_table("daily_entries") as batch:
-        batch.drop_column("featured")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("banned_reason")
-        batch.drop_column("banned_at")
+    # Plain DROP COLUMNs, like the ADD COLUMNs above (SQLite 3.35+ has them). Batch mode
+    # would copy ``users`` and drop the original, which SQLite refuses with foreign keys on
+    # while sessions, votes or comments point at its rows.
+    op.drop_column("daily_entries", "featured")
+    op.drop_column("users", "banned_reason")
+    op.drop_column("users", "banned_at")

@@ -1,0 +1,63 @@
+"""Topic digests with search by meaning (the real model): a paper that shares no word with
+the topic is found by meaning, and unrelated papers are not, so a topic can still match
+nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from digest_helpers import DAY, NOW, PERIOD, outbox, subscribe_confirmed
+
+from paperfeed.digest.runner import send_digests
+from paperfeed.embed.job import embed_missing
+from paperfeed.search.sync import sync_vector_index
+
+pytestmark = pytest.mark.semantic
+
+PAPERS = {
+    "2611.00001": (
+        "Predicting the tertiary structure of polypeptide chains from amino-acid sequences",
+        "We infer the spatial conformation of chains of residues with a geometric network.",
+    ),
+    "2611.00002": (
+        "Folding laundry with dual-arm robots",
+        "A manipulation policy that grasps and folds towels and shirts on a table.",
+    ),
+    "2611.00004": (
+        "Cost-based join ordering in relational query optimizers",
+        "We revisit cardinality estimation for picking the order of joins in SQL engines.",
+    ),
+    "2611.00005": (
+        "End-to-end speech recognition with streaming transformers",
+        "An acoustic model that transcribes spoken audio with low latency.",
+    ),
+}
+
+
+def test_topic_digest_by_meaning(
+    settings, engine, session_factory, paper_factory, real_embedder, inbox
+):
+    for n, (arxiv_id, (title, abstract)) in enumerate(PAPERS.items()):
+        paper_factory(
+            arxiv_id=arxiv_id,
+            title=title,
+            abstract=abstract,
+            feed_day=DAY,
+            published_at=datetime(2026, 11, 18, tzinfo=UTC),
+            submitted_at=datetime(2026, 11, 19, 9, n, tzinfo=UTC),
+            upvotes=10 + n,
+        )
+    embed_missing(session_factory, real_embedder)
+    sync_vector_index(settings, engine, real_embedder.name)
+    subscribe_confirmed(session_factory, "bio@example.org", topic="protein folding")
+    subscribe_confirmed(session_factory, "qcd@example.org", topic="quark gluon plasma lattice QCD")
+    settings = settings.model_copy(update={"semantic_search": True})
+    report = send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW)
+    assert (report.sent, report.skipped) == (1, 1), report.summary()
+    [message] = inbox.wait(1)
+    text = message.get_body(("plain",)).get_content()
+    assert "tertiary structure" in text  # by meaning: no word in common
+    assert "Folding laundry" in text  # by the word "folding"
+    assert "join ordering" not in text and "speech recognition" not in text
+    assert outbox(session_factory)["qcd@example.org"][0] == "skipped"
