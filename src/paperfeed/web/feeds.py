@@ -20,16 +20,16 @@ import html
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from feedgen.feed import FeedGenerator
 
 import paperfeed
 from paperfeed.errors import InvalidInput
 from paperfeed.search.query import parse_query
 from paperfeed.service.feed import feed_page
-from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.search import search
 from paperfeed.service.trending import trending
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
@@ -41,7 +41,8 @@ from paperfeed.web.deps import (
     SessionDep,
     SettingsDep,
 )
-from paperfeed.web.pages import FEED_CACHE, _day
+from paperfeed.web.pages import FEED_CACHE
+from paperfeed.web.search_form import SearchFormDep
 from paperfeed.web.vote_pages import half_life
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=ReleasingRoute)
@@ -154,28 +155,18 @@ def search_feed(
     semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
-    q: Annotated[str, Query(max_length=500)] = "",
-    mode: Annotated[Literal["hybrid", "keyword", "semantic"] | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    author: Annotated[str | None, Query(max_length=200)] = None,
-    date_from: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    form: SearchFormDep,
 ) -> Response:
+    q = form.q
     if parse_query(q).is_empty:
         raise InvalidInput("q is required: the words to search for, e.g. ?q=diffusion+models")
-    filters = SearchFilters(  # as /search reads them (web/pages.py)
-        date_from=_day("from", date_from),
-        date_to=_day("to", date_to),
-        category=(category or "").strip() or None,
-        author=(author or "").strip() or None,
-    )
     results = search(
         session,
         backend,
         q,
-        filters,
+        form.filters,
         limit=settings.page_size,
-        mode=Mode(mode or settings.search_mode),
+        mode=form.mode_or_default(settings),
         semantic=semantic,
     )
     query = request.url.query

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -17,7 +17,7 @@ from jinja2 import Environment, pass_context
 from sqlalchemy.orm import Session
 
 import paperfeed
-from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.errors import NotFound
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
@@ -25,7 +25,7 @@ from paperfeed.service.comments import comment_thread
 from paperfeed.service.feed import feed_page
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.search import search
 from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
@@ -41,6 +41,7 @@ from paperfeed.web.deps import (
     SettingsDep,
     VectorDep,
 )
+from paperfeed.web.search_form import SearchFormDep
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
 
@@ -310,17 +311,6 @@ def paper(
 # ---------------------------------------------------------------- search
 
 
-def _day(name: str, value: str | None) -> date | None:
-    if not value or not value.strip():
-        return None  # an empty date input of the form
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"invalid {name} date {value[:40]!r}; expected e.g. 2026-11-20"
-        ) from None
-
-
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -329,23 +319,13 @@ def search_page(
     semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
-    q: Annotated[str, Query(max_length=500)] = "",
-    mode: Annotated[Literal["hybrid", "keyword", "semantic"] | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    author: Annotated[str | None, Query(max_length=200)] = None,
-    date_from: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    form: SearchFormDep,
     p: Annotated[int, Query(ge=1, le=1_000)] = 1,
 ) -> Response:
     """Papers of every date matching ``q``; an arXiv id or URL opens that paper."""
-    filters = SearchFilters(
-        date_from=_day("from", date_from),
-        date_to=_day("to", date_to),
-        category=(category or "").strip() or None,
-        author=(author or "").strip() or None,
-    )
+    q, filters = form.q, form.filters
     size = settings.page_size
-    asked = Mode(mode or settings.search_mode)
+    asked = form.mode_or_default(settings)
     results = search(
         session,
         backend,
@@ -358,18 +338,7 @@ def search_page(
     )
     if results.exact_id:
         return RedirectResponse(f"/papers/{results.exact_id}", status_code=302)
-    params = {
-        k: v
-        for k, v in (
-            ("q", q),
-            ("category", filters.category),
-            ("author", filters.author),
-            ("from", filters.date_from and filters.date_from.isoformat()),
-            ("to", filters.date_to and filters.date_to.isoformat()),
-            ("mode", mode),
-        )
-        if v
-    }
+    params = form.query_params()
     api_params = {**params, **({"p": p - 1} if p > 1 else {})}
     context = {
         "now": now,
