@@ -139,6 +139,13 @@ def test_healthz_counts_embedded_papers(client, papers, session_factory, real_em
     assert body["semantic_search"]["pending"] == 1
 
 
+def test_the_server_embeds_queries_in_onnx_runtime(client, papers, session_factory, real_embedder):
+    embed_missing(session_factory, real_embedder)
+    r = client.get("/api/papers/search", params={"q": "protein folding", "mode": "semantic"})
+    assert ids(r)[0] == PROTEIN  # the ONNX query vector finds what torch's finds
+    assert client.get("/healthz").json()["semantic_search"]["query_runtime"] == "onnx"
+
+
 def test_with_search_by_meaning_off_nothing_loads_and_searches_say_so(settings, papers):
     from fastapi.testclient import TestClient
 

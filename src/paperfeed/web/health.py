@@ -54,6 +54,8 @@ def healthz(request: Request) -> JSONResponse:
         "embedded": embedded,
         "pending": visible - embedded,
         "model_loaded": bool(semantic is not None and getattr(semantic.embedder, "loaded", False)),
+        # onnx or torch once the query model is loaded (docs/configuration.md)
+        "query_runtime": getattr(semantic.embedder, "runtime", "torch") if semantic else None,
         "vector_index": state.vector_index.name if state.vector_index is not None else None,
         "background_embedding": state.background_embedder is not None,
     }
