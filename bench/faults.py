@@ -53,7 +53,7 @@ class Outcome:
     # The worker that answered this client's previous request, i.e. the worker at the other
     # end of the keep-alive connection this request was sent on (None: a new connection).
     connection_worker: str | None = None
-    body: str = ""  # the start of the body of answers >= 500
+    body: str = ""  # the body of answers >= 500 (its first 5,000 characters)
 
 
 class SteadyLoad:
@@ -126,7 +126,7 @@ class SteadyLoad:
                         r.status_code,
                         worker=worker,
                         connection_worker=connection_worker,
-                        body=r.text[:300] if r.status_code >= 500 else "",
+                        body=r.text[:5000] if r.status_code >= 500 else "",
                     )
                     connection_worker = worker
                 with self._lock:
@@ -144,6 +144,26 @@ class SteadyLoad:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {len(self.outcomes)} requests in {timeout} s")
             time.sleep(0.02)
+
+
+def workers_answering(
+    base: str, count: int = 2, exclude=frozenset(), timeout: float = 30
+) -> set[str]:
+    """The pids of the workers answering ``/readyz`` on ``base`` (but those in ``exclude``),
+    once ``count`` of them have answered. A new connection per request, so the kernel hands
+    them to any worker (the load's keep-alive connections stay with theirs)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only workers {seen} answered in {timeout} s")
+        try:
+            r = httpx.get(base + "/readyz", headers={"Connection": "close"}, timeout=5)
+        except httpx.TransportError:
+            continue
+        if r.status_code == 200 and r.headers["x-paperfeed-worker"] not in exclude:
+            seen.add(r.headers["x-paperfeed-worker"])
+    return seen
 
 
 def summary(outcomes: Sequence[Outcome], seconds: float | None = None) -> dict:
@@ -314,17 +334,10 @@ def reading_requests(ids: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def first_answer_of_a_new_worker(outcomes: Sequence[Outcome], old: set[str], after: float):
-    for o in outcomes:
-        if o.start >= after and o.worker and o.worker not in old and o.status == 200:
-            return o.start + o.seconds - after
-    return None
-
-
 def first_success_after(outcomes: Sequence[Outcome], after: float):
     for o in sorted(outcomes, key=lambda o: o.start):
         if o.start >= after and o.status == 200:
-            return o.start + o.seconds - after
+            return round(o.start + o.seconds - after, 3)
     return None
 
 
@@ -364,7 +377,9 @@ def run(options) -> dict:
                 victim = sorted(seen)[0]
                 phases.mark("kill")
                 os.kill(int(victim), signal.SIGKILL)
-                time.sleep(third)
+                workers_answering(base, count=1, exclude=seen)
+                replaced_after = time.monotonic() - phases.marks["kill"]
+                time.sleep(max(0.0, third - replaced_after))
                 phases.mark("stop")
                 pg.stop("fast")
                 time.sleep(options.outage)
@@ -377,23 +392,26 @@ def run(options) -> dict:
         m = phases.marks
 
         def phase(start: str, end: str) -> dict:
-            chosen = [o for o in everything if m[start] <= o.start < m[end]]
+            # By the time a request ended: one in flight when a fault hit counts after it.
+            chosen = [o for o in everything if m[start] <= o.start + o.seconds < m[end]]
             return summary(chosen, m[end] - m[start])
 
-        killed = [o for o in everything if m["kill"] <= o.start < m["stop"] and o.status is None]
+        # Failures by the time they ended: a request in flight when its worker died started
+        # before the kill.
+        failed = [o for o in everything if o.status is None]
+        killed = [o for o in failed if m["kill"] <= o.start + o.seconds < m["stop"]]
         return {
             "machine": machine(),
             "papers": options.papers,
             "clients": options.clients + 1,
             "before_kill": phase("start", "kill"),
             "after_kill": phase("kill", "stop"),
-            "failed_after_kill_on_the_killed_workers_connections": sum(
+            "failed_at_the_kill": dict(Counter(o.error for o in killed)),
+            "of_which_on_the_killed_workers_connections": sum(
                 o.connection_worker == victim for o in killed
             ),
-            "failed_after_kill_elsewhere": sum(o.connection_worker != victim for o in killed),
-            "replacement_worker_answered_after_s": first_answer_of_a_new_worker(
-                everything, seen, m["kill"]
-            ),
+            "failed_at_other_times": len(failed) - len(killed),
+            "replacement_worker_answered_after_s": round(replaced_after, 2),
             "postgres_down": phase("stop", "started"),
             "postgres_stop_and_start_s": round(m["started"] - m["stop"], 2),
             "after_postgres_restart": phase("started", "end"),

@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +76,7 @@ class Options:
     users: int = 200
     rate_limit_writes: str = "1000000/hour"
     semantic: bool = True
+    cpu_lock: bool = True  # off when the caller holds it (a test run under flock)
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -206,7 +207,7 @@ def request_lines(url: str, tokens: list[str]) -> dict[str, object]:
     def upvotes(rng) -> list[str]:
         who = rng.integers(len(tokens), size=UPVOTE_LINES)
         what = rng.integers(len(ids), size=UPVOTE_LINES)
-        return [f"/api/papers/{ids[p]}/upvote\t{tokens[u]}" for u, p in zip(who, what)]
+        return [f"/api/papers/{ids[p]}/upvote\t{tokens[u]}" for u, p in zip(who, what, strict=True)]
 
     return {
         "feed": lambda rng: ["/"],
@@ -290,16 +291,13 @@ def measure(base: str, lines_of: dict, workdir: Path, opts: Options, seed: int =
     rows = []
     for scenario in opts.scenarios:
         lines_file = workdir / f"{scenario}.requests"
-
-        def fresh() -> None:
-            lines_file.write_text("\n".join(lines_of[scenario](rng)) + "\n")
-
+        make_lines = lines_of[scenario]
         if opts.warmup:
-            fresh()
+            lines_file.write_text("\n".join(make_lines(rng)) + "\n")
             wrk(base, lines_file, opts.warmup, opts)
         runs = []
         for _ in range(opts.runs):
-            fresh()
+            lines_file.write_text("\n".join(make_lines(rng)) + "\n")  # new requests each run
             load_avg = os.getloadavg()[0]
             runs.append({**wrk(base, lines_file, opts.duration, opts), "load_avg": load_avg})
         rows.append(
@@ -331,10 +329,16 @@ def run_backend(backend: str, url: str, index_dir: Path, workdir: Path, opts: Op
         "PAPERFEED_SECRET_KEY": secrets.token_urlsafe(32),
         **opts.extra_env,
     }
-    with serving(env, workers, workdir / "serve.log") as base:
-        with cpu_quiet():
-            rows = measure(base, lines_of, workdir, opts)
-    return {"backend": backend, "workers": workers, "scenarios": rows}
+    quiet = cpu_quiet() if opts.cpu_lock else nullcontext()
+    with serving(env, workers, workdir / "serve.log") as base, quiet:
+        load_avg = [round(x, 2) for x in os.getloadavg()]  # 1, 5, 15 minutes
+        rows = measure(base, lines_of, workdir, opts)
+    return {
+        "backend": backend,
+        "workers": workers,
+        "load_avg_at_start": load_avg,
+        "scenarios": rows,
+    }
 
 
 # ---------------------------------------------------------------- report
@@ -372,6 +376,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=200, help="members casting the upvotes")
     parser.add_argument("--rate-limit-writes", default="1000000/hour")
     parser.add_argument("--no-semantic", action="store_true", help="keyword search only")
+    parser.add_argument(
+        "--no-cpu-lock",
+        action="store_true",
+        help="do not take the benchmark lock (the caller holds it, e.g. tests under flock)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a further setting of the server, e.g. PAPERFEED_RESPONSE_CACHE_SECONDS=0",
+    )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -387,6 +403,8 @@ def main(argv: list[str] | None = None) -> None:
         users=args.users,
         rate_limit_writes=args.rate_limit_writes,
         semantic=not args.no_semantic,
+        extra_env=dict(item.split("=", 1) for item in args.env),
+        cpu_lock=not args.no_cpu_lock,
     )
     command = shlex.join([Path(sys.executable).name, "-m", "bench.load", *(argv or sys.argv[1:])])
     print(f"# {command}\n# machine: {machine()}", flush=True)

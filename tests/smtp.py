@@ -59,3 +59,8 @@ def smtp_server(handler, **options) -> Iterator[Controller]:
         yield controller
     finally:
         controller.stop()
+
+
+def smtp_settings(controller: Controller) -> dict:
+    """The settings that send the app's email to ``controller`` (plain SMTP on loopback)."""
+    return {"smtp_host": "127.0.0.1", "smtp_port": controller.port, "smtp_security": "none"}

@@ -265,7 +265,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text",
         description="Log lines as text, or as one JSON object per line (python-json-logger) "
-        "for a log collector. Applies to `paperfeed serve` (the app's and uvicorn's logs).",
+        "for a log collector. Applies to `paperfeed serve` (the app's and uvicorn's logs) "
+        "and `paperfeed worker`.",
     )
 
     # ---- the site secret: keys CSRF tokens (issue 4 review, docs/security.md#csrf-tokens)

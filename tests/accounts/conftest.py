@@ -10,7 +10,7 @@ from accounts_helpers import NOW, PASSWORD
 
 from paperfeed.accounts import users
 from paperfeed.store.db import session_scope
-from smtp import Inbox, smtp_server
+from smtp import Inbox, smtp_server, smtp_settings
 
 
 @pytest.fixture
@@ -30,10 +30,8 @@ def settings(settings, smtp):
     _, controller = smtp
     return settings.model_copy(
         update={
+            **smtp_settings(controller),
             "semantic_search": False,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": controller.port,
-            "smtp_security": "none",
             "base_url": "http://testserver",
             "rate_limit_login_ip": "30/minute",
             "rate_limit_login_account": "8/minute",

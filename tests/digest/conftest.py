@@ -4,10 +4,23 @@ feed of the period the digests cover, and subscriptions made through the service
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from digest_helpers import Scripted
 
-from smtp import smtp_server
+from smtp import smtp_server, smtp_settings
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """``paperfeed worker`` sets up the process's logging, in-process under CliRunner too:
+    give the next test the logging it had."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -32,10 +45,8 @@ def inbox(handler):
 def settings(settings, smtp):
     return settings.model_copy(
         update={
+            **smtp_settings(smtp),
             "semantic_search": False,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
             "smtp_timeout": 10,
             "base_url": "https://papers.example.org",
             "mail_from": "Papers <digest@papers.example.org>",

@@ -29,7 +29,8 @@ class Scripted(Inbox):
     """An ``Inbox`` whose answers tests choose per recipient:
 
     - ``rcpt_replies[address]``: a list of replies to RCPT TO, used up one per attempt
-      (``"451 4.3.0 try later"``, ``"550 5.1.1 no such user"``); then 250.
+      (``"451 4.3.0 try later"``, ``"550 5.1.1 no such user"``); then 250. ``refused`` is
+      set when one has been given.
     - ``drop_at``: message numbers (1-based, counting DATA commands) at which the server
       hangs up instead of answering; the message is not delivered.
     - ``hang_at``: the DATA number at which the server stops answering until ``release()``;
@@ -39,6 +40,7 @@ class Scripted(Inbox):
     def __init__(self):
         super().__init__()
         self.rcpt_replies: dict[str, list[str]] = {}
+        self.refused = threading.Event()
         self.drop_at: set[int] = set()
         self.hang_at: int | None = None
         self.hung = threading.Event()
@@ -48,6 +50,7 @@ class Scripted(Inbox):
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         replies = self.rcpt_replies.get(address)
         if replies:
+            self.refused.set()
             return replies.pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -197,3 +197,24 @@ def test_worker_stops_cleanly_on_sigterm(settings, tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=max(1, deadline - time.monotonic()))
     assert proc.returncode == 0 and "stopped" in err
+
+
+def test_sigterm_ends_a_retry_backoff_at_once(settings, session_factory, feed, handler, tmp_path):
+    subscribe_confirmed(session_factory, "ada@example.org")
+    subscribe_confirmed(session_factory, "bob@example.org")
+    handler.rcpt_replies["ada@example.org"] = ["451 4.3.0 try again later"] * 10
+    slow_retries = {"PAPERFEED_DIGEST_RETRY_SECONDS": "30", "PAPERFEED_DIGEST_SEND_ATTEMPTS": "3"}
+    args = ("digest", "send", "--period", "daily", "--key", DAY_KEY)
+    proc = paperfeed(settings, tmp_path, *args, env=slow_retries)
+    assert handler.refused.wait(30), proc.communicate(timeout=5)
+    time.sleep(0.2)  # into the 30 s backoff
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 5, "SIGTERM waited for the backoff"
+    assert proc.returncode == 1 and "interrupted" in err + out
+    assert outbox(session_factory) == {
+        "ada@example.org": ("pending", 1, "451 4.3.0 try again later"),
+        "bob@example.org": ("pending", 0, None),
+    }
+    assert handler.messages == []

@@ -64,3 +64,30 @@ def test_a_stored_topic_with_line_breaks_stays_in_its_subject(
 
 def test_one_line():
     assert mail.one_line("a\r\nb\tc\x00d  e") == "a b c d e"
+
+
+def test_markup_in_papers_is_text_in_both_parts(
+    settings, engine, session_factory, paper_factory, inbox
+):
+    from datetime import UTC, datetime
+
+    from digest_helpers import DAY
+
+    paper_factory(
+        arxiv_id="2611.00077",
+        title="A framework called <projektor> & co",
+        abstract="It beats <img src=x onerror=alert(1)> and </td></table> layouts.",
+        authors=("<b>Eve</b> Example",),
+        feed_day=DAY,
+        published_at=datetime(2026, 11, 18, tzinfo=UTC),
+        upvotes=5,
+    )
+    subscribe_confirmed(session_factory, "ada@example.org")
+    assert send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW).sent
+    [received] = inbox.wait(1)
+    html = received.get_body(("html",)).get_content()
+    text = received.get_body(("plain",)).get_content()
+    assert "<projektor>" not in html and "&lt;projektor&gt; &amp; co" in html
+    assert "<img" not in html and "</td></table> layouts" not in html and "<b>Eve" not in html
+    assert "A framework called <projektor> & co" in text  # plain text is not HTML-escaped
+    assert "<img src=x onerror=alert(1)>" in text

@@ -10,6 +10,7 @@ from digest_helpers import NOW, PERIOD, outbox, subscribe_confirmed
 
 from paperfeed.digest.runner import send_digests
 from paperfeed.store.models import Subscription
+from smtp import Inbox, smtp_server
 
 
 def run(settings, engine, **kwargs):
@@ -210,3 +211,29 @@ def test_no_smtp_server_configured_is_a_clear_error(settings, engine, session_fa
     with pytest.raises(InvalidInput, match="PAPERFEED_SMTP_HOST"):
         run(settings.model_copy(update={"smtp_host": None}), engine)
     assert outbox(session_factory) == {}
+
+
+def test_non_ascii_addresses_are_sent_with_smtputf8(
+    settings, engine, session_factory, feed, handler
+):
+    subscribe_confirmed(session_factory, "josé@example.org")
+    subscribe_confirmed(session_factory, "ada@example.org")
+    report = run(settings, engine)
+    assert report.ok and report.sent == 2, report.summary()
+    [message] = handler.by_recipient()["josé@example.org"]
+    assert "Trending papers" in message["Subject"]
+    assert "2611.00001" in message.get_body(("plain",)).get_content()
+
+
+def test_a_server_without_smtputf8_fails_only_that_address(settings, engine, session_factory, feed):
+    # Many servers do not offer SMTPUTF8: that subscriber's digest fails, everyone else's
+    # goes out, and the next run is not stuck on it.
+    subscribe_confirmed(session_factory, "josé@example.org")
+    subscribe_confirmed(session_factory, "ada@example.org")
+    inbox = Inbox()
+    with smtp_server(inbox, enable_SMTPUTF8=False) as plain:
+        report = run(settings.model_copy(update={"smtp_port": plain.port}), engine)
+        assert report.ok and (report.sent, report.failed) == (1, 1), report.summary()
+        assert [m["To"] for m in inbox.wait(1)] == ["ada@example.org"]
+    status, _, error = outbox(session_factory)["josé@example.org"]
+    assert status == "failed" and "SMTPUTF8" in error

@@ -9,30 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from digest_helpers import DAY, NOW, PERIOD, outbox, subscribe_confirmed
 
+from meaning_corpus import PAPERS
 from paperfeed.digest.runner import send_digests
 from paperfeed.embed.job import embed_missing
 from paperfeed.search.sync import sync_vector_index
 
 pytestmark = pytest.mark.semantic
-
-PAPERS = {
-    "2611.00001": (
-        "Predicting the tertiary structure of polypeptide chains from amino-acid sequences",
-        "We infer the spatial conformation of chains of residues with a geometric network.",
-    ),
-    "2611.00002": (
-        "Folding laundry with dual-arm robots",
-        "A manipulation policy that grasps and folds towels and shirts on a table.",
-    ),
-    "2611.00004": (
-        "Cost-based join ordering in relational query optimizers",
-        "We revisit cardinality estimation for picking the order of joins in SQL engines.",
-    ),
-    "2611.00005": (
-        "End-to-end speech recognition with streaming transformers",
-        "An acoustic model that transcribes spoken audio with low latency.",
-    ),
-}
 
 
 def test_topic_digest_by_meaning(
@@ -60,4 +42,5 @@ def test_topic_digest_by_meaning(
     assert "tertiary structure" in text  # by meaning: no word in common
     assert "Folding laundry" in text  # by the word "folding"
     assert "join ordering" not in text and "speech recognition" not in text
+    assert "image synthesis" not in text
     assert outbox(session_factory)["qcd@example.org"][0] == "skipped"

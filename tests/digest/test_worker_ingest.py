@@ -5,6 +5,7 @@ day; a failed harvest is retried, a stopped one resumes where it stopped."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
@@ -23,9 +24,8 @@ BEFORE_DIGESTS = "2026-11-20T05:00:00"  # after worker_ingest_hour (4), before t
 
 @pytest.fixture
 def arxiv():
-    server = FakeServer()
-    yield server
-    server.close()
+    with closing(FakeServer()) as server:
+        yield server
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from ops_helpers import serve_env, serving
 
@@ -33,7 +32,9 @@ from bench.faults import (  # noqa: E402
     make_database,
     reading_requests,
     upvote_consistency,
+    workers_answering,
 )
+
 from paperfeed.ingest.records import PaperRecord  # noqa: E402
 from paperfeed.ingest.upsert import upsert_records  # noqa: E402
 from paperfeed.settings import Settings  # noqa: E402
@@ -47,22 +48,6 @@ IDS = [f"2611.{n:05d}" for n in range(1, 6)]
 def _papers(paper_factory) -> None:
     for arxiv_id in IDS:
         paper_factory(arxiv_id=arxiv_id, title=f"Language models under faults {arxiv_id}")
-
-
-def _workers(base: str, count: int = 2, timeout: float = 60) -> set[str]:
-    """The pids of the workers answering on ``base``, once ``count`` of them have answered
-    (a new connection per request, so the kernel hands them to any worker)."""
-    seen: set[str] = set()
-    deadline = time.monotonic() + timeout
-    while len(seen) < count:
-        assert time.monotonic() < deadline, f"only workers {seen} answered"
-        try:
-            r = httpx.get(base + "/readyz", headers={"Connection": "close"}, timeout=5)
-        except httpx.TransportError:
-            continue
-        if r.status_code == 200:
-            seen.add(r.headers["x-paperfeed-worker"])
-    return seen
 
 
 def _loads(base: str, token: str) -> tuple[SteadyLoad, SteadyLoad]:
@@ -83,21 +68,19 @@ def test_a_web_worker_killed_under_load(settings, session_factory, paper_factory
     env = serve_env(settings, rate_limit_writes="1000000/hour")
     log = tmp_path / "serve.log"
     with serving(env, log, "--workers", "2") as base:
-        old = _workers(base)
+        old = workers_answering(base)
         readers, voter = _loads(base, token)
         with readers, voter:
             readers.wait_for(100)
             victim = next(o.worker for o in readers.outcomes if o.worker)
             killed_at = time.monotonic()
             os.kill(int(victim), signal.SIGKILL)
-            # Until a replacement worker has answered some of the load.
-            deadline = killed_at + 30
-            while not any(o.worker not in old for o in readers.between(killed_at) if o.worker):
-                assert time.monotonic() < deadline, "no replacement worker answered"
-                time.sleep(0.1)
+            # The clients stay on their keep-alive connections; new connections find the
+            # replacement worker once it is up.
+            workers_answering(base, count=1, exclude=old)
             replaced_after = time.monotonic() - killed_at
             time.sleep(0.5)
-        now = _workers(base)
+        now = workers_answering(base)
     outcomes = readers.outcomes + voter.outcomes
     answered = [o for o in outcomes if o.status is not None]
     failed = [o for o in outcomes if o.status is None]
@@ -150,7 +133,7 @@ def test_postgresql_restarted_under_load(restartable_pg, tmp_path):
     engine.dispose()
     env = serve_env(settings, rate_limit_writes="1000000/hour")
     with serving(env, tmp_path / "serve.log", "--workers", "2") as base:
-        old = _workers(base)
+        old = workers_answering(base)
         readers, voter = _loads(base, token)
         with readers, voter:
             readers.wait_for(50)
@@ -166,7 +149,7 @@ def test_postgresql_restarted_under_load(restartable_pg, tmp_path):
             recovered = time.monotonic()
             time.sleep(1.0)
             end = time.monotonic()
-        after = _workers(base)
+        after = workers_answering(base)
     outcomes = readers.outcomes + voter.outcomes
     during = [o for o in outcomes if stopped_at <= o.start < up_at]
     assert during, "no request met the outage"

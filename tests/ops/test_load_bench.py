@@ -62,9 +62,10 @@ def test_load_bench_runs_every_scenario_and_counts_429_apart(tmp_path):
         "--workdir", str(tmp_path / "work"), "--json", str(out),
         "--duration", "1", "--warmup", "0", "--runs", "1", "--connections", "8",
         "--users", str(MEMBERS), "--rate-limit-writes", "3/hour", "--no-semantic",
+        "--no-cpu-lock",  # tests run under the benchmark lock already (flock)
     ]  # fmt: skip
     done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=240, env=os.environ.copy()
+        command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=os.environ.copy()
     )
     assert done.returncode == 0, done.stdout + done.stderr
     [result] = json.loads(out.read_text())

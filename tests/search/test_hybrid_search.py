@@ -12,6 +12,7 @@ import threading
 import pytest
 from sqlalchemy import delete
 
+from meaning_corpus import PAPERS
 from paperfeed.embed.job import embed_missing
 from paperfeed.embed.model import SentenceTransformerEmbedder
 from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
@@ -23,29 +24,6 @@ from paperfeed.store.db import session_scope
 from paperfeed.store.models import PaperEmbedding
 
 pytestmark = pytest.mark.semantic
-
-PAPERS = {
-    "2611.00001": (
-        "Predicting the tertiary structure of polypeptide chains from amino-acid sequences",
-        "We infer the spatial conformation of chains of residues with a geometric network.",
-    ),
-    "2611.00002": (
-        "Folding laundry with dual-arm robots",
-        "A manipulation policy that grasps and folds towels and shirts on a table.",
-    ),
-    "2611.00003": (
-        "Latent diffusion for high-resolution image synthesis",
-        "Denoising in a learned latent space generates photographs from text prompts.",
-    ),
-    "2611.00004": (
-        "Cost-based join ordering in relational query optimizers",
-        "We revisit cardinality estimation for picking the order of joins in SQL engines.",
-    ),
-    "2611.00005": (
-        "End-to-end speech recognition with streaming transformers",
-        "An acoustic model that transcribes spoken audio with low latency.",
-    ),
-}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from paperfeed.accounts.secrets import new_token, plausible, token_hash
 from paperfeed.accounts.users import Account
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.store.models import ApiToken, User
+from paperfeed.store.types import MAX_ID
 
 PREFIX = "pf_"
 MAX_NAME = 64
@@ -73,6 +74,8 @@ def list_tokens(session: Session, user_id: int) -> list[TokenInfo]:
 
 def revoke_token(session: Session, user_id: int, token_id: int) -> None:
     """Delete one of the user's own tokens (another user's id is simply not found)."""
+    if not 0 < token_id <= MAX_ID:
+        raise NotFound("No such token.")
     done = session.execute(
         delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
     )

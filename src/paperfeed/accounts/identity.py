@@ -40,6 +40,16 @@ def username_key(value: str) -> str:
     return value.strip().casefold()
 
 
+def lookup_key(value: object) -> str | None:
+    """The key to look an account up by its username, or None when ``value`` cannot be a
+    username (so there is nothing to look up): not text, or not of the username shape. The
+    shape keeps NUL out of queries, which PostgreSQL refuses with an error."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    key = username_key(value)
+    return key if USERNAME_PATTERN.fullmatch(key) else None
+
+
 def normalise_email(value: str) -> str:
     """The address as stored: trimmed, NFC, domain in lower case. Raises on a bad shape."""
     value = unicodedata.normalize("NFC", value.strip())

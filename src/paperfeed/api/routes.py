@@ -70,7 +70,7 @@ def daily_papers(
     settings: SettingsDep,
     now: NowDep,
     response: Response,
-    p: Annotated[int, Query(ge=0, description="Page index, from 0.")] = 0,
+    p: Annotated[int, Query(ge=0, le=100_000, description="Page index, from 0.")] = 0,
     limit: Limit = 50,
     date: Annotated[str | None, Query(description="A feed day, YYYY-MM-DD.")] = None,
     week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.")] = None,
@@ -82,7 +82,14 @@ def daily_papers(
             "upvotes, docs/votes.md), or most upvoted."
         ),
     ] = "publishedAt",
-    submitter: Annotated[str | None, Query(description="Only papers this user submitted.")] = None,
+    submitter: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[^\x00-\x1f]*$",
+            description="Only papers this user submitted.",
+        ),
+    ] = None,
 ) -> list[DailyPaperOut]:
     """Daily papers of a day, week or month (all days when none is given), paged with ``p``.
 

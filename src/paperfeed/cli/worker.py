@@ -52,11 +52,13 @@ def worker(once: bool, at: str | None) -> None:
     Example: paperfeed worker
     """
     settings = load_settings()
-    if not logging.getLogger().handlers:  # unless the embedding program (or pytest) set it up
-        configure_logging(settings.log_format)
     pinned = _parse_time(at) if at else None
     with open_engine(settings) as engine, translated_errors():
         require_migrated(engine)
+        # Like `paperfeed serve`: log lines in settings.log_format, INFO and up (DEBUG with
+        # -v); set up after the migration check, whose INFO lines are noise here.
+        verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+        configure_logging(settings.log_format, "DEBUG" if verbose else "INFO")
         holder = locks.new_holder()
         backoff: dict[tuple[str, str], datetime] = {}
         with stop_on_sigterm() as stop:

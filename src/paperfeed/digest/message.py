@@ -11,6 +11,7 @@ subscriber typed can add a header.
 
 from __future__ import annotations
 
+import email.policy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -167,10 +168,19 @@ def digest(
     if not tokens_are_url_safe(unsubscribe_token):
         raise ValueError("unsubscribe token is not URL-safe")
     one_click = _link(settings, ONE_CLICK_PATH, token=unsubscribe_token)
-    message = MIMEMultipart("alternative")
+    # A non-ASCII address goes out with SMTPUTF8, for which smtplib renders the message again
+    # under its policy with utf8=True; compat32 has no such option, so these few messages
+    # take the modern policy, which encodes header text itself (plain strings, no Header).
+    international = not (to.isascii() and settings.mail_from.isascii())
+    policy = email.policy.SMTP if international else email.policy.compat32
+
+    def text(value: str) -> str | Header:
+        return _header(value) if international else Header(_header(value), "utf-8")
+
+    message = MIMEMultipart("alternative", policy=policy)
     message["From"] = _header(settings.mail_from)
     message["To"] = _header(to)
-    message["Subject"] = Header(_header(body.subject), "utf-8")
+    message["Subject"] = text(body.subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = _header(message_id)
     unsubscribe = f"<{one_click}>"
@@ -182,14 +192,11 @@ def digest(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     name = one_line(settings.site_name)
     list_id = f"{name} {cadence} digest <{cadence}.digest.{mail_domain(settings)}>"
-    message["List-Id"] = Header(_header(list_id), "utf-8")
+    message["List-Id"] = text(list_id)
     message["Auto-Submitted"] = "auto-generated"
-    message.attach(
-        MIMEText(body.text.replace(UNSUBSCRIBE_SLOT, unsubscribe_token), "plain", "utf-8")
-    )
-    message.attach(
-        MIMEText(body.html.replace(UNSUBSCRIBE_SLOT, unsubscribe_token), "html", "utf-8")
-    )
+    for part, subtype in ((body.text, "plain"), (body.html, "html")):
+        content = part.replace(UNSUBSCRIBE_SLOT, unsubscribe_token)
+        message.attach(MIMEText(content, subtype, "utf-8", policy=policy))
     return message
 
 

@@ -107,7 +107,10 @@ def classify(exc: BaseException) -> tuple[Outcome, str]:
             return "fatal", text
         return "permanent", text
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return "fatal", str(exc)
+        # smtplib refuses a non-ASCII address when the server offers no SMTPUTF8: that one
+        # subscriber's digest cannot go, the others can. Any other missing feature (AUTH) is
+        # the configuration's.
+        return ("permanent" if "SMTPUTF8" in str(exc) else "fatal"), str(exc)
     return "transient", f"{type(exc).__name__}: {exc}"
 
 

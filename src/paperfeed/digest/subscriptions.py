@@ -32,6 +32,7 @@ from paperfeed.digest.periods import Cadence, check_cadence
 from paperfeed.errors import InvalidInput
 from paperfeed.search.query import normalize_category, parse_query
 from paperfeed.store.models import DigestOutbox, Subscription, User
+from paperfeed.store.types import MAX_ID
 
 MAX_TOPIC_CHARS = 200
 MAX_CATEGORIES = 10
@@ -298,6 +299,8 @@ def list_for_account(session: Session, account: Account) -> list[SubscriptionVie
 def unsubscribe_owned(session: Session, account: Account, subscription_id: int, *, now: datetime):
     """Unsubscribe one of the member's subscriptions; an id that is not theirs changes
     nothing (and says nothing)."""
+    if not 0 < subscription_id <= MAX_ID:
+        return
     row = session.scalars(
         select(Subscription).where(Subscription.id == subscription_id, _owned(account))
     ).first()
@@ -340,6 +343,8 @@ def failing_subscriptions(session: Session, limit: int = 500) -> list[Subscripti
 
 def reactivate(session: Session, subscription_id: int) -> bool:
     """An admin's "try again": a failing address gets digests again (the count restarts)."""
+    if not 0 < subscription_id <= MAX_ID:
+        return False
     row = session.get(Subscription, subscription_id)
     if row is None or row.status != "failing":
         return False

@@ -91,7 +91,12 @@ def _upsert_isolated(session, batch, source, now, report) -> None:
             part = _upsert_batch(session, batch, source, now)
     except (StatementError, ValueError, OverflowError) as exc:
         if isinstance(exc, OperationalError | InterfaceError | InternalError):
-            raise  # the database is unavailable or locked: not this record's fault
+            # The database is unavailable, locked or full: not this record's fault. SQLite
+            # rolls the whole transaction back on some errors (SQLITE_FULL, SQLITE_IOERR),
+            # taking the savepoint with it: report the error, not "no such savepoint".
+            if "no such savepoint" in str(exc) and exc.__context__ is not None:
+                raise exc.__context__ from None
+            raise
         if len(batch) == 1:
             record = batch[0]
             logger.warning("record %s rejected by the database: %s", record.arxiv_id, exc)

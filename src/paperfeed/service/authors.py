@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paperfeed.accounts.identity import username_key
+from paperfeed.accounts.identity import lookup_key
 from paperfeed.accounts.users import Account
 from paperfeed.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
@@ -217,7 +217,7 @@ def claimed_names(session: Session, arxiv_id: str) -> dict[str, str]:
 
 def author_page(session: Session, username: str) -> AuthorPage:
     """A member's public page: the papers of their approved claims."""
-    key = username_key(username) if len(username) <= 64 else ""
+    key = lookup_key(username)
     user = session.scalar(select(User).where(User.username_key == key)) if key else None
     if user is None or user.banned_at is not None or user.email_verified_at is None:
         raise NotFound("No such user.")

@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from paperfeed.accounts.identity import username_key
+from paperfeed.accounts.identity import lookup_key
 from paperfeed.accounts.users import Account
 from paperfeed.errors import Conflict, Forbidden, InvalidInput, NotFound
 from paperfeed.ingest.arxiv_ids import parse_arxiv_id
@@ -206,7 +206,7 @@ def _number(value: object, what: str) -> int:
 
 
 def _user(session: Session, username: object) -> User:
-    key = username_key(username) if isinstance(username, str) and len(username) <= 64 else None
+    key = lookup_key(username)
     user = (
         session.scalar(select(User).where(User.username_key == key).with_for_update())
         if key

@@ -9,6 +9,10 @@ from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+# The largest row id both databases can hold (BIGINT / SQLite INTEGER): an id from a request
+# beyond it is not found, rather than an overflow error from the driver.
+MAX_ID = 2**63 - 1
+
 # JSON lists (authors, categories): JSONB on PostgreSQL so containment queries can use an index.
 JSONList = JSON().with_variant(JSONB(), "postgresql")
 

@@ -126,7 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.semantic = semantic
     app.state.background_embedder = None
     app.state.ready = False
-    install_read_routing(app, settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS)  # replica reads (deploy.md)
+    install_read_routing(
+        app, settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS
+    )  # replica reads (deploy.md)
     app.state.mailer = make_sender(settings)
     app.state.templates = Jinja2Templates(
         directory=HERE / "templates", context_processors=[template_context]
