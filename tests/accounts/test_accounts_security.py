@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from accounts_helpers import PASSWORD, csrf_of, log_in, post_form
+from accounts_helpers import PASSWORD, app_routes, csrf_of, log_in, post_form
 from argon2 import PasswordHasher
 from fastapi import APIRouter
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -118,17 +117,9 @@ def test_session_expires_when_idle_and_at_its_absolute_end(client, app, make_use
 # ---------------------------------------------------------------- CSRF
 
 
-def _walk(routes):
-    for route in routes:
-        if hasattr(route, "original_router"):  # FastAPI's lazily included routers
-            yield from _walk(route.original_router.routes)
-        elif isinstance(route, APIRoute):
-            yield route
-
-
 def unsafe_routes(app) -> list[tuple[str, str]]:
     found = []
-    for route in _walk(app.router.routes):
+    for route in app_routes(app):
         for method in sorted(route.methods - {"GET", "HEAD", "OPTIONS"}):
             path = re.sub(r"\{[^}]+\}", "1", route.path)
             found.append((method, path))
