@@ -150,6 +150,7 @@ def add_comment(
         user_id=author.id,
         depth=depth,
         body=text,
+        body_html=render_markdown(text),  # once, here: views show the stored HTML
         created_at=now,
         hidden=False,
     )
@@ -170,6 +171,7 @@ def edit_comment(
         raise Forbidden("You can edit only your own comments.")
     if comment.body != text:
         comment.body = text
+        comment.body_html = render_markdown(text)
         comment.edited_at = now
         record_changes(session, [comment.paper_id], now)
     arxiv_id = session.scalar(select(Paper.arxiv_id).where(Paper.id == comment.paper_id))
@@ -191,6 +193,7 @@ def _delete(session: Session, comment: Comment, now: datetime) -> None:
         _count(session, comment.paper_id, -1)
     comment.deleted_at = now
     comment.body = ""
+    comment.body_html = ""
     record_changes(session, [comment.paper_id], now)
     _prune(session, comment)
 
@@ -314,7 +317,7 @@ def _view(
     deleted = comment.deleted_at is not None
     shown = not deleted and (not comment.hidden or admin)
     if shown:
-        body, html = comment.body, render_markdown(comment.body)
+        body, html = comment.body, comment.body_html
     else:
         body, html = "", f"<p><em>{DELETED if deleted else HIDDEN}</em></p>"
     mine = viewer is not None and comment.user_id == viewer.id and not deleted

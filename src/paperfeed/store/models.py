@@ -265,8 +265,8 @@ class PaperVote(Base):
 class Comment(Base):
     """A comment on a paper, or a reply to one (``parent_id``), in Markdown.
 
-    Only the Markdown source is stored; it is rendered and sanitized every time it is shown
-    (:mod:`paperfeed.service.markdown`). A deleted comment that has replies stays as a
+    ``body_html`` is ``body`` rendered and sanitized (:mod:`paperfeed.service.markdown`) once,
+    when the comment is written or edited, never when it is shown. A deleted comment that has replies stays as a
     placeholder with an empty body, so the thread keeps its shape; one without replies is
     removed. ``user_id`` is None once its author deleted the account.
     """
@@ -283,6 +283,7 @@ class Comment(Base):
     )
     depth: Mapped[int] = mapped_column(Integer, default=0)  # 0 for a top-level comment
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
