@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.api.schemas import ErrorOut, PaperOut, UserOut, hf_timestamp
@@ -86,8 +86,12 @@ class CommentOut(BaseModel):
 
 
 class ThreadOut(BaseModel):
-    count: int = Field(description="comments shown that are not placeholders")
-    comments: list[CommentOut]
+    count: int = Field(description="comments that are not placeholders, on all pages")
+    comments: list[CommentOut] = Field(description="this page's top-level threads, with replies")
+    page: int = Field(description="1-based")
+    pages: int
+    threads: int = Field(description="top-level threads on all pages")
+    next: str | None = Field(None, description="the next page's URL (absent on the last page)")
 
 
 @router.post(
@@ -131,12 +135,27 @@ def submit_paper(
     response_model_exclude_none=True,
     summary="A paper's comments, threaded",
 )
-def list_comments(session: SessionDep, viewer: OptionalUser, arxiv_id: str) -> ThreadOut:
-    """Oldest first at each level; deleted or hidden comments with replies appear as
+def list_comments(
+    session: SessionDep,
+    viewer: OptionalUser,
+    arxiv_id: str,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> ThreadOut:
+    """Oldest first at each level, 50 top-level threads (with all their replies) a page;
+    ``next`` links the next page. Deleted or hidden comments with replies appear as
     placeholders (``deleted`` / ``hidden`` true, no author, empty ``body``)."""
-    thread = comments.comment_thread(session, arxiv_id, viewer)
+    found = comments.thread_page(session, arxiv_id, viewer, page=page)
     return ThreadOut(
-        count=comments.count_thread(thread), comments=[CommentOut.from_view(v) for v in thread]
+        count=found.count,
+        comments=[CommentOut.from_view(v) for v in found.threads],
+        page=found.page,
+        pages=found.pages,
+        threads=found.total_threads,
+        next=(
+            f"/api/papers/{found.threads[0].paper_id}/comments?page={found.page + 1}"
+            if found.page < found.pages
+            else None
+        ),
     )
 
 

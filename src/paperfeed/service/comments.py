@@ -3,7 +3,10 @@
 Rules (docs/community.md):
 
 - A comment is Markdown of 1 to :data:`MAX_BODY` characters, valid Unicode without control
-  characters. It is rendered and sanitized when shown (:mod:`paperfeed.service.markdown`).
+  characters. It is rendered and sanitized once, when written or edited
+  (:mod:`paperfeed.service.markdown`), and the HTML stored: showing it renders nothing.
+- A discussion is shown :data:`THREADS_PER_PAGE` top-level threads at a time, each with all
+  its replies (:func:`thread_page`); the count is always the whole discussion's.
 - Replies nest up to :data:`MAX_DEPTH` levels below a top-level comment; a reply to a comment
   that deep joins that comment's own thread level (as a sibling), so every reply is kept.
 - Only the author edits or deletes a comment. Deleting a comment with replies leaves a
@@ -38,6 +41,7 @@ from paperfeed.store.models import Comment, Paper, User
 
 MAX_BODY = 10_000
 MAX_DEPTH = 4  # depths 0 (top level) .. 4
+THREADS_PER_PAGE = 50  # top-level comments per page, each with all its replies
 DELETED = "[deleted]"
 HIDDEN = "[hidden by a moderator]"
 DELETED_USER = "[deleted user]"
@@ -257,34 +261,114 @@ def forget_user_comments(session: Session, user_id: int) -> None:
 # ---------------------------------------------------------------- read
 
 
-def comment_thread(
-    session: Session, arxiv_id: str, viewer: Account | None = None
-) -> list[CommentView]:
-    """The paper's comments as a tree, oldest first at each level, as ``viewer`` may see them."""
+@dataclass
+class ThreadPage:
+    """One page of a paper's discussion: ``threads`` are top-level comments with all their
+    replies, oldest first. ``count`` is the whole discussion's (placeholders not counted)."""
+
+    threads: list[CommentView]
+    page: int
+    pages: int
+    total_threads: int
+    count: int
+
+
+@dataclass(frozen=True)
+class _Node:
+    id: int
+    parent_id: int | None
+    shown: bool  # a placeholder when False
+    counted: bool  # neither deleted nor hidden
+
+
+def thread_page(
+    session: Session,
+    arxiv_id: str,
+    viewer: Account | None = None,
+    *,
+    page: int = 1,
+    per_page: int = THREADS_PER_PAGE,
+) -> ThreadPage:
+    """Page ``page`` of the paper's threads as ``viewer`` may see them (a page past the last
+    is NotFound). Only the comments of that page are loaded with their text."""
     paper = _paper(session, arxiv_id)
+    admin = viewer is not None and viewer.is_admin
+    roots, children, nodes = _outline(session, paper.id, admin)
+    pages = max(1, -(-len(roots) // per_page))
+    if not 1 <= page <= pages:
+        raise NotFound(f"No page {page} of comments: this discussion has {pages}.")
+    shown_roots = roots[(page - 1) * per_page : page * per_page]
+    wanted: list[int] = []
+    stack = list(shown_roots)
+    while stack:  # the page's threads, every reply kept
+        wanted.append(stack.pop())
+        stack.extend(children.get(wanted[-1], ()))
+    views: dict[int, CommentView] = {}
+    for chunk in range(0, len(wanted), 500):  # within every backend's bound on parameters
+        rows = session.execute(
+            select(Comment, User.username)
+            .outerjoin(User, User.id == Comment.user_id)
+            .where(Comment.id.in_(wanted[chunk : chunk + 500]))
+        ).all()
+        for c, name in rows:
+            views[c.id] = _view(c, paper.arxiv_id, name, viewer=viewer, admin=admin)
+
+    def build(comment_id: int) -> CommentView:
+        view = views[comment_id]
+        view.replies = [build(child) for child in children.get(comment_id, ())]
+        return view
+
+    return ThreadPage(
+        threads=[build(root) for root in shown_roots],
+        page=page,
+        pages=pages,
+        total_threads=len(roots),
+        count=sum(node.counted for node in nodes.values()),
+    )
+
+
+def page_of(
+    session: Session, comment_id: int, viewer: Account | None, per_page: int = THREADS_PER_PAGE
+) -> int:
+    """The page of its paper's discussion that shows ``comment_id`` (1 if it is not shown)."""
+    comment = _comment(session, comment_id)
+    admin = viewer is not None and viewer.is_admin
+    roots, _children, nodes = _outline(session, comment.paper_id, admin)
+    node = nodes.get(comment.id)
+    while node is not None and node.parent_id in nodes:
+        node = nodes[node.parent_id]
+    if node is None or node.id not in roots:
+        return 1
+    return roots.index(node.id) // per_page + 1
+
+
+def _outline(
+    session: Session, paper_id: int, admin: bool
+) -> tuple[list[int], dict[int, list[int]], dict[int, _Node]]:
+    """The discussion's shape without its text: the top-level ids kept (oldest first), the
+    kept replies of each comment, and every comment. A placeholder without kept replies is
+    not kept: there is nothing to show and no thread to hold together."""
     rows = session.execute(
-        select(Comment, User.username)
-        .outerjoin(User, User.id == Comment.user_id)
-        .where(Comment.paper_id == paper.id)
+        select(Comment.id, Comment.parent_id, Comment.deleted_at.is_(None), Comment.hidden)
+        .where(Comment.paper_id == paper_id)
         .order_by(Comment.id)
     ).all()
-    admin = viewer is not None and viewer.is_admin
-    views = {c.id: _view(c, paper.arxiv_id, name, viewer=viewer, admin=admin) for c, name in rows}
-    children: dict[int | None, list[CommentView]] = defaultdict(list)
-    for view in views.values():
-        parent = view.parent_id if view.parent_id in views else None
-        children[parent].append(view)
+    nodes = {
+        cid: _Node(cid, parent, live and (not hidden or admin), live and not hidden)
+        for cid, parent, live, hidden in rows
+    }
+    below: dict[int | None, list[int]] = defaultdict(list)
+    for node in nodes.values():
+        below[node.parent_id if node.parent_id in nodes else None].append(node.id)
+    kept: dict[int, list[int]] = {}
 
-    def build(parent: int | None) -> list[CommentView]:
-        kept = []
-        for view in children.get(parent, []):
-            view.replies = build(view.id)
-            if view.placeholder and not view.replies:
-                continue  # nothing to show, and no thread to keep
-            kept.append(view)
-        return kept
+    def keep(comment_id: int) -> bool:  # depth is at most MAX_DEPTH + 1: no deep recursion
+        replies = [child for child in below.get(comment_id, ()) if keep(child)]
+        kept[comment_id] = replies
+        return nodes[comment_id].shown or bool(replies)
 
-    return build(None)
+    roots = [root for root in below.get(None, []) if keep(root)]
+    return roots, kept, nodes
 
 
 def get_comment(session: Session, comment_id: int, viewer: Account | None = None) -> CommentView:
@@ -299,11 +383,6 @@ def get_comment(session: Session, comment_id: int, viewer: Account | None = None
     if comment.hidden and not admin and not (viewer and viewer.id == comment.user_id):
         raise NotFound("No such comment.")
     return _view(comment, row[0], row[1], viewer=viewer, admin=admin)
-
-
-def count_thread(views: list[CommentView]) -> int:
-    """Comments in a tree that readers see (placeholders not counted)."""
-    return sum((not v.deleted and not v.hidden) + count_thread(v.replies) for v in views)
 
 
 def _view(

@@ -9,11 +9,25 @@ Two independent layers, so that one mistake is not enough for script to get thro
    ``http``, ``https`` and ``mailto`` URLs, and gives every link
    ``rel="nofollow ugc noopener"``.
 
-Rendering happens every time a comment is shown (the store keeps the Markdown only), so a
-stricter policy here applies to old comments too.
+A comment is rendered once, when it is written or edited, and its HTML is stored
+(``comments.body_html``); a stricter policy here applies to old comments only once they are
+rendered again (migration 0010 shows how).
+
+The cost of one render is bounded by the input's shape (issue 12). Comments are at most
+10,000 characters (service/comments.py), and markdown-it-py is linear in that length except
+for one multiplier: at every ``[`` the link rule scans ahead for its ``]``, and an open
+bracket inside that scan starts a nested scan, up to ``maxNesting`` (20) deep, each walking
+the rest of the paragraph character by character when the text is all punctuation. So
+``![`` x 5,000 took ~90 ms, ``[`` x 19 then ``!`` x 9,981 ~140 ms, against 0.2 ms for 10,000
+characters of prose. Text whose open brackets nest deeper than :data:`MAX_BRACKET_DEPTH`
+is rendered with the link rule off: its brackets stay as typed (``<https://...>`` autolinks
+still work), and what is left is linear (10,000 characters of emphasis markers are the worst
+shape found, tens of ms; docs/benchmarks.md has the sweep).
 """
 
 from __future__ import annotations
+
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -32,19 +46,72 @@ LINK_REL = "nofollow ugc noopener"
 STYLE_PROPERTIES = frozenset({"text-align"})
 
 
-def _parser() -> MarkdownIt:
+MAX_BRACKET_DEPTH = 2  # "[a [b](u)](v)" still parses as Markdown says; deeper is not prose
+# What may hide a "]" from markdown-it's label scan: a code span, an <autolink>.
+_CODE_RUN = re.compile(r"`+")
+_ANGLE = re.compile(r"<[^<>\n]*>")
+# A fenced code block at the top level (its text is never parsed for links): opened at the
+# start of a line (so it is in no list or quote, which could end it early) by 3+ backticks
+# (none after them) or tildes, closed by a line of at least as many; unclosed, to the end.
+_FENCE = re.compile(
+    r"^(?P<fence>`{3,}(?=[^`\n]*$)|~{3,})[^\n]*$(?P<code>.*?)(?:^ {0,3}(?P=fence)[`~]*[ \t]*$|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _parser(*, links: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.disable("image")
+    md.disable(["image"] if links else ["image", "link"])
     return md
 
 
 _MD = _parser()
+_MD_NO_LINKS = _parser(links=False)
 
 
 def render_markdown(source: str) -> str:
     """Sanitized HTML for ``source``: safe to put in a page as is."""
-    return sanitize(_MD.render(source))
+    md = _MD if links_are_cheap(source) else _MD_NO_LINKS
+    return sanitize(md.render(source))
+
+
+def links_are_cheap(source: str) -> bool:
+    """Whether ``source``'s open square brackets nest at most :data:`MAX_BRACKET_DEPTH` deep,
+    the shape for which the link rule's scans stay about linear (see the module docstring).
+
+    Errs on the side of False where it cannot tell what markdown-it will see: outside fenced
+    code blocks every ``[`` opens but an escaped one, and a ``]`` in what may be a code span
+    or an ``<autolink>`` closes only a ``[`` of that same span."""
+    if "[" not in source:
+        return True
+    source = source.replace("\r", "\n")  # as markdown-it reads line ends
+    source = _FENCE.sub(lambda m: "\n" * m.group().count("\n"), source)
+    region = [0] * len(source)  # which span (1, 2, ...) each character may be in; 0: none
+    spans = [m.span() for m in _ANGLE.finditer(source)]
+    runs: dict[int, list[int]] = {}  # backtick run length -> starts, in order
+    for match in _CODE_RUN.finditer(source):
+        runs.setdefault(len(match.group()), []).append(match.start())
+    for length, starts in runs.items():  # a span may run to the next run of the same length
+        spans += [(a, b + length) for a, b in zip(starts[::2], starts[1::2], strict=False)]
+    for number, (start, end) in enumerate(spans, 1):
+        region[start:end] = [number] * (end - start)
+    depth = inner = 0  # open brackets; of which opened in the current span
+    escaped = False
+    current = 0
+    for index, char in enumerate(source):
+        if region[index] != current:
+            current, inner = region[index], 0
+        if char == "[" and not escaped:
+            depth += 1
+            inner += 1
+            if depth > MAX_BRACKET_DEPTH:
+                return False
+        elif char == "]" and not escaped and (inner if current else depth):
+            depth -= 1
+            inner = max(inner - 1, 0)
+        escaped = char == "\\" and not escaped
+    return True
 
 
 def sanitize(html: str) -> str:

@@ -85,9 +85,11 @@ def _comment_error(request: Request, exc: PaperfeedError, **context: Any) -> Res
     return _error_page(request, "comment_form.html", context, exc)
 
 
-def _to_comment(arxiv_id: str, comment_id: int | None = None) -> RedirectResponse:
+def _to_comment(arxiv_id: str, comment_id: int | None = None, page: int = 1) -> RedirectResponse:
+    """To the comment, on the page of the discussion that shows it."""
     anchor = f"#comment-{comment_id}" if comment_id else "#comments"
-    return RedirectResponse(f"/papers/{arxiv_id}{anchor}", status_code=303)
+    query = f"?comments_page={page}" if page > 1 else ""
+    return RedirectResponse(f"/papers/{arxiv_id}{query}{anchor}", status_code=303)
 
 
 def _parent(value: str) -> int | None:
@@ -118,6 +120,7 @@ def add_comment(
             view = comments.add_comment(
                 session, arxiv_id, account, body, now=now, parent_id=_parent(parent_id)
             )
+            page = comments.page_of(session, view.id, account)
     except PaperfeedError as exc:
         return _comment_error(
             request,
@@ -128,7 +131,7 @@ def add_comment(
             parent_id=parent_id[:18],
             button="Comment",
         )
-    return _to_comment(view.paper_id, view.id)
+    return _to_comment(view.paper_id, view.id, page)
 
 
 @router.post(
@@ -142,6 +145,7 @@ def edit_comment(
     try:
         with session_scope(request.app.state.sessions) as session:
             view = comments.edit_comment(session, comment_id, account, body, now=now)
+            page = comments.page_of(session, view.id, account)
     except PaperfeedError as exc:
         return _comment_error(
             request,
@@ -152,7 +156,7 @@ def edit_comment(
             body=body[: comments.MAX_BODY * 2],
             button="Save",
         )
-    return _to_comment(view.paper_id, view.id)
+    return _to_comment(view.paper_id, view.id, page)
 
 
 @router.post("/comments/{comment_id}/delete", response_class=HTMLResponse)

@@ -21,7 +21,7 @@ from paperfeed.errors import NotFound
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
-from paperfeed.service.comments import comment_thread
+from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
@@ -179,12 +179,25 @@ def render(
     return response
 
 
-def paper_comments(request: Request, session: Session, arxiv_id: str) -> dict[str, Any]:
-    """The comment thread of a paper page as the reader may see it, and the notice after a
-    submission (``?notice=submitted|already``)."""
+def paper_comments(
+    request: Request, session: Session, arxiv_id: str, page: int = 1
+) -> dict[str, Any]:
+    """Page ``page`` of the paper's comment threads as the reader may see them, and the
+    notice after a submission (``?notice=submitted|already``)."""
     notice = SUBMIT_NOTICES.get(request.query_params.get("notice", ""))
-    thread = comment_thread(session, arxiv_id, get_auth(request).account)
-    return {"comments": thread, "comment_max": COMMENT_MAX, "notice": notice}
+    threads = thread_page(session, arxiv_id, get_auth(request).account, page=page)
+    return {
+        "comments": threads.threads,
+        "comment_pages": threads,
+        "comment_page_url": lambda n: comment_page_url(arxiv_id, n),
+        "comment_max": COMMENT_MAX,
+        "notice": notice,
+    }
+
+
+def comment_page_url(arxiv_id: str, page: int) -> str:
+    """Where page ``page`` of a paper's comments is (page 1 is the paper page itself)."""
+    return f"/papers/{arxiv_id}" + (f"?comments_page={page}" if page > 1 else "") + "#comments"
 
 
 def my_upvotes(request: Request, session: Session, papers) -> frozenset[str]:
@@ -288,9 +301,15 @@ def hf_period_path(request: Request, value: str):
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
 def paper(
-    request: Request, arxiv_id: str, session: SessionDep, vectors: VectorDep, now: NowDep
+    request: Request,
+    arxiv_id: str,
+    session: SessionDep,
+    vectors: VectorDep,
+    now: NowDep,
+    comments_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``."""
+    """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``.
+    ``comments_page``: which page of its comment threads is shown."""
     found = match_arxiv_id(arxiv_id)
     if found is None:
         raise NotFound("No such paper: that is not an arXiv id (e.g. /papers/2406.12345)")
@@ -302,7 +321,7 @@ def paper(
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
     context["claimed"] = claimed_names(session, bare)  # author name -> username
-    context.update(paper_comments(request, session, bare))
+    context.update(paper_comments(request, session, bare, comments_page))
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
     )
