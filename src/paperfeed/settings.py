@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         description="How long anonymous page and API responses may be reused, at most; each "
         "reuse is first checked against the database's data version. 0 turns the cache off.",
     )
+    response_cache_bytes: int = Field(
+        64 * 2**20,
+        gt=0,
+        description="Memory each web worker's response cache may use, in bytes (bodies, headers "
+        "and keys); the least recently used entries are dropped beyond it.",
+    )
     api_max_limit: int = Field(100, description="Largest `limit` the JSON API accepts.")
     arxiv_api_url: str = Field(
         "https://export.arxiv.org/api/query",

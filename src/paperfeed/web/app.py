@@ -46,6 +46,7 @@ from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.metrics import install_metrics
 from paperfeed.web.pages import install_pages
+from paperfeed.web.public_host import PublicHost
 from paperfeed.web.read_routing import install_read_routing
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             version=probe,
             prefixes=CACHED_PREFIXES,
             ttl=settings.response_cache_seconds,
+            max_bytes=settings.response_cache_bytes,
         )
+    app.add_middleware(PublicHost, base_url=settings.base_url)  # outside the cache
     app.add_middleware(PreSessionCookie, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Before api_routes: /api/papers/{id}/comments is not the paper {id}/comments.

@@ -9,6 +9,16 @@ than the last committed write. Entries also expire after ``ttl`` seconds, for wh
 the clock alone (trending, relative dates). Requests carrying cookies or an Authorization
 header (signed-in readers) always go to the application.
 
+Memory is bounded by bytes, not only by entries (issue 12: a flood of distinct 1 MB URLs grew
+a worker by 300 MB): the entries' bodies, headers and keys together stay under ``max_bytes``,
+least recently used first out. A new data version drops every entry of the old ones at once,
+since none of them can be served again. And only a URL whose query parameters are all
+declared by its route is stored: ``?bust=N`` made every URL new, and the pages reflect their
+query string (the vote buttons' return address, the feeds' self links), so a key normalised
+to the declared parameters would serve one reader's extra parameters to the others. A URL
+with an unknown parameter is rendered and passed through unbuffered, like a signed-in
+reader's.
+
 The ETag is derived from the version and the body, so clients revalidate with 304s.
 """
 
@@ -21,10 +31,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 from sqlalchemy import Engine
 
 _CACHEABLE_STATUS = {200}
+# What an entry costs beyond its bytes: the entry, its key and body objects, the dict slot
+# (measured with tracemalloc, tests/web/test_cache_attacks.py); and each header tuple.
+ENTRY_OVERHEAD = 600
+HEADER_OVERHEAD = 130
 
 
 @dataclass
@@ -35,6 +50,30 @@ class _Entry:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: bytes
+    size: int = 0  # what it costs to keep, in bytes (set when stored)
+
+
+def declared_query_names(route) -> set[str]:
+    """The query parameters a FastAPI route reads, its dependencies' included; none for a
+    route that is not a FastAPI one (or no route: nothing matched)."""
+    names: set[str] = set()
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is not None:
+            names.update(field.alias for field in dependant.query_params)
+            pending.extend(dependant.dependencies)
+    return names
+
+
+def query_is_declared(scope) -> bool:
+    """Whether every query parameter of the request is one its route declares. Known once the
+    router has run: it leaves the matched route in ``scope["route"]``."""
+    query = scope["query_string"]
+    if not query:
+        return True
+    names = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+    return names <= declared_query_names(scope.get("route"))
 
 
 class VersionProbe:
@@ -95,6 +134,7 @@ class ResponseCache:
         prefixes: tuple[str, ...],
         ttl: float = 30.0,
         max_entries: int = 2048,
+        max_bytes: int = 64 * 2**20,
         max_body: int = 2_000_000,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -103,9 +143,13 @@ class ResponseCache:
         self.prefixes = prefixes
         self.ttl = ttl
         self.max_entries = max_entries
-        self.max_body = max_body
+        self.max_bytes = max_bytes
+        # No single page may take more than an eighth of the budget.
+        self.max_body = min(max_body, max_bytes // 8)
         self.clock = clock
         self.entries: OrderedDict[bytes, _Entry] = OrderedDict()
+        self.bytes = 0  # the sum of the entries' sizes
+        self.current: tuple | None = None  # the newest data version seen
         # key -> (version, future entry) of the render in progress; see __call__
         self.filling: dict[bytes, tuple[tuple, asyncio.Future]] = {}
 
@@ -135,6 +179,8 @@ class ResponseCache:
             # escaping every handler, which logs a traceback and drops the connection.
             await self.app(scope, receive, send)
             return
+        if version != self.current:
+            self._drop_stale(version)
         entry = self.entries.get(key)
         if entry is not None and entry.version == version and entry.expires > self.clock():
             self.entries.move_to_end(key)
@@ -151,6 +197,30 @@ class ResponseCache:
                 await self._replay(scope, send, entry)
                 return
         await self._fill(scope, receive, send, key, version)
+
+    def _drop_stale(self, version: tuple) -> None:
+        """A write (or midnight) made a new version: entries of any other are never served
+        again, so free them now rather than when they come to the end of the LRU order."""
+        self.current = version
+        for key in [k for k, e in self.entries.items() if e.version != version]:
+            self._remove(key)
+
+    def _remove(self, key: bytes) -> None:
+        self.bytes -= self.entries.pop(key).size
+
+    def _store(self, key: bytes, entry: _Entry) -> None:
+        entry.size = (
+            ENTRY_OVERHEAD
+            + len(key)
+            + len(entry.body)
+            + sum(HEADER_OVERHEAD + len(k) + len(v) for k, v in entry.headers)
+        )
+        if key in self.entries:
+            self._remove(key)
+        self.entries[key] = entry
+        self.bytes += entry.size
+        while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
+            self._remove(next(iter(self.entries)))  # the least recently used
 
     async def _replay(self, scope, send, entry: _Entry) -> None:
         if_none_match = dict(scope["headers"]).get(b"if-none-match")
@@ -172,30 +242,44 @@ class ResponseCache:
     async def _fill(self, scope, receive, send, key: bytes, version: tuple) -> None:
         start: dict = {}
         chunks: list[bytes] = []
-        too_big = False
+        size = 0
+        passing = False  # not to be stored: the rest of the response goes straight on
         done: asyncio.Future = asyncio.get_running_loop().create_future()
         first = key not in self.filling
         if first:
             self.filling[key] = (version, done)
 
         async def capture(message):
-            nonlocal too_big
+            nonlocal size, passing
+            if passing or message["type"] not in ("http.response.start", "http.response.body"):
+                await send(message)  # e.g. the test client's debug info
+                return
             if message["type"] == "http.response.start":
                 start.update(message)
-                return
-            if message["type"] != "http.response.body":  # e.g. the test client's debug info
-                await send(message)
+                if not query_is_declared(scope):
+                    passing = True
+                    await send(message)
                 return
             chunks.append(message.get("body", b""))
-            if sum(len(c) for c in chunks) > self.max_body:
-                too_big = True
-            if message.get("more_body"):
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.max_body and more:
+                # Too big to keep: stream it on rather than hold it all in memory.
+                passing = True
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
+                await send({**start, "headers": headers})
+                await send(
+                    {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
+                )
+                chunks.clear()
+                return
+            if more:
                 return
             body = b"".join(chunks)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
             storable = (
                 start.get("status") in _CACHEABLE_STATUS
-                and not too_big
+                and size <= self.max_body
                 and scope["method"] == "GET"
                 and not any(k.lower() == b"set-cookie" for k, _ in headers)
             )
@@ -206,10 +290,8 @@ class ResponseCache:
                 entry = _Entry(
                     version, self.clock() + self.ttl, start["status"], headers, body, etag
                 )
-                self.entries[key] = entry
-                self.entries.move_to_end(key)
-                while len(self.entries) > self.max_entries:
-                    self.entries.popitem(last=False)
+                if version == self.current:  # else a newer write came in while rendering
+                    self._store(key, entry)
                 done.set_result(entry)
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
