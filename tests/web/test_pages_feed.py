@@ -187,3 +187,17 @@ def test_hugging_face_style_paths_redirect(client):
     assert r.headers["location"] == "/papers?date=2026-11-19"
     r = client.get("/papers/week/2026-W47", follow_redirects=False)
     assert r.headers["location"] == "/papers?week=2026-W47"
+
+
+def test_a_card_without_known_authors_says_nothing_about_authors(client, paper_factory):
+    paper_factory(
+        arxiv_id="2611.00051",
+        authors=(),
+        published_at=datetime(2026, 3, 1, tzinfo=UTC),
+        feed_day=date(2026, 11, 20),
+    )
+    r = client.get("/")
+    card = r.text.split('id="paper-2611.00051"')[1].split("</article>")[0]
+    meta = card.split('<p class="meta">')[1].split("</p>")[0]
+    assert "author" not in meta  # no "0 authors"
+    assert meta.startswith("<time") and ">Mar 1</time>" in meta  # and no dangling " · "

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.errors import InvalidInput
@@ -22,6 +21,7 @@ from paperfeed.service import feed, papers
 from paperfeed.service.periods import parse_period
 from paperfeed.service.search import Mode, SearchFilters, search
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
+from paperfeed.service.trending import trending_as_of
 from paperfeed.web.deps import (
     NowDep,
     ReleasingRoute,
@@ -94,10 +94,18 @@ def daily_papers(
 ) -> list[DailyPaperOut]:
     """Daily papers of a day, week or month (all days when none is given), paged with ``p``.
 
-    The total number of matching papers is sent in the ``X-Total-Count`` header.
+    The total number of matching papers is sent in the ``X-Total-Count`` header. With
+    ``sort=trending``, ``X-Trending-As-Of`` says when trending was judged (ISO 8601): now, a
+    past period's end, or an idle instance's latest activity (docs/votes.md#idle-instances).
     """
     period = parse_period(date, week, month)
     limit = _cap(limit, settings.api_max_limit)
+    half_life = timedelta(hours=settings.trending_half_life_hours)
+    as_of = None
+    if sort == "trending":
+        as_of = trending_as_of(session, now=now, half_life=half_life, period=period)
+        # A header, not a field: HF's body is a bare list, and its clients read only that.
+        response.headers["X-Trending-As-Of"] = as_of.at.isoformat(timespec="seconds")
     views, total = feed.list_entries(
         session,
         period=period,
@@ -106,7 +114,8 @@ def daily_papers(
         limit=limit,
         offset=p * limit,
         submitter=submitter or None,
-        half_life=timedelta(hours=settings.trending_half_life_hours),
+        half_life=half_life,
+        trending_at=as_of,
     )
     response.headers["X-Total-Count"] = str(total)
     return [DailyPaperOut.from_view(v) for v in views]
@@ -121,6 +130,7 @@ def daily_papers(
 def list_all_papers(
     session: SessionDep,
     settings: SettingsDep,
+    request: Request,
     response: Response,
     cursor: Annotated[
         str | None, Query(description="The cursor from the previous page's Link header.")
@@ -132,10 +142,7 @@ def list_all_papers(
     limit = _cap(limit, settings.api_max_limit)
     page = papers.list_papers(session, cursor=cursor, limit=limit)
     if page.next_cursor:
-        # From base_url and the parameters this route reads, never the request's Host or
-        # its other parameters: the response is cached and served to every reader (issue 12).
-        query = urlencode({"cursor": page.next_cursor, "limit": limit})
-        url = f"{settings.base_url.rstrip('/')}/api/papers?{query}"
+        url = request.url.include_query_params(cursor=page.next_cursor, limit=limit)
         response.headers["Link"] = f'<{url}>; rel="next"'
     return [PaperOut.from_view(v) for v in page.papers]
 

@@ -27,6 +27,7 @@ from paperfeed.digest.subscriptions import SubscriptionView, Topic
 from paperfeed.mail import compose
 from paperfeed.mail.message import environment
 from paperfeed.service.periods import Period
+from paperfeed.service.trending import AsOf
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
 
@@ -100,9 +101,12 @@ def digest_items(settings: Settings, papers: list[PaperView]) -> list[DigestItem
     return items
 
 
-def subject(settings: Settings, cadence: str, period: Period, topic: Topic) -> str:
+def subject(
+    settings: Settings, cadence: str, period: Period, topic: Topic, idle_as_of: AsOf | None = None
+) -> str:
     what = f"{topic.label} papers" if not topic.empty else "Trending papers"
-    return one_line(f"{what} · {period.label} · {settings.site_name}")
+    when = f" as of {idle_as_of.label}" if idle_as_of else f" · {period.label}"
+    return one_line(f"{what}{when} · {settings.site_name}")
 
 
 # Stands for a subscriber's unsubscribe token in a body rendered once for every subscriber
@@ -121,22 +125,33 @@ class DigestBody:
 
 
 def render_body(
-    settings: Settings, *, cadence: str, period: Period, topic: Topic, items: list[DigestItem]
+    settings: Settings,
+    *,
+    cadence: str,
+    period: Period,
+    topic: Topic,
+    items: list[DigestItem],
+    idle_as_of: AsOf | None = None,
 ) -> DigestBody:
+    """``idle_as_of``: the items are an idle instance's trending papers as of then, which the
+    email says instead of the period (digest/selection.py)."""
     period_param, period_value = period.param
     context = {
         "site_name": settings.site_name,
         "cadence": cadence,
         "period_label": period.label,
+        "as_of_label": idle_as_of.label if idle_as_of else "",
         "topic": topic.label,
         "items": items,
-        "more_link": _link(settings, "/papers", **{period_param: period_value}),
+        "more_link": _link(settings, "/papers/trending")
+        if idle_as_of
+        else _link(settings, "/papers", **{period_param: period_value}),
         "unsubscribe_link": _link(settings, "/unsubscribe", token=UNSUBSCRIBE_SLOT),
         "manage_link": _link(settings, "/account"),
     }
     env = environment()
     return DigestBody(
-        subject=subject(settings, cadence, period, topic),
+        subject=subject(settings, cadence, period, topic, idle_as_of),
         text=env.get_template("digest.txt").render(context),
         html=env.get_template("digest.html").render(context),
     )

@@ -41,6 +41,7 @@ from paperfeed.digest.periods import Cadence, period_key
 from paperfeed.digest.selection import Selector
 from paperfeed.digest.subscriptions import Topic, unsubscribe_token_of
 from paperfeed.service.periods import Period
+from paperfeed.service.trending import AsOf
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import DigestOutbox, Subscription
@@ -193,6 +194,7 @@ class DigestRun:
         self.should_stop = should_stop
         self.on_batch = on_batch
         self._items: dict[Topic, list[mail.DigestItem]] = {}
+        self._idle_as_of: dict[Topic, AsOf | None] = {}
         self._bodies: dict[Topic, mail.DigestBody] = {}
         self.report = RunReport(cadence, self.key)
 
@@ -200,8 +202,9 @@ class DigestRun:
 
     def items(self, session: Session, topic: Topic) -> list[mail.DigestItem]:
         if topic not in self._items:
-            papers = self.selector.papers(session, self.period, topic)
-            self._items[topic] = mail.digest_items(self.settings, papers)
+            selection = self.selector.select(session, self.period, topic)
+            self._items[topic] = mail.digest_items(self.settings, selection.papers)
+            self._idle_as_of[topic] = selection.idle_as_of
         return self._items[topic]
 
     # ------------------------------------------------------------ dry run
@@ -304,6 +307,7 @@ class DigestRun:
                 period=self.period,
                 topic=work.topic,
                 items=items,
+                idle_as_of=self._idle_as_of[work.topic],
             )
         message = mail.digest(
             self.settings,

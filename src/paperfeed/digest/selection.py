@@ -1,7 +1,9 @@
 """What a digest contains: the papers of its period.
 
 - **No topic**: the period's top trending papers (:mod:`paperfeed.service.trending`, judged
-  at the period's end).
+  at the period's end). When the period has none because the instance has been idle for
+  longer than the trending horizon (a demo, a mirror that stopped), the top trending papers
+  as of its latest activity instead, and the email says "as of" that day.
 - **A topic**: the best matches among the period's papers (on the feed in the period, or
   published on arXiv in it), through the search service: hybrid ranking when search by
   meaning is available, keyword otherwise. A paper counts as a match if it matches a word of
@@ -27,7 +29,7 @@ from paperfeed.search.base import KeywordIndex, SearchFilters
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.service.periods import Period
 from paperfeed.service.search import MAX_LIMIT, Mode, search
-from paperfeed.service.trending import trending
+from paperfeed.service.trending import AsOf, trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 
@@ -42,12 +44,28 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
     )
 
 
+@dataclass(frozen=True)
+class Selection:
+    """A digest's papers; ``idle_as_of`` is set when they are an idle instance's trending
+    papers as of its latest activity, not the period's."""
+
+    papers: list[PaperView]
+    idle_as_of: AsOf | None = None
+
+
 def trending_papers(
     session: Session, period: Period, *, limit: int, half_life: timedelta
-) -> list[PaperView]:
+) -> Selection:
     _start, end = period_bounds(period)
-    ranked, _total = trending(session, as_of=end, half_life=half_life, period=period, limit=limit)
-    return [t.paper for t in ranked]
+    as_of = trending_as_of(session, now=end, half_life=half_life, period=period)
+    ranked, _total = trending(
+        session, as_of=as_of.at, half_life=half_life, period=period, limit=limit
+    )
+    if ranked or not as_of.idle:
+        return Selection([t.paper for t in ranked])
+    # Nothing in the period because nothing happened lately: the trending page's list then.
+    ranked, _total = trending(session, as_of=as_of.at, half_life=half_life, limit=limit)
+    return Selection([t.paper for t in ranked], idle_as_of=as_of if ranked else None)
 
 
 def period_papers(session: Session, period: Period) -> dict[str, PaperView]:
@@ -134,10 +152,10 @@ class Selector:
     limit: int
     half_life: timedelta
     min_similarity: float
-    _cache: dict[tuple, list[PaperView]] = field(default_factory=dict)
+    _cache: dict[tuple, Selection] = field(default_factory=dict)
     _period_papers: dict[Period, dict[str, PaperView]] = field(default_factory=dict)
 
-    def papers(self, session: Session, period: Period, topic: Topic) -> list[PaperView]:
+    def select(self, session: Session, period: Period, topic: Topic) -> Selection:
         key = (period, topic.query.casefold(), topic.categories)
         if key not in self._cache:
             if topic.empty:
@@ -145,15 +163,17 @@ class Selector:
             else:
                 if period not in self._period_papers:
                     self._period_papers[period] = period_papers(session, period)
-                found = topic_papers(
-                    session,
-                    self.backend,
-                    self.semantic,
-                    period,
-                    topic,
-                    limit=self.limit,
-                    min_similarity=self.min_similarity,
-                    candidates=self._period_papers[period],
+                found = Selection(
+                    topic_papers(
+                        session,
+                        self.backend,
+                        self.semantic,
+                        period,
+                        topic,
+                        limit=self.limit,
+                        min_similarity=self.min_similarity,
+                        candidates=self._period_papers[period],
+                    )
                 )
             self._cache[key] = found
         return self._cache[key]

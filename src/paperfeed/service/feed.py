@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from paperfeed.errors import InvalidInput
 from paperfeed.rank.trending import DEFAULT_HALF_LIFE
 from paperfeed.service.periods import Period, day_period
-from paperfeed.service.trending import trending
+from paperfeed.service.trending import AsOf, trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 
@@ -45,10 +45,12 @@ def list_entries(
     offset: int = 0,
     submitter: str | None = None,
     half_life: timedelta = DEFAULT_HALF_LIFE,
+    trending_at: AsOf | None = None,
 ) -> tuple[list[PaperView], int]:
     """Feed entries in ``period`` (all periods if None), sorted, paged; with the total count.
 
-    ``trending`` (service/trending.py) ranks by time-decayed votes with ``half_life``.
+    ``trending`` (service/trending.py) ranks by time-decayed votes with ``half_life``, judged
+    at ``trending_at`` (default: :func:`trending_as_of` of ``now`` and ``period``).
     """
     if sort not in SORTS:
         raise InvalidInput(f"invalid sort {sort!r}; expected one of {', '.join(SORTS)}")
@@ -59,10 +61,11 @@ def list_entries(
         query = query.where(DailyEntry.submitted_by == submitter)
     if sort == "trending":
         # In a past period, judged as of that period's end, not as of today.
-        as_of = now if period is None else min(now, datetime.combine(period.end, time(), UTC))
+        if trending_at is None:
+            trending_at = trending_as_of(session, now=now, half_life=half_life, period=period)
         ranked, total = trending(
             session,
-            as_of=as_of,
+            as_of=trending_at.at,
             half_life=half_life,
             period=period,
             submitter=submitter,

@@ -7,13 +7,22 @@ than 1/1000): the feed entries of that span and the papers voted on in it, and o
 cast in it (``ix_paper_votes_created_at``, ``ix_daily_entries_day``). With a period (the
 trending papers of a past week), every entry of the period is a candidate, judged as of the
 period's end.
+
+**Idle instances.** When nothing happened for longer than that horizon (a demo of 2024 papers,
+a mirror that stopped), trending as of now would be empty. :func:`trending_as_of` is the one
+place that decides when trending is judged: now, or else the *latest activity*, the newer of
+the newest member vote and the newest posting on the feed (imported upvotes have no times and
+count as cast at their paper's posting, so that is their activity too). Every surface (the
+page, the feeds, the API, the digests) asks it and says "as of" when it answers ``idle``.
+Judging at the latest activity ranks exactly as judging at any later time would without the
+horizon (every weight scales by the same factor), so nothing is invented, only shown.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -28,6 +37,63 @@ from paperfeed.store.models import DailyEntry, Paper, PaperVote
 class TrendingPaper:
     paper: PaperView
     score: float
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """When trending is judged: ``at``; ``idle`` when that is the latest activity because
+    nothing happened within the horizon before the time asked for."""
+
+    at: datetime
+    idle: bool = False
+
+    @property
+    def label(self) -> str:
+        """ "Nov 8, 2024": what the surfaces show after "as of"."""
+        return f"{self.at:%b} {self.at.day}, {self.at.year}"
+
+
+def latest_activity(session: Session, until: datetime) -> datetime | None:
+    """The newest vote cast on, or posting on the feed of, a visible feed paper, at or
+    before ``until``; None when there is neither. Two index walks (``created_at``, ``day``)
+    that stop at the first visible row."""
+    voted = session.scalar(
+        select(PaperVote.created_at)
+        .join(Paper, Paper.id == PaperVote.paper_id)
+        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.hidden.is_(False), PaperVote.created_at <= until)
+        .order_by(PaperVote.created_at.desc())
+        .limit(1)
+    )
+    posted = session.scalar(
+        select(DailyEntry.submitted_at)
+        .join(Paper, Paper.id == DailyEntry.paper_id)
+        .where(
+            Paper.hidden.is_(False),
+            DailyEntry.day <= until.date(),
+            DailyEntry.submitted_at <= until,
+        )
+        .order_by(DailyEntry.day.desc(), DailyEntry.submitted_at.desc())
+        .limit(1)
+    )
+    return max((t for t in (voted, posted) if t is not None), default=None)
+
+
+def trending_as_of(
+    session: Session,
+    *,
+    now: datetime,
+    half_life: timedelta = DEFAULT_HALF_LIFE,
+    period: Period | None = None,
+) -> AsOf:
+    """When to judge trending asked at ``now`` (for ``period``: at its end, if that is
+    earlier): then, unless the instance has been idle for longer than the horizon before it,
+    in which case at its latest activity."""
+    end = now if period is None else min(now, datetime.combine(period.end, time(), UTC))
+    latest = latest_activity(session, end)
+    if latest is not None and end - latest > horizon(half_life):
+        return AsOf(latest, idle=True)
+    return AsOf(end)
 
 
 def trending(

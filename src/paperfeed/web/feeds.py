@@ -1,9 +1,10 @@
 """RSS 2.0 and Atom feeds of the daily page, trending and any search (docs/feeds.md).
 
 ``/feeds/{daily,trending,search}.{atom,rss}``: the same papers, in the same order, as the page
-they mirror (the latest day's feed by upvotes, trending now, search results with the same
-parameters as ``/search``), at most ``page_size`` of them. Documents are built by feedgen
-(lxml), so every text field is XML-escaped; links are absolute (``base_url``).
+they mirror (the latest day's feed by upvotes, trending now or, said in the title, as of an
+idle instance's latest activity, search results with the same parameters as ``/search``), at
+most ``page_size`` of them. Documents are built by feedgen (lxml), so every text field is
+XML-escaped; links are absolute (``base_url``).
 
 Abstracts are plain text. Atom says so (``<summary type="text">``); RSS has no such flag and
 readers render ``<description>`` as HTML, so there the abstract is HTML-escaped first: a
@@ -30,7 +31,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.search.query import parse_query
 from paperfeed.service.feed import feed_page
 from paperfeed.service.search import search
-from paperfeed.service.trending import trending
+from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
 from paperfeed.web.deps import (
@@ -131,15 +132,25 @@ def daily_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: Now
 
 @router.get("/trending.{fmt}", summary="Trending papers: time-decayed upvotes")
 def trending_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+    as_of = trending_as_of(session, now=now, half_life=half_life(settings))
     ranked, _total = trending(
-        session, as_of=now, half_life=half_life(settings), limit=settings.page_size
+        session, as_of=as_of.at, half_life=half_life(settings), limit=settings.page_size
     )
+    if as_of.idle:  # docs/votes.md#idle-instances
+        title = f"Trending papers as of {as_of.label}"
+        description = (
+            f"What the community was upvoting as of {as_of.label}, the latest vote or new "
+            "paper here (each upvote decays with time)."
+        )
+    else:
+        title = "Trending papers"
+        description = "What the community is upvoting now (each upvote decays with time)."
     return render_feed(
         fmt,
         [t.paper for t in ranked],
         settings=settings,
-        title="Trending papers",
-        description="What the community is upvoting now (each upvote decays with time).",
+        title=title,
+        description=description,
         page="/papers/trending",
         self_path=f"/feeds/trending.{fmt}",
         now=now,

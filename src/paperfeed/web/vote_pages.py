@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from paperfeed.errors import InvalidInput
-from paperfeed.service.trending import trending
+from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
@@ -54,12 +54,14 @@ def trending_page(
 ):
     """Feed papers ranked by time-decayed upvotes (docs/votes.md#trending)."""
     size = settings.page_size
+    as_of = trending_as_of(session, now=now, half_life=half_life(settings))
     ranked, total = trending(
-        session, as_of=now, half_life=half_life(settings), limit=size, offset=(p - 1) * size
+        session, as_of=as_of.at, half_life=half_life(settings), limit=size, offset=(p - 1) * size
     )
     papers = [t.paper for t in ranked]
     context = {
         "now": now,
+        "as_of": as_of,
         "trending_page": True,
         "papers": papers,
         "total": total,
