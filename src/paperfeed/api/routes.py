@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.errors import InvalidInput
@@ -130,7 +131,6 @@ def daily_papers(
 def list_all_papers(
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     response: Response,
     cursor: Annotated[
         str | None, Query(description="The cursor from the previous page's Link header.")
@@ -142,7 +142,10 @@ def list_all_papers(
     limit = _cap(limit, settings.api_max_limit)
     page = papers.list_papers(session, cursor=cursor, limit=limit)
     if page.next_cursor:
-        url = request.url.include_query_params(cursor=page.next_cursor, limit=limit)
+        # From base_url and the parameters this route reads, never the request's Host or
+        # its other parameters: the response is cached and served to every reader (issue 12).
+        query = urlencode({"cursor": page.next_cursor, "limit": limit})
+        url = f"{settings.base_url.rstrip('/')}/api/papers?{query}"
         response.headers["Link"] = f'<{url}>; rel="next"'
     return [PaperOut.from_view(v) for v in page.papers]
 
