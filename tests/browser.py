@@ -8,7 +8,6 @@ screenshot of the page whenever a step fails. Test modules use the ``browser`` f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,9 +64,11 @@ def screenshot_on_failure(page, name: str):
         raise
 
 
-def count_is(arxiv_id: str, n: int, *, within: str | None = None) -> str:
-    """JavaScript, for ``page.wait_for_function``: the paper's vote button shows ``n``. The
-    button is looked for in the paper's card, or in the element ``within`` selects."""
+def wait_for_count(page, arxiv_id: str, n: int, *, within: str | None = None) -> None:
+    """Wait until the paper's vote button shows ``n``. The button is looked for in the paper's
+    card, or in the element ``within`` selects. A locator, not ``page.wait_for_function``:
+    that evaluates a string in the page, which the site's CSP (no 'unsafe-eval') refuses."""
+    from playwright.sync_api import expect
+
     scope = within or f"[id='paper-{arxiv_id}']"
-    selector = json.dumps(f"{scope} .count")
-    return f"document.querySelector({selector}).textContent === '{n}'"
+    expect(page.locator(f"{scope} .count").first).to_have_text(str(n))

@@ -268,6 +268,13 @@ class Settings(BaseSettings):
         "reads go to the primary for this long, so it sees its own write while the replica "
         "catches up. Used only with `database_replica_url`.",
     )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Addresses (or networks, e.g. 10.0.0.0/24) of the reverse proxies in front "
+        "of `paperfeed serve`, comma-separated: only a request from one of them has its "
+        "X-Forwarded-For (the client address that rate limits and the access log use) and "
+        "X-Forwarded-Proto believed. Unset: those headers are ignored from everybody.",
+    )
     log_format: Literal["text", "json"] = Field(
         "text",
         description="Log lines as text, or as one JSON object per line (python-json-logger) "

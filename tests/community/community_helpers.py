@@ -47,7 +47,7 @@ SAFE_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
     "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-SAFE_ATTRS = {"href", "title", "rel", "start", "style"}
+SAFE_ATTRS = {"href", "title", "rel", "start", "class"}
 
 
 class _Inert(HTMLParser):
@@ -63,8 +63,8 @@ class _Inert(HTMLParser):
                 self.problems.append(f"attribute {name}= on <{tag}>")
             if name == "href" and not re.match(r"^(https?:|mailto:|/|#)", value or "", re.I):
                 self.problems.append(f"href {value!r}")
-            if name == "style" and not re.fullmatch(r"text-align:\s*\w+;?", value or ""):
-                self.problems.append(f"style {value!r}")
+            if name == "class" and value not in ("align-left", "align-center", "align-right"):
+                self.problems.append(f"class {value!r}")
             if name == "rel" and value != "nofollow ugc noopener":
                 self.problems.append(f"rel {value!r}")
 

@@ -82,7 +82,7 @@ def test_admin_reaches_every_page(client, make_user):
     log_in(client, "chief")
     for page in PAGES:
         r = client.get(page)
-        assert r.status_code == 200 and r.headers["cache-control"] == "no-store", page
+        assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store", page
 
 
 @pytest.mark.parametrize("token", [None, "", "forged", "CUT"])

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from votes_helpers import PASSWORD, counts, make_member
 
-from browser import BROWSER_MARKS, OUTPUT, count_is, launched
+from browser import BROWSER_MARKS, OUTPUT, launched, wait_for_count
 from live_server import serve
 from paperfeed.web.app import create_app
 
@@ -44,14 +44,14 @@ def test_upvote_in_the_browser(site, session_factory, javascript):
         assert button.get_attribute("aria-pressed") == "false"
         page.evaluate("window.notReloaded = true")  # gone if the page reloads
         button.click()
-        page.wait_for_function(count_is(paper, 42))
+        wait_for_count(page, paper, 42)
         button = page.locator(f"[id='paper-{paper}'] button.votes")
         assert button.get_attribute("aria-pressed") == "true"
         assert page.evaluate("window.notReloaded === true") is javascript
         page.screenshot(path=str(OUTPUT / f"votes-upvoted-js-{javascript}.png"))
         assert counts(session_factory, paper) == (42, 41, 1)
         button.click()  # take it back
-        page.wait_for_function(count_is(paper, 41))
+        wait_for_count(page, paper, 41)
         assert page.locator(f"[id='paper-{paper}'] button.votes").get_attribute("aria-pressed") == (
             "false"
         )

@@ -55,7 +55,7 @@ def test_form_upvote_without_javascript_goes_back_and_shows_the_state(
     log_in(client, "ada")
     feed = client.get("/papers?date=2026-11-20")
     assert BUTTON.search(feed.text).group(1) == "false"
-    assert feed.headers["cache-control"] == "private, no-cache"  # a page for this reader only
+    assert feed.headers["cache-control"] == "private, no-store"  # for this reader only (item 9)
     back = "/papers?date=2026-11-20#paper-" + paper
     assert f'name="next" value="{back}"' in feed.text
     r = client.post(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from browser import BROWSER_MARKS, OUTPUT
 from live_server import serve
@@ -158,7 +159,7 @@ def test_read_the_feed_go_back_a_day_search_and_open_a_paper(browser, base_url):
     copy = page.get_by_role("button", name="Copy")
     assert copy.is_visible()  # shown only when JS runs
     copy.click()
-    page.wait_for_function("document.querySelector('button.copy').textContent === 'Copied!'")
+    expect(page.locator("button.copy")).to_have_text("Copied!")  # no wait_for_function: CSP
     assert page.evaluate("navigator.clipboard.readText()").startswith("@misc{wang2021rethinking,")
     page.screenshot(path=OUTPUT / "paper.png", full_page=True)
     assert errors == []

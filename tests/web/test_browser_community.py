@@ -26,7 +26,7 @@ from community_helpers import NOW, atom_entry  # noqa: E402
 from fake_server import FakeServer  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from browser import BROWSER_MARKS, OUTPUT, count_is, screenshot_on_failure  # noqa: E402
+from browser import BROWSER_MARKS, OUTPUT, screenshot_on_failure, wait_for_count  # noqa: E402
 from live_server import serve  # noqa: E402
 from paperfeed.store.models import Paper  # noqa: E402
 
@@ -149,7 +149,7 @@ def test_sign_up_log_in_upvote_submit_comment_and_log_out(
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
         page.evaluate("window.notReloaded = true")  # gone if the page reloads
         button.click()
-        page.wait_for_function(count_is(VOTED, 42))
+        wait_for_count(page, VOTED, 42)
         assert button.get_attribute("aria-pressed") == "true"
         assert page.evaluate("window.notReloaded === true")
         assert navigations == []
@@ -167,10 +167,10 @@ def test_sign_up_log_in_upvote_submit_comment_and_log_out(
         page.evaluate("window.notReloaded = true")
         big = page.locator(".paper-head button.votes")
         big.click()  # take it back
-        page.wait_for_function(count_is(VOTED, 41, within=".paper-head"))
+        wait_for_count(page, VOTED, 41, within=".paper-head")
         assert total.inner_text() == "41 upvotes"
         big.click()
-        page.wait_for_function(count_is(VOTED, 42, within=".paper-head"))
+        wait_for_count(page, VOTED, 42, within=".paper-head")
         assert total.inner_text() == "42 upvotes"
         assert page.evaluate("window.notReloaded === true")
         assert _upvotes(session_factory, VOTED) == 42

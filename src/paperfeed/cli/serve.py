@@ -31,7 +31,7 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
     "--forwarded-allow-ips",
     default=None,
     help="Addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
-    "(comma-separated, or '*'); default 127.0.0.1.",
+    "(comma-separated); default PAPERFEED_TRUSTED_PROXIES, else none.",
 )
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @user_errors
@@ -54,11 +54,13 @@ def serve(
     import uvicorn
 
     click.echo(f"paperfeed on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})")
-    extra: dict = {}
-    if forwarded_allow_ips is not None:
-        extra["forwarded_allow_ips"] = forwarded_allow_ips
-    if settings.log_format != "text":
-        extra["log_config"] = log_config(settings.log_format)
+    # Secrets in URLs (reset and confirmation tokens) are redacted by our logging config.
+    extra: dict = {"log_config": log_config(settings.log_format)}
+    trusted = forwarded_allow_ips if forwarded_allow_ips is not None else settings.trusted_proxies
+    if trusted:
+        extra["forwarded_allow_ips"] = trusted
+    else:  # uvicorn would believe X-Forwarded-For from any 127.0.0.1 client
+        extra["proxy_headers"] = False
     with metrics_dir(workers):
         # Each worker builds its own app through the factory, from the same PAPERFEED_* env.
         uvicorn.run(

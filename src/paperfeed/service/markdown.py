@@ -39,11 +39,13 @@ TAGS = frozenset(
         "table", "thead", "tbody", "tr", "th", "td",
     }
 )  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
-# markdown-it writes table alignment as style="text-align:..."; nothing else is allowed.
-STYLE_PROPERTIES = frozenset({"text-align"})
+# Table alignment: markdown-it writes style="text-align:..."; the site's Content-Security-Policy
+# refuses inline styles (web/security_headers.py), so it becomes one of these classes
+# (app.css), the only classes allowed.
+ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
 
 
 MAX_BRACKET_DEPTH = 2  # "[a [b](u)](v)" still parses as Markdown says; deeper is not prose
@@ -63,7 +65,16 @@ def _parser(*, links: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.disable(["image"] if links else ["image", "link"])
+    md.core.ruler.push("align_classes", _align_classes)
     return md
+
+
+def _align_classes(state) -> None:
+    """``style="text-align:right"`` on table cells -> ``class="align-right"``."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and "style" in token.attrs:
+            align = str(token.attrs.pop("style")).removeprefix("text-align:")
+            token.attrs["class"] = f"align-{align}"
 
 
 _MD = _parser()
@@ -122,6 +133,6 @@ def sanitize(html: str) -> str:
         attributes={k: set(v) for k, v in ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
-        filter_style_properties=set(STYLE_PROPERTIES),
+        allowed_classes={"th": set(ALIGN_CLASSES), "td": set(ALIGN_CLASSES)},
         strip_comments=True,
     )

@@ -28,6 +28,7 @@ from paperfeed.store.db import make_engine, make_sessionmaker
 from paperfeed.web import (
     account_pages,
     admin_pages,
+    api_docs,
     author_pages,
     community_pages,
     feeds,
@@ -48,6 +49,7 @@ from paperfeed.web.metrics import install_metrics
 from paperfeed.web.pages import install_pages
 from paperfeed.web.public_host import PublicHost
 from paperfeed.web.read_routing import install_read_routing
+from paperfeed.web.security_headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Every route: who is asking (cookie or Bearer), then CSRF on unsafe methods.
         dependencies=[Depends(load_auth), Depends(verify_csrf)],
+        docs_url=None,  # ours, with vendored assets and no inline script (web/api_docs.py)
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -165,7 +170,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(author_pages.router)
     app.include_router(vote_routes.router)
     app.include_router(vote_pages.router)  # before the pages: /papers/trending is no paper id
+    app.include_router(api_docs.router)  # /docs and /redoc
     install_pages(app)
+    app.add_middleware(SecurityHeaders, settings=settings)  # CSP, nosniff, no-store when signed in
     install_metrics(app)  # last: its middleware is the outermost
     return app
 

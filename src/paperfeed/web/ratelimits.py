@@ -5,8 +5,9 @@ Counts live in the database (:mod:`paperfeed.accounts.ratelimit`), committed in 
 short transaction so a refused or failed request still counts. Over the limit: 429 with
 ``Retry-After``, rendered as JSON under /api and as an HTML page elsewhere.
 
-The client address is ``request.client.host``; behind a reverse proxy run uvicorn with
-``--proxy-headers --forwarded-allow-ips=<proxy>`` so that it is the reader's, not the proxy's.
+The client address is ``request.client.host``: the peer's, or the ``X-Forwarded-For`` address
+when the peer is one of ``PAPERFEED_TRUSTED_PROXIES`` (uvicorn's proxy headers, as set up by
+``paperfeed serve``); from anybody else the header is ignored.
 """
 
 from __future__ import annotations
