@@ -154,6 +154,11 @@ class Settings(BaseSettings):
         "10/15minutes", description="Log-in attempts allowed per account name or email."
     )
     rate_limit_signup: str = Field("5/hour", description="Sign-ups allowed per client IP.")
+    rate_limit_signup_email: str = Field(
+        "3/hour",
+        description="Sign-ups allowed per email address, from any IP (each one mails the "
+        "address), so nobody can flood an inbox through the sign-up form.",
+    )
     rate_limit_password_reset: str = Field(
         "5/hour",
         description="Password-reset requests allowed per client IP, and per email address.",

@@ -174,7 +174,7 @@ def test_invalid_addresses_are_refused_clearly(client, session_factory, inbox, a
         ({"topic": "diffusion\r\nBcc: eve@example.org"}, "line breaks"),
         ({"topic": "x\u0000y"}, "line breaks"),
         ({"topic": "!!! ???"}, "no words"),
-        ({"topic": "a" * 201}, "under 200"),
+        ({"topic": "a" * 101}, "under 100"),
         ({"categories": "cs.CL\r\nBcc: eve"}, "not an arXiv category"),
         ({"categories": "<script>"}, "not an arXiv category"),
         ({"period": "hourly"}, "daily or weekly"),

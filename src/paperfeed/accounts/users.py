@@ -17,6 +17,7 @@ from paperfeed.accounts import one_time
 from paperfeed.accounts.identity import (
     check_username,
     email_key,
+    login_key,
     normalise_email,
     username_key,
 )
@@ -292,7 +293,7 @@ def list_users(session: Session, *, limit: int = 1000) -> list[Account]:
 
 
 def find_user(session: Session, login: str) -> User | None:
-    key = login.strip().casefold()
+    key = login_key(login)
     if not key or any(ord(c) < 32 for c in key):  # PostgreSQL text cannot even hold NUL
         return None
     return session.scalars(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.policy
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from urllib.parse import quote, urlencode
 from paperfeed.digest.subscriptions import SubscriptionView, Topic
 from paperfeed.mail import compose
 from paperfeed.mail.message import environment
+from paperfeed.mail.unlinked import unlinked
 from paperfeed.service.periods import Period
 from paperfeed.service.trending import AsOf
 from paperfeed.service.views import PaperView
@@ -34,6 +36,9 @@ from paperfeed.settings import Settings
 EXCERPT_CHARS = 280
 MAX_AUTHORS_SHOWN = 4
 ONE_CLICK_PATH = "/api/digest/unsubscribe"  # RFC 8058 POST target: no session, no CSRF form
+# A topic in an email: at most this long, and never a link (mail/unlinked.py). Its confirmation
+# email goes to any address typed, so the topic is a stranger's text in a stranger's inbox.
+EMAIL_TOPIC_CHARS = 120
 
 
 def _link(settings: Settings, path: str, **params: str) -> str:
@@ -61,7 +66,7 @@ def confirmation(settings: Settings, subscription: SubscriptionView, token: str)
         context={
             "site_name": settings.site_name,
             "cadence": subscription.cadence,
-            "topic": subscription.topic.label,
+            "topic": topic_text(subscription.topic),
             "hours": settings.digest_confirm_hours,
             "link": _link(settings, "/subscribe/confirm", token=token),
         },
@@ -104,24 +109,32 @@ def digest_items(settings: Settings, papers: list[PaperView]) -> list[DigestItem
 def subject(
     settings: Settings, cadence: str, period: Period, topic: Topic, idle_as_of: AsOf | None = None
 ) -> str:
-    what = f"{topic.label} papers" if not topic.empty else "Trending papers"
+    what = f"{topic_text(topic)} papers" if not topic.empty else "Trending papers"
     when = f" as of {idle_as_of.label}" if idle_as_of else f" · {period.label}"
     return one_line(f"{what}{when} · {settings.site_name}")
 
 
-# Stands for a subscriber's unsubscribe token in a body rendered once for every subscriber
-# of a (period, topic); URL-safe like the tokens, so no escaping can change it.
-UNSUBSCRIBE_SLOT = "UNSUBSCRIBE-TOKEN-SLOT-9c1e"
+def topic_text(topic: Topic) -> str:
+    """The topic as emails show it: plain text that no mail client makes a link of."""
+    return unlinked(topic.label, EMAIL_TOPIC_CHARS)
 
 
 @dataclass(frozen=True)
 class DigestBody:
-    """A digest rendered once per (period, topic): subject, text and HTML with a slot for
-    each subscriber's unsubscribe token."""
+    """A digest rendered once per (period, topic): its subject, and its text and HTML parts
+    each split where the template puts the unsubscribe token, so a subscriber's token is
+    joined in there and nowhere else (never into a title or abstract)."""
 
     subject: str
-    text: str
-    html: str
+    text: tuple[str, str]
+    html: tuple[str, str]
+
+
+def _split_at(rendered: str, slot: str) -> tuple[str, str]:
+    before, found, after = rendered.partition(slot)
+    if not found or slot in after:
+        raise ValueError("a digest template must put the unsubscribe link in exactly once")
+    return before, after
 
 
 def render_body(
@@ -136,24 +149,27 @@ def render_body(
     """``idle_as_of``: the items are an idle instance's trending papers as of then, which the
     email says instead of the period (digest/selection.py)."""
     period_param, period_value = period.param
+    # Marks the token's place; fresh for every body, so no paper text (stored before it
+    # existed) can hold it. Hex: unchanged by URL encoding and HTML escaping.
+    slot = f"unsubscribe-slot-{secrets.token_hex(16)}"
     context = {
         "site_name": settings.site_name,
         "cadence": cadence,
         "period_label": period.label,
         "as_of_label": idle_as_of.label if idle_as_of else "",
-        "topic": topic.label,
+        "topic": topic_text(topic),
         "items": items,
         "more_link": _link(settings, "/papers/trending")
         if idle_as_of
         else _link(settings, "/papers", **{period_param: period_value}),
-        "unsubscribe_link": _link(settings, "/unsubscribe", token=UNSUBSCRIBE_SLOT),
+        "unsubscribe_link": _link(settings, "/unsubscribe", token=slot),
         "manage_link": _link(settings, "/account"),
     }
     env = environment()
     return DigestBody(
         subject=subject(settings, cadence, period, topic, idle_as_of),
-        text=env.get_template("digest.txt").render(context),
-        html=env.get_template("digest.html").render(context),
+        text=_split_at(env.get_template("digest.txt").render(context), slot),
+        html=_split_at(env.get_template("digest.html").render(context), slot),
     )
 
 
@@ -210,7 +226,7 @@ def digest(
     message["List-Id"] = text(list_id)
     message["Auto-Submitted"] = "auto-generated"
     for part, subtype in ((body.text, "plain"), (body.html, "html")):
-        content = part.replace(UNSUBSCRIBE_SLOT, unsubscribe_token)
+        content = unsubscribe_token.join(part)
         message.attach(MIMEText(content, subtype, "utf-8", policy=policy))
     return message
 

@@ -3,7 +3,9 @@ emailed links and the account page.
 
 - **Double opt-in.** A new address is ``pending`` until the link in its confirmation email
   is followed; only ``confirmed`` subscriptions get digests. An account's own (verified)
-  address is confirmed at once when its signed-in owner subscribes it.
+  address is confirmed at once when its signed-in owner subscribes it: the same
+  :func:`~paperfeed.accounts.identity.email_key` (never a case-folded string), and the digests
+  go to the address the account confirmed.
 - **No duplicates, no disclosure.** A subscription is unique per (address, cadence, topic):
   subscribing again finds the same row. The caller answers every request the same way; only
   the email differs (a confirmation link, or nothing when the row is already confirmed).
@@ -34,7 +36,7 @@ from paperfeed.search.query import normalize_category, parse_query
 from paperfeed.store.models import DigestOutbox, Subscription, User
 from paperfeed.store.types import MAX_ID
 
-MAX_TOPIC_CHARS = 200
+MAX_TOPIC_CHARS = 100  # a search query (emails show topics cut: digest/message.py)
 MAX_CATEGORIES = 10
 _CATEGORY = re.compile(r"[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -158,6 +160,7 @@ def subscribe(
     if owner is not None:
         row.user_id = owner.id
         if row.status != "confirmed":
+            row.email = owner.email  # the spelling the owner confirmed, not a stranger's
             _confirmed(row, now)
         session.flush()
         return Subscribed("none", SubscriptionView.of(row))

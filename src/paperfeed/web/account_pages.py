@@ -19,10 +19,10 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import api_tokens, emails, users
-from paperfeed.accounts.identity import USERNAME_RULE
+from paperfeed.accounts.identity import USERNAME_RULE, email_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
 from paperfeed.mail import MailSender
 from paperfeed.store.db import session_scope
 from paperfeed.web.auth import (
@@ -34,7 +34,7 @@ from paperfeed.web.auth import (
 )
 from paperfeed.web.deps import NowDep, SettingsDep
 from paperfeed.web.pages import render
-from paperfeed.web.ratelimits import client_ip, enforce
+from paperfeed.web.ratelimits import client_ip, enforce, enforce_in
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,17 @@ def signup(
                 now=now,
                 confirm_ttl=timedelta(hours=settings.signup_confirm_hours),
             )
+            # Per address too, from any IP: each sign-up below mails it. Both outcomes count
+            # alike (nothing told about who has an account); one over the limit is undone.
+            enforce_in(
+                session,
+                request,
+                "signup-email",
+                email_key(result.user.email),
+                settings.rate_limit_signup_email,
+            )
+    except RateLimited:
+        raise
     except PaperfeedError as exc:
         context = {
             "username": username[:32],

@@ -35,6 +35,15 @@ def enforce(request: Request, name: str, key: str, rate: str) -> None:
         raise RateLimited(f"Too many attempts; try again in {_duration(retry_after)}.", retry_after)
 
 
+def enforce_in(session, request: Request, name: str, key: str, rate: str) -> None:
+    """Like :func:`enforce`, but counted in ``session``'s transaction: a limit on what
+    requests did (sign-ups that mail an address), not on attempts. Raising rolls the count
+    back with the rest, so a refused request writes nothing and only done ones count."""
+    retry_after = hit(session, name, key, parse_rate(rate), now=request_now(request))
+    if retry_after is not None:
+        raise RateLimited(f"Too many attempts; try again in {_duration(retry_after)}.", retry_after)
+
+
 def rate_limited(name: str, setting: str = "rate_limit_writes") -> Callable[..., None]:
     """A dependency limiting a write endpoint per signed-in user (per IP when anonymous):
 
