@@ -57,3 +57,5 @@ def test_loaded_demo_is_trending_as_of_its_latest_day_without_zero_authors(
     day = client.get("/papers", params={"date": unknown["feed_day"]}).text
     card = day.split(f'id="paper-{unknown["arxiv_id"]}"')[1].split("</article>")[0]
     assert "author" not in card.split('<p class="meta">')[1].split("</p>")[0]
+    # The API keeps HF's shape: an empty list, not a missing field.
+    assert client.get(f"/api/papers/{unknown['arxiv_id']}").json()["authors"] == []
