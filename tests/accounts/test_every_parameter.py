@@ -1,8 +1,9 @@
 """Every parameter of every route (enumerated from the app, so routes added later are
 included), signed in as an admin with a valid CSRF token so the requests get past the
 guards: SQL injection strings, overlong values, NUL and control characters, invalid UTF-8,
-markup, numbers out of range, wrong JSON types, and missing fields. Each answer must be a
-4xx or a success, never a 5xx; the tables stay intact; nothing echoes markup unescaped."""
+markup, numbers out of range, dates at the edges of the calendar, wrong JSON types, and
+missing fields. Each answer must be a 4xx or a success, never a 5xx; the tables stay intact;
+nothing echoes markup unescaped."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ from paperfeed.store.models import Comment, Paper, User
 
 SQL = ["' OR '1'='1' --", "1; DROP TABLE papers; --", '" UNION SELECT password_hash FROM users --']
 BAD = ["x" * 20_000, "a\x00b\x07c", "-1", "9" * 40, "<script>alert(1)</script>", ""]
-PAYLOADS = SQL + BAD
+# The edges of the calendar, for any parameter that is a date, week or month (issue 12 item 7):
+# the first and last representable days, week 53 and month 12 of year 9999, year 1.
+DATES = ["9999-12-31", "0001-01-01", "9999-W53", "9999-W52", "9999-12", "0001-01", "0001-W01"]
+PAYLOADS = SQL + BAD + DATES
 # Path parameters not under test take a value that exists, so the others reach deep code.
 EXISTING = {
     "arxiv_id": "2611.00001",

@@ -10,15 +10,15 @@ written for HF ask for whatever page size they like, and a shorter page is still
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Response
 
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
-from paperfeed.errors import InvalidInput
 from paperfeed.service import feed, papers
+from paperfeed.service.day_range import parse_day
 from paperfeed.service.periods import parse_period
 from paperfeed.service.search import Mode, SearchFilters, search
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
@@ -50,15 +50,6 @@ Limit = Annotated[
 
 def _cap(limit: int, max_limit: int) -> int:
     return min(limit, max_limit)
-
-
-def parse_day(name: str, value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"invalid {name} {value[:40]!r}; expected e.g. 2026-11-20") from None
 
 
 @router.get(

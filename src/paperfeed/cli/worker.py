@@ -25,8 +25,10 @@ from paperfeed.digest import locks
 from paperfeed.digest.outbox import INTERRUPTED
 from paperfeed.digest.runner import JobBusy, send_digests
 from paperfeed.digest.schedule import Job, due_jobs
+from paperfeed.errors import InvalidInput
 from paperfeed.ingest.daily import HarvestStopped, harvest_day
 from paperfeed.logs import configure_logging
+from paperfeed.service.day_range import check_day
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
 
@@ -127,4 +129,9 @@ def _parse_time(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise click.ClickException(f"--at: not an ISO 8601 time: {text[:40]!r}") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:  # 9999-12-31T23:00-05:00 is past the last UTC day: OverflowError
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        check_day(value.date(), "--at")  # the schedule looks a week back from it
+    except (InvalidInput, OverflowError):
+        raise click.ClickException(f"--at {text[:40]!r} is out of range") from None
+    return value

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from paperfeed.errors import InvalidInput
+from paperfeed.service.day_range import check_day
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -76,17 +77,22 @@ def parse_period(
     value = value.strip()
     try:
         if name == "date":
-            return day_period(date.fromisoformat(value))
-        if name == "week":
-            m = _WEEK.match(value)
+            first = date.fromisoformat(value)
+        else:
+            m = (_WEEK if name == "week" else _MONTH).match(value)
             if not m:
                 raise ValueError
-            return week_period(date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1))
-        m = _MONTH.match(value)
-        if not m:
-            raise ValueError
-        return month_period(int(m.group(1)), int(m.group(2)))
+            year, number = int(m.group(1)), int(m.group(2))
+            first = (
+                date.fromisocalendar(year, number, 1) if name == "week" else date(year, number, 1)
+            )
     except ValueError:
         example = {"date": "2026-11-21", "week": "2026-W47", "month": "2026-11"}[name]
         shown = value if len(value) <= 40 else value[:37] + "..."
         raise InvalidInput(f"invalid {name} {shown!r}; expected e.g. {example}") from None
+    check_day(first, name)  # before any window is computed around it
+    if name == "date":
+        return day_period(first)
+    if name == "week":
+        return week_period(first)
+    return month_period(first.year, first.month)

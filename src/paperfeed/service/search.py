@@ -31,6 +31,7 @@ from paperfeed.search.base import Hit, KeywordIndex, SearchFilters
 from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
 from paperfeed.search.query import normalize_category, parse_query, words_of
 from paperfeed.search.semantic import SemanticSearch
+from paperfeed.service.day_range import check_day
 from paperfeed.service.papers import get_papers
 from paperfeed.service.views import PaperView
 
@@ -117,6 +118,9 @@ def search(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
+    for name, day in (("from", filters.date_from), ("to", filters.date_to)):
+        if day is not None:
+            check_day(day, name)  # the indexes search up to the start of the day after `to`
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise InvalidInput(
             f"date_from {filters.date_from} is after date_to {filters.date_to}; swap them"

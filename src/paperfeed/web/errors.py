@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from paperfeed.errors import PaperfeedError
 
@@ -117,15 +118,65 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def _database_fault(request: Request, exc: Exception):
         response = database_fault_response(request, exc)
-        return response if response is not None else await _unexpected(request, exc)
+        if response is None:
+            raise exc  # a bug after all: UnhandledErrors answers 500 and logs it
+        return response
 
     for fault in _DATABASE_FAULTS:  # raised in a route or a dependency
         app.add_exception_handler(fault, _database_fault)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        # Raised in a middleware (the response cache's probe) it arrives here instead.
+        # Only what a middleware outside UnhandledErrors raised gets here, from Starlette's
+        # ServerErrorMiddleware, which re-raises it after this answer: the server logs the
+        # traceback, so it is not logged here a second time.
         if (response := database_fault_response(request, exc)) is not None:
             return response
-        logger.exception("unhandled error on %s", request.url.path)
-        return error_response(request, 500, "Internal error; it has been logged.")
+        logger.error("unhandled error on %s: %r (traceback below)", request.url.path, exc)
+        return error_response(request, 500, INTERNAL_ERROR)
+
+    app.add_middleware(UnhandledErrors)  # first, so innermost: see its docstring
+
+
+INTERNAL_ERROR = "Internal error; it has been logged."
+
+
+class UnhandledErrors:
+    """Pure ASGI middleware: an exception no handler took becomes the 500 answer here and is
+    logged once, with its traceback.
+
+    Starlette's last resort for these (the ``Exception`` handler, run by its outermost
+    ServerErrorMiddleware) re-raises after answering so that the server logs the error, and
+    the server did: every unhandled error was logged twice. Innermost (installed before any
+    other middleware), its 500 also passes through the middlewares that add security
+    headers and count requests. Once the response has started, no answer can be given any
+    more: the error is re-raised for the server to log (once) and to drop the connection.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except ClientDisconnect:
+            return  # the client left while sending its body: nobody to answer, no bug
+        except Exception as exc:
+            if started:
+                raise
+            request = Request(scope)
+            response = database_fault_response(request, exc)
+            if response is None:
+                logger.exception("unhandled error on %s %s", request.method, request.url.path)
+                response = error_response(request, 500, INTERNAL_ERROR)
+            await response(scope, receive, send)

@@ -4,12 +4,11 @@ dependency, so the page and its feeds can never disagree on what a URL means."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from paperfeed.errors import InvalidInput
+from paperfeed.service.day_range import parse_day
 from paperfeed.service.search import Mode, SearchFilters
 from paperfeed.settings import Settings
 
@@ -37,17 +36,6 @@ class SearchForm:
         return {k: v for k, v in pairs if v}
 
 
-def _day(name: str, value: str | None) -> date | None:
-    if not value or not value.strip():
-        return None  # an empty date input of the form
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"invalid {name} date {value[:40]!r}; expected e.g. 2026-11-20"
-        ) from None
-
-
 def search_form(
     q: Annotated[str, Query(max_length=500)] = "",
     mode: Annotated[Literal["hybrid", "keyword", "semantic"] | None, Query()] = None,
@@ -57,8 +45,8 @@ def search_form(
     date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
 ) -> SearchForm:
     filters = SearchFilters(
-        date_from=_day("from", date_from),
-        date_to=_day("to", date_to),
+        date_from=parse_day("from", date_from),
+        date_to=parse_day("to", date_to),
         category=(category or "").strip() or None,
         author=(author or "").strip() or None,
     )
