@@ -151,7 +151,9 @@ class Settings(BaseSettings):
         "20/5minutes", description="Log-in attempts allowed per client IP address."
     )
     rate_limit_login_account: str = Field(
-        "10/15minutes", description="Log-in attempts allowed per account name or email."
+        "10/15minutes",
+        description="Password checks allowed per account: log-in by its username or email "
+        "(one bucket), and the account page's password change, token creation and deletion.",
     )
     rate_limit_signup: str = Field("5/hour", description="Sign-ups allowed per client IP.")
     rate_limit_signup_email: str = Field(

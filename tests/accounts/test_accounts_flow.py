@@ -154,7 +154,7 @@ def test_reset_link_expires(client, app, make_user, inbox):
 def test_delete_account_removes_sessions_tokens_and_personal_data(client, make_user, session):
     make_user("ada", "ada@example.org")
     log_in(client)
-    post_form(client, "/account", "/account/tokens", {"name": "script"})
+    post_form(client, "/account", "/account/tokens", {"name": "script", "password": PASSWORD})
     post_form(client, "/reset", "/reset", {"email": "ada@example.org"})
     wrong = post_form(client, "/account", "/account/delete", {"password": "not it"})
     assert wrong.status_code == 400

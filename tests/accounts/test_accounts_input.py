@@ -97,9 +97,9 @@ def test_wrong_types_and_shapes_are_4xx(client, make_user, session_factory):
     # A path id that is not a number, and one that is not the user's.
     assert client.post("/account/tokens/abc/revoke", data={"csrf_token": token}).status_code == 400
     assert client.post("/account/tokens/999/revoke", data={"csrf_token": token}).status_code == 404
-    # JSON instead of a form: the fields are missing, said so in the form.
+    # JSON instead of a form: the fields (the password first) are missing, said so in the form.
     r = client.post("/account/tokens", json={"name": "x"}, headers={"X-CSRF-Token": token})
-    assert r.status_code == 400 and "Give the token a name" in r.text
+    assert r.status_code == 400 and "The password is not right; no token made." in r.text
     assert _count(session_factory, ApiToken) == 0
 
 
@@ -117,7 +117,7 @@ def test_bad_login_input_is_the_usual_failure(client, make_user, login, password
 def test_bad_token_names_are_form_errors(client, make_user, session_factory, name):
     make_user()
     log_in(client)
-    r = post_form(client, "/account", "/account/tokens", {"name": name})
+    r = post_form(client, "/account", "/account/tokens", {"name": name, "password": PASSWORD})
     assert r.status_code == 400 and 'class="form-error"' in r.text
     assert _count(session_factory, ApiToken) == 0
 
@@ -125,7 +125,7 @@ def test_bad_token_names_are_form_errors(client, make_user, session_factory, nam
 def test_token_name_with_markup_renders_as_text(client, make_user):
     make_user()
     log_in(client)
-    post_form(client, "/account", "/account/tokens", {"name": XSS})
+    post_form(client, "/account", "/account/tokens", {"name": XSS, "password": PASSWORD})
     html = client.get("/account").text
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
@@ -144,7 +144,7 @@ def test_bad_reset_input(client, inbox):
 
 
 def _new_token(client, name="script") -> str:
-    r = post_form(client, "/account", "/account/tokens", {"name": name})
+    r = post_form(client, "/account", "/account/tokens", {"name": name, "password": PASSWORD})
     assert r.status_code == 200 and "will not be shown again" in r.text
     return re.search(r'<pre id="new-token-value">(pf_[\w-]+)</pre>', r.text).group(1)
 

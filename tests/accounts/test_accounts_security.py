@@ -213,7 +213,9 @@ def test_cookie_authenticated_api_write_needs_csrf_but_bearer_is_exempt(
     token = csrf_of(client.get("/account").text)
     r = client.post("/api/test-write", headers={"X-CSRF-Token": token})
     assert r.json().get("user") == "ada", r.text
-    created = post_form(client, "/account", "/account/tokens", {"name": "bot"})
+    created = post_form(
+        client, "/account", "/account/tokens", {"name": "bot", "password": PASSWORD}
+    )
     bearer = re.search(r'<pre id="new-token-value">(pf_[\w-]+)</pre>', created.text).group(1)
     with TestClient(client.app) as bot:  # no cookies at all
         r = bot.post("/api/test-write", headers={"Authorization": f"Bearer {bearer}"})
@@ -301,10 +303,13 @@ def test_rate_limited_dependency_for_later_write_endpoints(settings, make_user):
     app.include_router(router)
     make_user()
     with TestClient(app) as c:
-        post_form(c, "/account", "/account/tokens", {"name": "x"})  # not signed in: ignored
+        post_form(
+            c, "/account", "/account/tokens", {"name": "x", "password": PASSWORD}
+        )  # not signed in: ignored
         log_in(c)
         token = re.search(
-            r"(pf_[\w-]+)", post_form(c, "/account", "/account/tokens", {"name": "v"}).text
+            r"(pf_[\w-]+)",
+            post_form(c, "/account", "/account/tokens", {"name": "v", "password": PASSWORD}).text,
         ).group(1)
         headers = {"Authorization": f"Bearer {token}"}
         assert [c.post("/api/test-vote", headers=headers).status_code for _ in range(4)] == [
@@ -444,7 +449,8 @@ def test_admin_page_answers_api_style_for_bearer_member(client, make_user):
     make_user("ada")
     log_in(client)
     token = re.search(
-        r"(pf_[\w-]+)", post_form(client, "/account", "/account/tokens", {"name": "x"}).text
+        r"(pf_[\w-]+)",
+        post_form(client, "/account", "/account/tokens", {"name": "x", "password": PASSWORD}).text,
     ).group(1)
     with TestClient(client.app) as bot:
         assert bot.get("/admin", headers={"Authorization": f"Bearer {token}"}).status_code == 403

@@ -1,5 +1,5 @@
-"""The account emails: sign-up confirmation, "this address already has an account", and
-password reset. Links are absolute, built from ``settings.base_url``."""
+"""The account emails: sign-up confirmation, "this address already has an account",
+password reset, and "your API tokens were revoked". Links are absolute, built from ``settings.base_url``."""
 
 from __future__ import annotations
 
@@ -57,4 +57,21 @@ def reset_password(settings: Settings, account: Account, token: str) -> EmailMes
         "reset_password",
         minutes=settings.password_reset_minutes,
         link=_link(settings, "/reset/confirm", token=token),
+    )
+
+
+def tokens_revoked(
+    settings: Settings, account: Account, names: tuple[str, ...], *, how: str
+) -> EmailMessage:
+    """After a password change or reset (``how``) ended the account's API tokens: which ones,
+    so the owner knows what to replace, and which they never made (a thief's)."""
+    return _to(
+        settings,
+        account,
+        f"Your {settings.site_name} API tokens were revoked",
+        "tokens_revoked",
+        how=how,
+        names=names,
+        account_link=_link(settings, "/account"),
+        reset_link=_link(settings, "/reset"),
     )

@@ -179,21 +179,51 @@ def authenticate(session: Session, login: str, password: str) -> Account | None:
     return Account.of(user)
 
 
+def limit_key(session: Session, login: str) -> str:
+    """The key of the per-account password-guessing limit for a typed log-in name: the
+    account's id when the name or address has one, so ``bob`` and ``bob@example.org`` are one
+    bucket, else the normalised text (the same limit applies: a refusal never says whether
+    an account exists). Callers answering 429 must do so before checking any password."""
+    user = find_user(session, login) if len(login) <= 254 else None
+    return f"user:{user.id}" if user is not None else f"name:{login_key(login)[:254]}"
+
+
+def account_limit_key(user_id: int) -> str:
+    """:func:`limit_key` of a signed-in account: its password checks share log-in's bucket."""
+    return f"user:{user_id}"
+
+
+def confirm_password(session: Session, user_id: int, password: str, *, wrong: str) -> User:
+    """The user, if ``password`` is their current one; else InvalidInput(``wrong``). Every
+    check of a signed-in user's password goes through here, after the caller has counted it
+    against the limit of :func:`account_limit_key` (web/ratelimits.count_password_check)."""
+    user = _get(session, user_id)
+    if not verify_password(user.password_hash, password[:1024]):
+        raise InvalidInput(wrong)
+    return user
+
+
+@dataclass(frozen=True)
+class PasswordSet:
+    """A new password is stored; ``revoked_tokens`` names the API tokens that it ended (the
+    owner is told by email)."""
+
+    account: Account
+    revoked_tokens: tuple[str, ...]
+
+
 def change_password(
     session: Session, user_id: int, *, current: str, new: str, now: datetime
-) -> Account:
-    """Check the current password, store the new one and end every session of the user
-    (the caller starts a fresh one for the browser that asked)."""
-    user = _get(session, user_id)
-    if not verify_password(user.password_hash, current[:1024]):
-        raise InvalidInput("The current password is not right.")
-    _set_password(session, user, new, now)
-    return Account.of(user)
+) -> PasswordSet:
+    """Check the current password, store the new one, end every session and API token of
+    the user (the caller starts a fresh session for the browser that asked)."""
+    user = confirm_password(session, user_id, current, wrong="The current password is not right.")
+    return _set_password(session, user, new, now)
 
 
 def reset_password(
     session: Session, token: str | None, new: str, *, now: datetime
-) -> Account | None:
+) -> PasswordSet | None:
     """Set a new password through an emailed reset link; None if the link is not valid.
     Nothing is written unless the new password is acceptable."""
     user = one_time.peek(session, token, "reset", now=now)
@@ -203,9 +233,8 @@ def reset_password(
     user = one_time.consume(session, token, "reset", now=now)
     if user is None:
         return None
-    _set_password(session, user, new, now)
     user.email_verified_at = user.email_verified_at or now  # the link proved the address
-    return Account.of(user)
+    return _set_password(session, user, new, now)
 
 
 def request_reset(
@@ -223,14 +252,21 @@ def request_reset(
     return Account.of(user), one_time.issue(session, user, "reset", now=now, ttl=ttl)
 
 
-def _set_password(session: Session, user: User, new: str, now: datetime) -> None:
+def _set_password(session: Session, user: User, new: str, now: datetime) -> PasswordSet:
+    """Store the new password and end everything the old one let anybody start: sessions,
+    API tokens (a thief's minted token must not outlive the owner's recovery), reset links."""
     check_new_password(new, username=user.username)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    names = session.scalars(
+        select(ApiToken.name).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+    for model in (UserSession, ApiToken):
+        session.execute(delete(model).where(model.user_id == user.id))
     session.execute(
         delete(OneTimeToken).where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == "reset")
     )
+    return PasswordSet(Account.of(user), tuple(names))
 
 
 # ---------------------------------------------------------------- delete
@@ -241,9 +277,9 @@ ACCOUNT_DELETION_HOOKS: list[Callable[[Session, int], None]] = []
 
 
 def delete_account(session: Session, user_id: int, *, password: str) -> None:
-    user = _get(session, user_id)
-    if not verify_password(user.password_hash, password[:1024]):
-        raise InvalidInput("The password is not right; the account was not deleted.")
+    confirm_password(
+        session, user_id, password, wrong="The password is not right; the account was not deleted."
+    )
     delete_users(session, [user_id])
 
 

@@ -26,6 +26,7 @@ from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
 from paperfeed.mail import MailSender
 from paperfeed.store.db import session_scope
 from paperfeed.web.auth import (
+    BrowserUser,
     CurrentUser,
     clear_session_cookie,
     cookie_name,
@@ -34,7 +35,7 @@ from paperfeed.web.auth import (
 )
 from paperfeed.web.deps import NowDep, SettingsDep
 from paperfeed.web.pages import render
-from paperfeed.web.ratelimits import client_ip, enforce, enforce_in
+from paperfeed.web.ratelimits import client_ip, count_password_check, enforce, enforce_in
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ RESET_SENT = (
     "password. The link works once, for {minutes} minutes."
 )
 DONE = {
-    "password": "Password changed. Every other browser has been signed out.",
+    "password": "Password changed. Every other browser has been signed out, and every API "
+    "token revoked.",
     "revoked": "Token revoked: it no longer works.",
     "welcome": "Your email address is confirmed. Welcome!",
     "subscribed": "Subscribed: the digest will come to your address.",  # digests (issue 5)
@@ -110,10 +112,9 @@ def login(
     next: FormText = "/",
 ) -> Response:
     enforce(request, "login-ip", client_ip(request), settings.rate_limit_login_ip)
-    # Counted for unknown names too, so the limit itself says nothing about who exists.
-    enforce(
-        request, "login-account", login.strip().casefold()[:254], settings.rate_limit_login_account
-    )
+    # Per account (its name and its address are one bucket); unknown names are counted too,
+    # so the limit itself says nothing about who exists.
+    count_password_check(request, login=login)
     context = {"next_path": safe_next(next), "login": login[:254]}
     old = request.cookies.get(cookie_name(settings))
     try:
@@ -315,19 +316,25 @@ def reset_confirm_form(
 
 @router.post("/reset/confirm", response_class=HTMLResponse)
 def reset_confirm(
-    request: Request, now: NowDep, token: FormText = "", password: FormText = ""
+    request: Request,
+    background: BackgroundTasks,
+    now: NowDep,
+    token: FormText = "",
+    password: FormText = "",
 ) -> Response:
     try:
         with session_scope(request.app.state.sessions) as session:
-            account = users.reset_password(session, token, password, now=now)
+            done = users.reset_password(session, token, password, now=now)
     except InvalidInput as exc:
         return _reset_page(request, token, exc.message, 400)
-    if account is None:
+    if done is None:
         return _bad_reset_link(request)
+    _tell_tokens_revoked(request, background, done, "reset")
     return _message(
         request,
         "Password changed",
-        "Your new password is set, and every browser that was signed in has been signed out.",
+        "Your new password is set. Every browser that was signed in has been signed out, and "
+        "every API token of the account revoked.",
         link={"href": "/login", "text": "Log in"},
     )
 
@@ -350,32 +357,60 @@ def account_page(
     return _account_page(request, account, notice=DONE.get(done))
 
 
+def _tell_tokens_revoked(
+    request: Request, background: BackgroundTasks, done: users.PasswordSet, how: str
+) -> None:
+    """After a new password ended API tokens: email their names to the owner."""
+    if done.revoked_tokens:
+        message = emails.tokens_revoked(
+            request.app.state.settings, done.account, done.revoked_tokens, how=how
+        )
+        background.add_task(_send, request.app.state.mailer, message)
+
+
+# The routes below that ask for the current password take BrowserUser (a session, never a
+# Bearer token) and count the check with count_password_check before it is made.
+
+
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
-    account: CurrentUser,
+    background: BackgroundTasks,
+    account: BrowserUser,
     settings: SettingsDep,
     now: NowDep,
     current_password: FormText = "",
     new_password: FormText = "",
 ) -> Response:
+    count_password_check(request, user_id=account.id)
     try:
         with session_scope(request.app.state.sessions) as session:
-            users.change_password(
+            done = users.change_password(
                 session, account.id, current=current_password, new=new_password, now=now
             )
             token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
     except InvalidInput as exc:
         return _account_page(request, account, 400, error=exc.message)
+    _tell_tokens_revoked(request, background, done, "changed")
     return _logged_in(request, settings, token, "/account?done=password")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
 def create_token(
-    request: Request, account: CurrentUser, now: NowDep, name: FormText = ""
+    request: Request,
+    account: BrowserUser,
+    now: NowDep,
+    name: FormText = "",
+    password: FormText = "",
 ) -> Response:
+    """A new API token: the current password is asked in the same form, so a stolen session
+    cannot mint a token that outlives it."""
+    count_password_check(request, user_id=account.id)
     try:
         with session_scope(request.app.state.sessions) as session:
+            users.confirm_password(
+                session, account.id, password, wrong="The password is not right; no token made."
+            )
             info, raw = api_tokens.create_token(session, account.id, name, now=now)
     except InvalidInput as exc:
         return _account_page(request, account, 400, error=exc.message)
@@ -383,7 +418,7 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, account: CurrentUser, token_id: int) -> Response:
+def revoke_token(request: Request, account: BrowserUser, token_id: int) -> Response:
     with session_scope(request.app.state.sessions) as session:
         api_tokens.revoke_token(session, account.id, token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
@@ -391,8 +426,9 @@ def revoke_token(request: Request, account: CurrentUser, token_id: int) -> Respo
 
 @router.post("/account/delete", response_class=HTMLResponse)
 def delete_account(
-    request: Request, account: CurrentUser, settings: SettingsDep, password: FormText = ""
+    request: Request, account: BrowserUser, settings: SettingsDep, password: FormText = ""
 ) -> Response:
+    count_password_check(request, user_id=account.id)
     try:
         with session_scope(request.app.state.sessions) as session:
             users.delete_account(session, account.id, password=password)

@@ -169,6 +169,22 @@ def current_user(request: Request) -> Account:
     return account
 
 
+BROWSER_ONLY = (
+    "An API token cannot change the password, manage tokens or delete the account: "
+    "sign in with your password in a browser to do that."
+)
+
+
+def browser_user(request: Request) -> Account:
+    """The account signed in with a browser session, for what only the owner may do (change
+    the password, create or revoke API tokens, delete the account). A Bearer token gets 403:
+    a stolen token reads and writes content, but never takes the account over."""
+    account = current_user(request)
+    if get_auth(request).method != "session":
+        raise Forbidden(BROWSER_ONLY)
+    return account
+
+
 def optional_user(request: Request) -> Account | None:
     return get_auth(request).account
 
@@ -188,6 +204,7 @@ def _here(request: Request) -> str:
 
 AuthDep = Annotated[Auth, Depends(get_auth)]
 CurrentUser = Annotated[Account, Depends(current_user)]
+BrowserUser = Annotated[Account, Depends(browser_user)]
 OptionalUser = Annotated[Account | None, Depends(optional_user)]
 AdminUser = Annotated[Account, Depends(require_admin)]
 

@@ -1,5 +1,6 @@
 """Rate limits for the web surfaces: ``enforce`` for handlers that choose their own keys (log
-in: per IP and per account), and ``rate_limited(...)`` as a dependency for write endpoints.
+in: per IP), ``count_password_check`` for every password check (per account), and
+``rate_limited(...)`` as a dependency for write endpoints.
 
 Counts live in the database (:mod:`paperfeed.accounts.ratelimit`), committed in their own
 short transaction so a refused or failed request still counts. Over the limit: 429 with
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from paperfeed.accounts.ratelimit import hit, parse_rate
+from paperfeed.accounts.users import account_limit_key, limit_key
 from paperfeed.errors import RateLimited
 from paperfeed.store.db import session_scope
 from paperfeed.web.auth import get_auth, request_now
@@ -42,6 +44,24 @@ def enforce_in(session, request: Request, name: str, key: str, rate: str) -> Non
     retry_after = hit(session, name, key, parse_rate(rate), now=request_now(request))
     if retry_after is not None:
         raise RateLimited(f"Too many attempts; try again in {_duration(retry_after)}.", retry_after)
+
+
+ACCOUNT_BUCKET = "login-account"  # the bucket name predates the other password checks
+
+
+def count_password_check(
+    request: Request, *, login: str | None = None, user_id: int | None = None
+) -> None:
+    """Count one password check against the per-account limit (``rate_limit_login_account``)
+    before it is made: log-in (``login``, the name or address typed) and every page that asks
+    a signed-in user (``user_id``) for their current password share one bucket per account.
+    Over the limit even the right password is refused until the window ends."""
+    if user_id is not None:
+        key = account_limit_key(user_id)
+    else:  # whose name or address it is, so that both count as one account
+        with session_scope(request.app.state.sessions, write=False) as session:
+            key = limit_key(session, login or "")
+    enforce(request, ACCOUNT_BUCKET, key, request.app.state.settings.rate_limit_login_account)
 
 
 def rate_limited(name: str, setting: str = "rate_limit_writes") -> Callable[..., None]:
