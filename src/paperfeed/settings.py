@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         "and keys); the least recently used entries are dropped beyond it.",
     )
     api_max_limit: int = Field(100, description="Largest `limit` the JSON API accepts.")
+    max_body_bytes: int = Field(
+        2**20,
+        gt=0,
+        description="Largest request body (forms and JSON) the app accepts, in bytes; a larger "
+        "one is refused with 413 before it is read.",
+    )
     arxiv_api_url: str = Field(
         "https://export.arxiv.org/api/query",
         description="arXiv Atom API endpoint used to fetch papers by id.",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from paperfeed.errors import InvalidInput
 from paperfeed.ingest.records import Failure, PaperRecord
+from paperfeed.links import github_url, web_url
 from paperfeed.store.models import Paper
 
 logger = logging.getLogger(__name__)
@@ -170,9 +171,9 @@ def paper_to_record(paper: Paper) -> PaperRecord:
         doi=paper.doi,
         published_at=paper.published_at,
         updated_at=paper.updated_at,
-        github_repo=paper.github_repo,
+        github_repo=github_url(paper.github_repo),  # a link stored before import checks
         github_stars=paper.github_stars,
-        project_page=paper.project_page,
+        project_page=web_url(paper.project_page),
         upvotes=paper.upvotes,
         num_comments=paper.num_comments,
         feed_day=entry.day if entry else None,

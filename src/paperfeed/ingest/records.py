@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from paperfeed.errors import InvalidInput
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.links import github_url, web_url
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _SOFT_BREAK = re.compile(r"(?<!\n)\n(?!\n)")  # arXiv hard-wraps lines; a blank line is a paragraph
@@ -105,6 +106,10 @@ class PaperRecord:
                 if value is not None and len(value) > limit:
                     raise InvalidInput(f"{arxiv_id}: {key} longer than {limit} characters")
                 fields[key] = value
+        # A link that is not an http(s) URL (javascript:, data:, markup) is dropped, not the
+        # paper: it is the source's mistake or an attack, and the rest of the record is good.
+        fields["github_repo"] = github_url(fields.get("github_repo"))
+        fields["project_page"] = web_url(fields.get("project_page"))
         for key in ("upvotes", "num_comments", "github_stars"):
             value = fields.get(key)
             if value is not None and (

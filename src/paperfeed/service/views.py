@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from paperfeed.links import github_url, web_url
 from paperfeed.store.models import DailyEntry, Paper
 
 
@@ -53,9 +54,10 @@ class PaperView:
             doi=paper.doi,
             published_at=paper.published_at,
             updated_at=paper.updated_at,
-            github_repo=paper.github_repo,
+            # Rows imported before links were checked at import may hold javascript: URLs.
+            github_repo=github_url(paper.github_repo),
             github_stars=paper.github_stars,
-            project_page=paper.project_page,
+            project_page=web_url(paper.project_page),
             upvotes=paper.upvotes,
             # What an import source reports plus the comments written here that readers see.
             num_comments=paper.num_comments + (paper.local_comments or 0),

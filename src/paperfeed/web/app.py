@@ -43,6 +43,7 @@ from paperfeed.web.auth import (
     template_context,
     verify_csrf,
 )
+from paperfeed.web.body_limit import BodyLimit
 from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.metrics import install_metrics
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.templates.env.globals.update(site_name=settings.site_name, csrf_field=csrf_field)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before reading
     if settings.response_cache_seconds > 0:
         # The version of the data pages are read from: the replica's when there is one.
         read_url = settings.database_replica_url or settings.database_url

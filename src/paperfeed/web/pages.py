@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import paperfeed
 from paperfeed.errors import NotFound
 from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.links import github_url, web_url
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
@@ -104,25 +105,6 @@ def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
-def http_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) URL, else None (never a javascript: link)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def github_url(repo: str | None) -> str | None:
-    """A GitHub repository as a link: a full URL, or ``owner/name``."""
-    if repo and not repo.startswith(("http://", "https://")):
-        repo = f"https://github.com/{repo.strip('/')}"
-    return http_url(repo)
-
-
 def github_name(repo: str | None) -> str:
     url = github_url(repo)
     if not url:
@@ -139,7 +121,7 @@ def install_filters(env: Environment) -> None:
         compact=compact,
         paragraphs=paragraphs,
         excerpt=excerpt,
-        http_url=http_url,
+        http_url=web_url,  # the views are checked already (paperfeed.links): defence in depth
         github_url=github_url,
         github_name=github_name,
     )
