@@ -11,6 +11,7 @@
     deepLinking: true,
     showExtensions: true,
     showCommonExtensions: true,
+    validatorUrl: null, // no badge from validator.swagger.io: it would send it the schema's URL
     presets: [window.SwaggerUIBundle.presets.apis]
   });
 })();
