@@ -6,6 +6,7 @@ the vote button still votes without a reload (app.js, fetch with the CSRF header
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -83,6 +84,8 @@ def test_pages_docs_and_redoc_report_no_csp_violation_and_votes_work(
     errors: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or ""))
     problems: list = []
     shot = f"csp-{backend}"
 
@@ -117,6 +120,8 @@ def test_pages_docs_and_redoc_report_no_csp_violation_and_votes_work(
         problems += [("vote", v) for v in page.evaluate("window.__violations")]
 
     assert problems == [], "\n".join(map(str, problems))
+    # Nothing but the site itself, and Redoc's sidebar logo (an image; see docs/security.md).
+    assert hosts - {"127.0.0.1"} <= {"cdn.redoc.ly"}, hosts
     assert errors == []  # no script error, and the vote did not reload the page
     with session_factory() as session:
         assert session.scalar(select(Paper.upvotes).where(Paper.arxiv_id == VOTED)) == 42
