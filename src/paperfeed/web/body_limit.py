@@ -32,8 +32,12 @@ class BodyTooLarge(HTTPException):
 
 
 def too_large_message(limit: int) -> str:
-    size = f"{limit // 1024} KiB" if limit < 1024 * 1024 else f"{limit / (1024 * 1024):g} MiB"
-    return f"Request body too large: at most {size} ({limit} bytes)."
+    size = f"{limit} bytes"
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if limit >= scale:
+            size = f"{limit / scale:.4g} {unit} ({limit} bytes)"
+            break
+    return f"Request body too large: at most {size}."
 
 
 class BodyLimit:
