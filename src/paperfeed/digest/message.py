@@ -32,6 +32,7 @@ from paperfeed.service.periods import Period
 from paperfeed.service.trending import AsOf
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
+from paperfeed.text import latex
 
 EXCERPT_CHARS = 280
 MAX_AUTHORS_SHOWN = 4
@@ -90,9 +91,7 @@ def digest_items(settings: Settings, papers: list[PaperView]) -> list[DigestItem
         authors = ", ".join(p.authors[:MAX_AUTHORS_SHOWN])
         if len(p.authors) > MAX_AUTHORS_SHOWN:
             authors += f" and {len(p.authors) - MAX_AUTHORS_SHOWN} more"
-        abstract = " ".join(p.abstract.split())
-        if len(abstract) > EXCERPT_CHARS:
-            abstract = abstract[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
+        abstract = latex.cut(p.abstract, EXCERPT_CHARS)  # never inside a formula
         items.append(
             DigestItem(
                 title=one_line(p.title),

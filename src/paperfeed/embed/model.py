@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.text import to_plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,11 @@ class Embedder(Protocol):
 
 
 def paper_text(title: str, abstract: str) -> str:
-    """The text embedded for a paper."""
-    title = (title or "").strip()
-    abstract = (abstract or "").strip()
+    """The text embedded for a paper: title and abstract as readers see them (``MVD²``, not
+    ``MVD$^2$``; docs/text-and-math.md). A paper whose text this changes has a new hash, so
+    the embedding job re-embeds just those papers."""
+    title = to_plain_text(title).strip()
+    abstract = to_plain_text(abstract).strip()
     return f"{title}. {abstract}" if abstract else title
 
 

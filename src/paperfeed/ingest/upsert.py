@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import DailyEntry, Paper
+from paperfeed.text.search_text import search_text_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ COMMUNITY_FIELDS = ("github_repo", "github_stars", "project_page", "upvotes", "n
 # A source's upvote count is the paper's *imported* base; members' votes (paper_votes) come on
 # top of it in ``papers.upvotes``, so an import moves that total by the change of the base.
 _FIELD_COLUMN = {"upvotes": "imported_upvotes"}
+# Derived from the source's text whenever it is written (paperfeed.text, docs/text-and-math.md)
+SEARCH_TEXT = {"title_search": "title", "abstract_search": "abstract"}
 _COLUMNS = (
     "id",
     "arxiv_id",
@@ -164,6 +167,8 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
 
     added = [current[a] for a, s in status.items() if s == "added"]
     changed = [current[a] for a, s in status.items() if s == "updated"]
+    for row in (*added, *changed):
+        _derive_search_text(row)
     if added:
         for row in added:
             row.update(created_at=now, modified_at=now, hidden=False)
@@ -198,7 +203,7 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
                 ),
                 [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
             )
-        plain = [c for c in (*_COLUMNS, "modified_at") if c != "imported_upvotes"]
+        plain = [c for c in (*_COLUMNS, *SEARCH_TEXT, "modified_at") if c != "imported_upvotes"]
         session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
     if new_entries:
         session.execute(
@@ -217,6 +222,12 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
         else:
             report.unchanged += 1
     return report
+
+
+def _derive_search_text(row: dict) -> None:
+    """What keyword search indexes, NULL where that is the source itself (most papers)."""
+    for column, source in SEARCH_TEXT.items():
+        row[column] = search_text_or_none(row[source])
 
 
 def _new_row(rec: PaperRecord, now: datetime) -> dict:

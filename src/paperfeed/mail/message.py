@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from paperfeed.text import latex
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -18,12 +20,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 def environment() -> Environment:
     """The Jinja environment of the email templates (shared by every kind of email)."""
     # HTML templates are autoescaped (usernames and links are user-influenced); text is not.
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    # Paper titles and excerpts carry LaTeX: MathML in the HTML part, Unicode in the text part.
+    env.filters.update(latex_html=latex.to_html, latex_text=latex.to_plain_text)
+    return env
 
 
 def compose(

@@ -30,7 +30,9 @@ from paperfeed.store.models import Paper
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when the schema or analysis changes: forces a rebuild
+# Bump when the schema, the analysis or the documents' text change: forces a rebuild.
+# 2: title and abstract are their search text (papers.title_search, issue 13).
+FORMAT_VERSION = 2
 # BEIR SciFact train (bench/relevance.py --experiments), keyword nDCG@10 by title boost: 3.0
 # 0.583, 1.5 0.654, 1.25 0.664, 1.0 0.677, 0.75 0.688, 0.5 0.692; hybrid (z-score fusion)
 # 1.25 0.721, 1.0 0.725, 0.5 0.728. A title is short and its words recur in the abstract,
@@ -273,8 +275,9 @@ def _document(paper: Paper) -> tantivy.Document:
     doc = tantivy.Document(
         paper_id=paper.id,
         arxiv_id=paper.arxiv_id,
-        title=paper.title,
-        abstract=paper.abstract or "",
+        # The readable text where the source has LaTeX: "naive" finds na\"{\i}ve
+        title=paper.title_search or paper.title,
+        abstract=paper.abstract_search or paper.abstract or "",
         authors=list(paper.authors or []),
         category=list(paper.categories or []),
     )

@@ -39,6 +39,11 @@ class Paper(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
+    # What keyword search indexes for title and abstract (paperfeed.text.search_text: the
+    # readable text without LaTeX, plus the ASCII spelling of accented words) where that is
+    # not the source itself, else NULL; written with them by ingest.upsert (migration 0011).
+    title_search: Mapped[str | None] = mapped_column(Text)
+    abstract_search: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSONList, default=list)  # in paper order
     categories: Mapped[list[str]] = mapped_column(JSONList, default=list)  # primary first
     primary_category: Mapped[str | None] = mapped_column(String(32))

@@ -9,6 +9,8 @@ XML-escaped; links are absolute (``base_url``).
 Abstracts are plain text. Atom says so (``<summary type="text">``); RSS has no such flag and
 readers render ``<description>`` as HTML, so there the abstract is HTML-escaped first: a
 literal ``<projektor>`` in an abstract reaches the reader as those characters, not a tag.
+Titles and abstracts are their readable text (``MVD²``, ``naïvely``; docs/text-and-math.md):
+feed readers show no LaTeX.
 
 Feeds are the same for every reader, so they are ``public`` and go through the anonymous
 response cache (``/feeds`` is among its prefixes) like the pages they mirror. An empty search
@@ -34,6 +36,7 @@ from paperfeed.service.search import search
 from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
+from paperfeed.text import to_plain_text
 from paperfeed.web.deps import (
     NowDep,
     ReleasingRoute,
@@ -97,13 +100,13 @@ def render_feed(
         entry = feed.add_entry(order="append")  # keep the page's order
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(xml_text(paper.title))
+        entry.title(xml_text(to_plain_text(paper.title)))
         entry.link(href=url, rel="alternate", type="text/html")
         for name in paper.authors:
             entry.author(name=xml_text(name) or "unknown")
         for category in paper.categories:
             entry.category(term=xml_text(category))
-        abstract = xml_text(paper.abstract)
+        abstract = xml_text(to_plain_text(paper.abstract))
         if fmt == "atom":
             entry.summary(abstract, type="text")
         else:

@@ -31,6 +31,7 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
+from paperfeed.text import latex
 from paperfeed.web.auth import get_auth
 from paperfeed.web.bibtex import bibtex
 from paperfeed.web.deps import (
@@ -97,12 +98,9 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters, cut at a word boundary, with an ellipsis."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-")
-    return cut + "…"
+    """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
+    card typesets the excerpt), with an ellipsis."""
+    return latex.cut(text, limit)
 
 
 def github_name(repo: str | None) -> str:
@@ -124,6 +122,10 @@ def install_filters(env: Environment) -> None:
         http_url=web_url,  # the views are checked already (paperfeed.links): defence in depth
         github_url=github_url,
         github_name=github_name,
+        # Titles and abstracts: latex_html on HTML, latex_text where only text goes
+        # (<title>, attributes, meta); docs/text-and-math.md
+        latex_html=latex.to_html,
+        latex_text=latex.to_plain_text,
     )
     env.globals.update(version=paperfeed.__version__)
 
