@@ -89,3 +89,15 @@ def test_migration_0011_fills_papers_stored_before_it(backend, tmp_path, pg_data
                 )
     finally:
         engine.dispose()
+
+
+def test_cli_search_prints_the_readable_title(settings, paper_factory):
+    from click.testing import CliRunner
+
+    from paperfeed.cli import cli
+
+    wanted = paper_factory(title="MVD$^2$: Efficient Multiview 3D Reconstruction", abstract=NAIVE)
+    result = CliRunner().invoke(cli, ["search", "naive", "--mode", "keyword"], obj=settings)
+    assert result.exit_code == 0, result.output
+    assert result.output.split()[0] == wanted
+    assert "MVD²: Efficient Multiview 3D Reconstruction" in result.output

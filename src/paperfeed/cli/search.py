@@ -32,6 +32,7 @@ from paperfeed.service.search import Mode, SearchFilters
 from paperfeed.service.search import search as run_search
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
+from paperfeed.text import to_plain_text
 
 _DAY = click.DateTime(["%Y-%m-%d"])
 
@@ -112,7 +113,8 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
         click.echo("no matching papers")
         return
     for p in results.papers:
-        click.echo(f"{p.arxiv_id:<18} {p.upvotes:>5}  {p.title}")
+        # a terminal shows text: MVD², not MVD$^2$ (docs/text-and-math.md)
+        click.echo(f"{p.arxiv_id:<18} {p.upvotes:>5}  {to_plain_text(p.title)}")
     shown = offset + len(results.papers)
     if results.total > shown:
         click.echo(f"... {results.total - shown} more (use --offset {shown})")
