@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 
 class PublicHost:
-    """Pure ASGI middleware. Install it outside the response cache: it hands on a copy of the
-    scope, and the cache reads the route the router leaves in the scope it passed down."""
+    """Pure ASGI middleware. It changes the scope in place (as uvicorn's proxy-headers
+    middleware does): the middlewares outside it (the metrics, the security headers) read the
+    route the router leaves in that same scope, and a copy would hide it from them."""
 
     def __init__(self, app, *, base_url: str):
         parts = urlsplit(base_url)
@@ -29,5 +30,6 @@ class PublicHost:
         if scope["type"] == "http":
             headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
             headers.append((b"host", self.host))
-            scope = {**scope, "headers": headers, "scheme": self.scheme}
+            scope["headers"] = headers
+            scope["scheme"] = self.scheme
         await self.app(scope, receive, send)

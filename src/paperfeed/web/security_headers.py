@@ -14,8 +14,9 @@
   API token) and on ``/api/whoami*``, whatever the route chose: such a response names its
   reader, so neither a shared cache nor the browser's disk may keep it.
 
-A route may send a policy of its own (only ``/redoc`` does, to allow Redoc's styles); every
-other header is the middleware's alone. Placed outside the response cache, so cached copies
+A route may send a policy of its own (only ``/redoc`` does, to allow Redoc's styles) and a
+stricter ``Referrer-Policy`` (the confirmation pages send ``no-referrer``); every other header
+is the middleware's alone. Placed outside the response cache, so cached copies
 get the headers too. Not covered: the bare 500 of an unhandled error, which Starlette's
 outermost error middleware answers (the app's handlers answer every other error).
 """
@@ -53,10 +54,10 @@ PRIVATE = b"private, no-store"
 PRIVATE_PATHS = ("/api/whoami",)  # /api/whoami-v2 names the token's owner, signed in or not
 
 CSP_HEADER = b"content-security-policy"
+REFERRER_HEADER = b"referrer-policy"
 _FIXED = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
 )
 
 
@@ -82,8 +83,11 @@ class SecurityHeaders:
                 drop = self.names | ({b"cache-control"} if private else set())
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in drop]
                 headers += self.fixed
-                if not any(k.lower() == CSP_HEADER for k, _ in headers):  # else the route's own
+                own = {k.lower() for k, _ in headers}
+                if CSP_HEADER not in own:  # else the route's own
                     headers.append((CSP_HEADER, self.policy))
+                if REFERRER_HEADER not in own:  # else the route's own (no-referrer on token pages)
+                    headers.append((REFERRER_HEADER, b"same-origin"))
                 if private:
                     headers.append((b"cache-control", PRIVATE))
                 message = {**message, "headers": headers}
