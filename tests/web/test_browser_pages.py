@@ -28,8 +28,29 @@ AXE = Path(__file__).resolve().parents[1] / "data" / "vendor" / "axe-core" / "ax
 MATH = "2611.00077"  # its title has $^2$: rendered as math, never shown as "$^"
 TOP, SECOND = "2611.00071", "2611.00072"  # Nov 20, by upvotes
 OLDER = "2611.00073"  # Nov 19
-PUBLIC = ["/", f"/papers/{MATH}", "/search?q=attention", "/papers/trending", "/login", "/signup"]
-SIGNED_IN = ["/", "/account", "/admin", "/admin/moderation", "/admin/claims", "/admin/digests"]
+PUBLIC = [
+    "/",
+    "/papers?date=2026-11-19",
+    f"/papers/{MATH}",
+    "/search?q=attention",
+    "/papers/trending",
+    "/login",
+    "/signup",
+    "/reset",
+    "/subscribe",
+    "/users/ada",
+]
+SIGNED_IN = [
+    "/",
+    f"/papers/{MATH}",
+    "/account",
+    "/submit",
+    "/admin",
+    "/admin/moderation",
+    "/admin/claims",
+    "/admin/digests",
+    "/admin/log",
+]
 THEMES = ["light", "dark"]
 WIDTHS = [390, 1280]
 
@@ -231,7 +252,9 @@ def test_sidebar_digest_box_radios_sit_by_their_labels(browser, site, backend):
     context.close()
 
 
-def test_feed_keyboard_shortcuts_move_open_and_upvote(browser, site, session_factory, backend):
+def test_feed_keyboard_shortcuts_move_open_and_upvote(
+    browser, site, session_factory, shots, backend
+):
     context = _context(browser, width=1280)
     page = context.new_page()
     errors: list[str] = []
@@ -244,6 +267,7 @@ def test_feed_keyboard_shortcuts_move_open_and_upvote(browser, site, session_fac
         expect(help_box).to_be_visible()
         assert "next paper" in help_box.inner_text()
         assert _audit(page) == []  # the open dialog passes too
+        page.screenshot(path=shots / f"keys-help-{backend}.png")
         page.keyboard.press("Escape")
         expect(help_box).to_be_hidden()
         page.get_by_role("button", name="Keyboard shortcuts (?)").click()  # said in the footer
