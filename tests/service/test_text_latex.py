@@ -129,3 +129,17 @@ def test_excerpts_never_cut_inside_a_formula():
 
 def test_plain_text_keeps_paragraph_breaks():
     assert to_plain_text("first \\emph{x}\n\nsecond") == "first x\n\nsecond"
+
+
+def test_the_render_caches_are_bounded_in_bytes():
+    from paperfeed.text import latex
+
+    cache = latex.to_html.cache
+    latex.to_html.cache_clear()
+    # ~4 kB abstracts with math, ten times more of them than the bound holds
+    n = 10 * latex.CACHE_BYTES // 4000
+    for i in range(n):
+        to_html(f"Paper {i}: MVD$^{{{i}}}$ " + "long words " * 360)
+    assert cache.currsize <= latex.CACHE_BYTES
+    assert len(cache) < n // 5
+    assert "<msup>" in to_html(f"Paper {n - 1}: MVD$^{{{n - 1}}}$ " + "long words " * 360)

@@ -25,11 +25,15 @@ them are not LaTeX).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import re
+import sys
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
+import cachetools
 from markupsafe import Markup, escape
 from pylatexenc import latex2text, latexwalker, macrospec
 
@@ -42,9 +46,41 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 
 # Both results are cached by text: measured per card with math (docs/text-and-math.md),
 # converting costs far more than a lookup, and a page shows the same few hundred papers to
-# every reader. Bounded by count; an entry averages ~3 kB (an abstract and its HTML), so
-# 4,096 entries stay near 12 MB.
-CACHE_ENTRIES = 4096
+# every reader. Each cache is bounded by the bytes of its keys and values (an abstract and
+# its HTML average ~3 kB), least recently used first.
+CACHE_BYTES = 8 * 1024 * 1024
+
+
+def _entry_bytes(entry: tuple) -> int:
+    return sum(sys.getsizeof(part) for part in entry)
+
+
+def _text_cache(function):
+    """Memoise a one-argument text conversion in an LRU cache bounded by ``CACHE_BYTES``
+    (cachetools, sized by each entry's key and value)."""
+    store = cachetools.LRUCache(maxsize=CACHE_BYTES, getsizeof=_entry_bytes)
+    lock = threading.Lock()
+
+    @functools.wraps(function)
+    def lookup(source):
+        with lock:
+            entry = store.get(source)
+        if entry is not None:
+            return entry[1]
+        result = function(source)
+        # the key is kept in the value so that its bytes count too; a text larger than the
+        # whole bound is converted every time (cachetools refuses it)
+        with lock, contextlib.suppress(ValueError):
+            store[source] = (source, result)
+        return result
+
+    def cache_clear() -> None:
+        with lock:
+            store.clear()
+
+    lookup.cache = store
+    lookup.cache_clear = cache_clear
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +173,7 @@ _COMMANDS = re.compile(r"\\[A-Za-z]+\*?\s*(?:\{[^{}]*\})?")
 # ---------------------------------------------------------------- plain text
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
+@_text_cache
 def to_plain_text(source: str | None) -> str:
     """``source`` as readable Unicode: ``na\\"{\\i}vely`` -> naïvely, ``MVD$^2$`` -> MVD²."""
     if not source:
@@ -220,7 +256,7 @@ def _islands(text: str) -> str:
     return _OPEN_QUOTE.sub("“", "".join(out)).replace("''", "”")
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
+@_text_cache
 def _latex_text(piece: str) -> str:
     try:
         walker = latexwalker.LatexWalker(
@@ -307,7 +343,7 @@ def math_to_plain(latex: str, source: str) -> str:
 # ---------------------------------------------------------------- HTML
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
+@_text_cache
 def to_html(source: str | None) -> Markup:
     """``source`` for an HTML page: text as escaped Unicode, each formula as MathML, or as
     its escaped source when it cannot be converted."""
