@@ -249,6 +249,9 @@ def test_sidebar_digest_box_radios_sit_by_their_labels(browser, site, backend):
     field = page.locator("#subscribe-email").bounding_box()
     button = page.locator(".subscribe button").bounding_box()
     assert abs(field["y"] - button["y"]) <= 2 and button["x"] >= field["x"] + field["width"] - 1
+    # and "you@example.org" is not cut off in it
+    page.fill("#subscribe-email", "you@example.org")
+    assert page.evaluate("(i => i.scrollWidth <= i.clientWidth)(document.activeElement)")
     context.close()
 
 
