@@ -143,3 +143,21 @@ def test_long_topics_are_refused_and_old_long_ones_are_cut_in_emails(
     heading = text.splitlines()[0]
     assert long_topic not in text and "diffusion spam spam" in heading and "…" in heading
     assert len(re.search(r"“.*?…", heading).group(0)) <= 120
+
+
+def test_reset_requests_for_one_address_do_not_use_up_a_look_alike(app, settings):
+    # The per-address reset limit is keyed like the accounts are (identity.login_key): once
+    # straße's allowance is spent, strasse still gets its own; Victim@ and victim@ share one.
+    app.state.settings = settings.model_copy(update={"rate_limit_password_reset": "2/hour"})
+
+    def ask(email: str, n: int) -> int:
+        with TestClient(app, client=(f"198.51.100.{n}", 40000)) as http:
+            page = http.get("/reset")
+            return http.post(
+                "/reset", data={"email": email, "csrf_token": csrf_of(page.text)}
+            ).status_code
+
+    assert [ask("victim@straße.test", n) for n in (1, 2, 3)] == [200, 200, 429]
+    assert ask("victim@strasse.test", 4) == 200
+    assert ask("victim@STRASSE.test", 5) == 200
+    assert ask("victim@strasse.test", 6) == 429

@@ -19,7 +19,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import api_tokens, emails, users
-from paperfeed.accounts.identity import USERNAME_RULE, email_key
+from paperfeed.accounts.identity import USERNAME_RULE, email_key, login_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
@@ -253,9 +253,7 @@ def reset_request(
     email: FormText = "",
 ) -> Response:
     enforce(request, "reset-ip", client_ip(request), settings.rate_limit_password_reset)
-    enforce(
-        request, "reset-email", email.strip().casefold()[:254], settings.rate_limit_password_reset
-    )
+    enforce(request, "reset-email", login_key(email)[:254], settings.rate_limit_password_reset)
     # Nothing about the account happens before the page is sent: the time it takes cannot
     # tell whether the address has one (a known address costs a lookup, a token and a mail).
     background.add_task(_send_reset_link, request.app, email[:1000], now)
