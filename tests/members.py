@@ -16,9 +16,10 @@ PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def make_account(sessions, username: str = "ada", *, role: str = "member"):
-    """A confirmed account (an admin with ``role="admin"``) made through the service."""
-    email = f"{username}@example.org"
+def make_account(sessions, username: str = "ada", *, role: str = "member", email: str = ""):
+    """A confirmed account (an admin with ``role="admin"``) made through the service; its
+    address is ``<username>@example.org`` unless ``email`` says otherwise."""
+    email = email or f"{username}@example.org"
     with session_scope(sessions) as session:
         if role == "admin":
             return users.create_admin(

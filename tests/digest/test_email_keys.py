@@ -11,27 +11,13 @@ import pytest
 from digest_helpers import NOW, subscribe_confirmed
 from sqlalchemy import select
 
-from members import PASSWORD, post_form, signed_in
+from members import PASSWORD, make_account, post_form, signed_in
 from paperfeed.accounts import users
 from paperfeed.accounts.identity import email_key, login_key, normalise_email
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import Subscription
 
 VICTIM, ATTACKER = "victim@strasse.test", "victim@straße.test"
-
-
-def confirmed_account(sessions, username: str, email: str):
-    with session_scope(sessions) as session:
-        made = users.sign_up(
-            session,
-            username=username,
-            email=email,
-            password=PASSWORD,
-            now=NOW,
-            confirm_ttl=timedelta(hours=48),
-        )
-        assert made.outcome == "created"
-        return users.confirm_email(session, made.token, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -70,8 +56,8 @@ def test_the_local_part_is_kept_as_given_and_bad_domains_are_refused():
 
 
 def test_the_other_address_is_another_account_for_sign_up_log_in_and_reset(session_factory, inbox):
-    victim = confirmed_account(session_factory, "victim", VICTIM)
-    attacker = confirmed_account(session_factory, "attacker", ATTACKER)  # not "email taken"
+    victim = make_account(session_factory, "victim", email=VICTIM)
+    attacker = make_account(session_factory, "attacker", email=ATTACKER)  # not "email taken"
     assert victim.id != attacker.id
     with session_scope(session_factory) as session:
         assert users.authenticate(session, ATTACKER, PASSWORD).id == attacker.id
@@ -84,7 +70,7 @@ def test_the_account_with_one_address_never_gets_the_others_subscriptions(
     client, session_factory, inbox
 ):
     victims = subscribe_confirmed(session_factory, VICTIM, "weekly", topic="graph networks")
-    confirmed_account(session_factory, "attacker", ATTACKER)
+    make_account(session_factory, "attacker", email=ATTACKER)
     signed_in(client, ATTACKER)
     # Not on the account page, and not unsubscribed from it.
     assert "graph networks" not in client.get("/account").text
@@ -117,7 +103,7 @@ def test_the_own_address_in_another_ascii_case_is_still_confirmed_at_once(
         subscriptions.subscribe(
             session, email="ADA@example.org", cadence="daily", now=NOW, confirm_ttl=timedelta(1)
         )
-    confirmed_account(session_factory, "ada", "Ada@Example.org")
+    make_account(session_factory, "ada", email="Ada@Example.org")
     signed_in(client, "ada")
     r = post_form(client, "/account", "/subscribe", {"email": "ada@example.org"})
     assert r.status_code == 303 and inbox.messages == []
