@@ -72,8 +72,12 @@ def test_an_unhandled_error_is_one_500_and_one_traceback(failing_app, tracebacks
         "status": 500,
     }
     assert page.status_code == 500 and "text/html" in page.headers["content-type"]
-    # The answer passed through the app's middlewares (here: the request metrics').
+    # The answer passed through the app's middlewares (the request metrics', the security
+    # headers'), which Starlette's last-resort 500 skipped.
     assert api.headers["x-paperfeed-worker"]
+    for answer in (api, page):
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     logged = [(r.name, str(r.exc_info[1])) for r in tracebacks.records]
     assert logged == [
         ("paperfeed.web.errors", "boom in a route"),

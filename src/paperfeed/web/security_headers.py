@@ -17,8 +17,8 @@
 A route may send a policy of its own (only ``/redoc`` does, to allow Redoc's styles) and a
 stricter ``Referrer-Policy`` (the confirmation pages send ``no-referrer``); every other header
 is the middleware's alone. Placed outside the response cache, so cached copies
-get the headers too. Not covered: the bare 500 of an unhandled error, which Starlette's
-outermost error middleware answers (the app's handlers answer every other error).
+get the headers too, and so does the 500 of an unhandled error (answered inside the app by
+:class:`paperfeed.web.errors.UnhandledErrors`).
 """
 
 from __future__ import annotations
