@@ -118,3 +118,20 @@ def test_metrics_report_the_digest_outbox(client, session_factory):
     assert _sample(body, "paperfeed_digest_outbox", status="pending") == 1
     assert _sample(body, "paperfeed_digest_last_sent_timestamp_seconds") == NOW.timestamp()
     assert _sample(body, "paperfeed_digest_subscriptions", period="daily", status="active") == 1
+
+
+def test_the_paths_learned_for_route_labels_are_bounded_in_bytes():
+    # Paths are the client's choice (issue 12 item 3's sibling): 2,000 distinct 4 kB paths
+    # of one route would be 8 MB remembered under a bound by count alone.
+    from types import SimpleNamespace
+
+    from paperfeed.web.metrics import RequestMetrics
+
+    metrics = RequestMetrics(app=None)
+    route = SimpleNamespace(path="/papers/{arxiv_id:path}")
+    for n in range(2000):
+        path = f"/papers/{n}-" + "x" * 4000
+        assert metrics.route_template({"path": path, "route": route}) == route.path
+    assert metrics.learned_bytes <= RequestMetrics.LEARNED_BYTES
+    assert metrics.learned_bytes == sum(len(p) + len(t) for p, t in metrics.learned.items())
+    assert metrics.route_template({"path": path}) == route.path  # the newest is remembered

@@ -96,7 +96,9 @@ def install_metrics(app: FastAPI) -> None:
 class RequestMetrics:
     """Pure ASGI middleware: count and time every HTTP request by its route template."""
 
-    LEARNED_MAX = 8192  # raw paths remembered, more than the response cache holds
+    # raw paths remembered, bounded by their bytes: paths are the client's choice, up to
+    # the server's request-line limit, so a count alone would let long ones fill memory
+    LEARNED_BYTES = 1 << 20
 
     def __init__(self, app):
         self.app = app
@@ -104,6 +106,7 @@ class RequestMetrics:
         # raw path -> template, learned from routed requests: a response-cache hit is
         # answered before routing, but always after a routed request for the same path.
         self.learned: OrderedDict[str, str] = OrderedDict()
+        self.learned_bytes = 0
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -136,10 +139,15 @@ class RequestMetrics:
             template = scope["root_path"] + "/{path}"
         if template is None:
             return self.learned.get(path, UNMATCHED)
+        old_template = self.learned.get(path)
+        if old_template is not None:
+            self.learned_bytes -= len(path) + len(old_template)
+        self.learned_bytes += len(path) + len(template)
         self.learned[path] = template
         self.learned.move_to_end(path)
-        if len(self.learned) > self.LEARNED_MAX:
-            self.learned.popitem(last=False)
+        while self.learned_bytes > self.LEARNED_BYTES:
+            old, old_template = self.learned.popitem(last=False)
+            self.learned_bytes -= len(old) + len(old_template)
         return template
 
 
