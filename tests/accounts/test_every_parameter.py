@@ -68,9 +68,7 @@ def requests_of(route: APIRoute, comment_id: int):
 
     def path(override: dict[str, str]) -> str:
         values = {n: override.get(n, existing.get(n, "1")) for n in path_names}
-        return re.sub(
-            r"\{(\w+)(:path)?\}", lambda m: quote(values[m.group(1)], safe=""), route.path
-        )
+        return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: quote(values[m.group(1)], safe=""), route.path)
 
     for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
         if (method, route.path) in SKIPPED:

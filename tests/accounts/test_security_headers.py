@@ -60,7 +60,7 @@ def _requests(app, comment_id: int):
     values = EXISTING | {"comment_id": str(comment_id), "token_id": "1"}
     found = []
     for route in app_routes(app):
-        path = re.sub(r"\{(\w+)(:path)?\}", lambda m: values.get(m.group(1), "1"), route.path)
+        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), "1"), route.path)
         found += [(method, path) for method in sorted(route.methods - {"HEAD", "OPTIONS"})]
     found += [("GET", path) for path in EXTRA + NAMED]
     return list(dict.fromkeys(found))

@@ -51,7 +51,7 @@ def test_readyz_is_not_ready_outside_the_lifespan(app):
 def test_metrics_count_requests_by_route_template(client, paper_factory):
     first, second = paper_factory(), paper_factory()
     before = client.get("/metrics").text
-    route = "/api/papers/{paper_id:path}"
+    route = "/api/papers/{paper_id:arxiv_id}"
     base = (
         _sample(before, "paperfeed_http_requests_total", method="GET", route=route, status="200")
         or 0

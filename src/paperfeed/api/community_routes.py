@@ -130,7 +130,7 @@ def submit_paper(
 
 
 @router.get(
-    "/papers/{arxiv_id:path}/comments",
+    "/papers/{arxiv_id:arxiv_id}/comments",
     response_model=ThreadOut,
     response_model_exclude_none=True,
     summary="A paper's comments, threaded",
@@ -160,7 +160,7 @@ def list_comments(
 
 
 @router.post(
-    "/papers/{arxiv_id:path}/comments",
+    "/papers/{arxiv_id:arxiv_id}/comments",
     response_model=CommentOut,
     response_model_exclude_none=True,
     status_code=201,

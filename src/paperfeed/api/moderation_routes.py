@@ -94,7 +94,7 @@ class LogEntryOut(BaseModel):
 
 
 @router.post(
-    "/papers/{arxiv_id:path}/claims",
+    "/papers/{arxiv_id:arxiv_id}/claims",
     response_model=ClaimOut,
     status_code=201,
     summary="Claim to be one of a paper's authors",
@@ -164,13 +164,13 @@ def _comment_hidden(hidden: bool) -> Action:
 
 
 ACTIONS: list[tuple[str, str, Action]] = [
-    ("/admin/papers/{target:path}/hide", "hide paper",
+    ("/admin/papers/{target:arxiv_id}/hide", "hide paper",
      lambda s, a, t, **k: moderation.set_paper_hidden(s, a, t, True, **k)),
-    ("/admin/papers/{target:path}/unhide", "unhide paper",
+    ("/admin/papers/{target:arxiv_id}/unhide", "unhide paper",
      lambda s, a, t, **k: moderation.set_paper_hidden(s, a, t, False, **k)),
-    ("/admin/papers/{target:path}/feature", "feature paper",
+    ("/admin/papers/{target:arxiv_id}/feature", "feature paper",
      lambda s, a, t, **k: moderation.set_featured(s, a, t, True, **k)),
-    ("/admin/papers/{target:path}/unfeature", "unfeature paper",
+    ("/admin/papers/{target:arxiv_id}/unfeature", "unfeature paper",
      lambda s, a, t, **k: moderation.set_featured(s, a, t, False, **k)),
     ("/admin/comments/{target}/hide", "hide comment", _comment_hidden(True)),
     ("/admin/comments/{target}/unhide", "unhide comment", _comment_hidden(False)),

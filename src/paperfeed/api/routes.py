@@ -204,7 +204,7 @@ def search_papers(
 
 
 @router.get(
-    "/papers/{paper_id:path}/similar",
+    "/papers/{paper_id:arxiv_id}/similar",
     response_model=list[DailyPaperOut],
     response_model_exclude_none=True,
     responses=ERRORS,
@@ -227,7 +227,7 @@ def similar(
 
 
 @router.get(
-    "/papers/{paper_id:path}",
+    "/papers/{paper_id:arxiv_id}",
     response_model=PaperOut,
     response_model_exclude_none=True,
     responses=ERRORS,

@@ -43,7 +43,7 @@ def _vote(request: Request, user_id: int, paper_id: str, up: bool, now) -> Upvot
 
 
 @router.post(
-    "/papers/{paper_id:path}/upvote",
+    "/papers/{paper_id:arxiv_id}/upvote",
     response_model=UpvoteOut,
     dependencies=[Depends(rate_limited("vote"))],
     summary="Upvote a paper",
@@ -54,7 +54,7 @@ def upvote(request: Request, paper_id: str, user: CurrentUser, now: NowDep) -> U
 
 
 @router.delete(
-    "/papers/{paper_id:path}/upvote",
+    "/papers/{paper_id:arxiv_id}/upvote",
     response_model=UpvoteOut,
     dependencies=[Depends(rate_limited("vote"))],
     summary="Take back an upvote",

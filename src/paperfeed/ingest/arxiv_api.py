@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET  # noqa: S405 - expat refuses external entiti
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from paperfeed.arxiv_ids import match_arxiv_id, parse_arxiv_id
 from paperfeed.errors import InvalidInput
-from paperfeed.ingest.arxiv_ids import match_arxiv_id, parse_arxiv_id
 from paperfeed.ingest.http import BadResponse, Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 

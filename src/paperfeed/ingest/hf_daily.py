@@ -21,8 +21,8 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
+from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.errors import InvalidInput
-from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.ingest.http import BadResponse, Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 

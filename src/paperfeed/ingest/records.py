@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.errors import InvalidInput
-from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.links import github_url, web_url
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from paperfeed.accounts.identity import lookup_key
 from paperfeed.accounts.users import Account
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Conflict, Forbidden, InvalidInput, NotFound
-from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service.moderation import check_reason, log_action
 from paperfeed.service.views import PaperView
 from paperfeed.store.changes import record_changes

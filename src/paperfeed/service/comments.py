@@ -33,8 +33,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
-from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service.markdown import render_markdown
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Comment, Paper, User

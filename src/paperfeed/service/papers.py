@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 

@@ -24,9 +24,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.embed.model import ModelUnavailable
 from paperfeed.errors import InvalidInput
-from paperfeed.ingest.arxiv_ids import match_arxiv_id
 from paperfeed.search.base import Hit, KeywordIndex, SearchFilters
 from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
 from paperfeed.search.query import normalize_category, parse_query, words_of

@@ -1,6 +1,6 @@
 """Submit a paper to today's feed by arXiv id or URL, with Hugging Face's rules.
 
-1. The id is checked (any form :func:`~paperfeed.ingest.arxiv_ids.match_arxiv_id` accepts).
+1. The id is checked (any form :func:`~paperfeed.arxiv_ids.match_arxiv_id` accepts).
 2. A paper already in the feed, on any day, is not added again: the caller is told where it
    is (``Submitted.created`` is False). This is checked before anything else costs time.
 3. A member may submit :attr:`Rules.daily_cap` papers per UTC day (admins: any number).
@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from paperfeed.ingest.arxiv_api import fetch_by_ids
-from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.http import Fetcher
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records

@@ -33,8 +33,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import NotFound
-from paperfeed.ingest.arxiv_ids import parse_arxiv_id
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Paper, PaperVote
 

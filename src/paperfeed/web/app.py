@@ -33,6 +33,7 @@ from paperfeed.web import (
     community_pages,
     feeds,
     health,
+    pages,
     subscription_pages,
     vote_pages,
 )
@@ -47,7 +48,6 @@ from paperfeed.web.body_limit import BodyLimit
 from paperfeed.web.cache import ResponseCache, VersionProbe
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.metrics import install_metrics
-from paperfeed.web.pages import install_pages
 from paperfeed.web.public_host import PublicHost
 from paperfeed.web.read_routing import install_read_routing
 from paperfeed.web.security_headers import SecurityHeaders
@@ -158,22 +158,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(PublicHost, base_url=settings.base_url)  # outside the cache
     app.add_middleware(PreSessionCookie, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # Before api_routes: /api/papers/{id}/comments is not the paper {id}/comments.
-    app.include_router(community_routes.router)
-    app.include_router(moderation_routes.router)  # claims and admin actions as JSON
-    app.include_router(feeds.router)  # RSS and Atom (docs/feeds.md)
-    app.include_router(api_routes.router)
-    app.include_router(account_routes.router)
-    app.include_router(health.router)
-    app.include_router(account_pages.router)
-    app.include_router(subscription_pages.router)  # before the pages: /subscribe was a stub
-    app.include_router(admin_pages.router)
-    app.include_router(community_pages.router)
-    app.include_router(author_pages.router)
-    app.include_router(vote_routes.router)
-    app.include_router(vote_pages.router)  # before the pages: /papers/trending is no paper id
-    app.include_router(api_docs.router)  # /docs and /redoc
-    install_pages(app)
+    # In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
+    # greedy {...:path}, so no two routes take the same path (tests/web/test_route_order.py).
+    for router in (
+        pages.router,
+        api_routes.router,
+        account_routes.router,
+        community_routes.router,
+        moderation_routes.router,  # claims and admin actions as JSON
+        vote_routes.router,
+        feeds.router,  # RSS and Atom (docs/feeds.md)
+        health.router,
+        account_pages.router,
+        subscription_pages.router,
+        admin_pages.router,
+        community_pages.router,
+        author_pages.router,
+        vote_pages.router,
+        api_docs.router,  # /docs and /redoc
+    ):
+        app.include_router(router)
+    pages.install_filters(app.state.templates.env)
     app.add_middleware(SecurityHeaders, settings=settings)  # CSP, nosniff, no-store when signed in
     install_metrics(app)  # last: its middleware is the outermost
     return app

@@ -19,7 +19,7 @@ router = APIRouter(tags=["authors"], include_in_schema=False)
 
 
 @router.post(
-    "/papers/{arxiv_id:path}/claim",
+    "/papers/{arxiv_id:arxiv_id}/claim",
     response_class=HTMLResponse,
     dependencies=[Depends(rate_limited("claim"))],
 )

@@ -102,7 +102,7 @@ def _parent(value: str) -> int | None:
 
 
 @router.post(
-    "/papers/{arxiv_id:path}/comments",
+    "/papers/{arxiv_id:arxiv_id}/comments",
     response_class=HTMLResponse,
     dependencies=[Depends(rate_limited("comment"))],
 )

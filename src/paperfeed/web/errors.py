@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.web.arxiv_path import malformed_id_error
 
 try:
     import psycopg
@@ -109,9 +110,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else "error"
-        if exc.status_code == 404 and message == "Not Found":
+        status = exc.status_code
+        if status == 404 and message == "Not Found":  # no route took the path
             message = f"Nothing at {request.url.path}"
-        response = error_response(request, exc.status_code, message)
+            if (bad_id := malformed_id_error(request)) is not None:
+                # A route of that shape exists but for the id: the API and the pages' actions
+                # say so (400); a page asked for by its address is Not found, saying why.
+                message = bad_id
+                page_view = request.method in ("GET", "HEAD") and not wants_json(request)
+                status = 404 if page_view else 400
+        response = error_response(request, status, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response

@@ -4,7 +4,7 @@ Two kinds of figures:
 
 - **Per request**, counted by the :class:`RequestMetrics` middleware in the worker that
   served it: ``paperfeed_http_requests_total`` and ``paperfeed_http_request_duration_seconds``
-  by method, *route template* (``/papers/{arxiv_id:path}``, never the raw path: one series
+  by method, *route template* (``/papers/{arxiv_id:arxiv_id}``, never the raw path: one series
   per route, however many papers) and status. Requests that match no route count as
   ``<unmatched>``. With several workers, ``paperfeed serve`` sets ``PROMETHEUS_MULTIPROC_DIR``
   and every worker writes its counts there; a scrape served by any worker adds them all up.
@@ -132,7 +132,7 @@ class RequestMetrics:
 
     def route_template(self, scope) -> str:
         """The path template of the route that served ``scope``, e.g.
-        ``/papers/{arxiv_id:path}``; a mounted app (static files) counts as its mount."""
+        ``/papers/{arxiv_id:arxiv_id}``; a mounted app (static files) counts as its mount."""
         path = scope["path"]
         template = getattr(scope.get("route"), "path", None)
         if template is None and scope.get("endpoint") is not None and scope.get("root_path"):

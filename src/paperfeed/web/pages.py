@@ -11,14 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, pass_context
 from sqlalchemy.orm import Session
 
 import paperfeed
-from paperfeed.errors import NotFound
-from paperfeed.ingest.arxiv_ids import match_arxiv_id
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.links import github_url, web_url
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
@@ -128,12 +127,6 @@ def install_filters(env: Environment) -> None:
         latex_text=latex.to_plain_text,
     )
     env.globals.update(version=paperfeed.__version__)
-
-
-def install_pages(app: FastAPI) -> None:
-    """Register the page routes and their template filters on ``app``."""
-    install_filters(app.state.templates.env)
-    app.include_router(router)
 
 
 # ---------------------------------------------------------------- helpers
@@ -283,7 +276,7 @@ def hf_period_path(request: Request, value: str):
 # ---------------------------------------------------------------- paper page
 
 
-@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
+@router.get("/papers/{arxiv_id:arxiv_id}", response_class=HTMLResponse)
 def paper(
     request: Request,
     arxiv_id: str,
@@ -294,10 +287,7 @@ def paper(
 ) -> Response:
     """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``.
     ``comments_page``: which page of its comment threads is shown."""
-    found = match_arxiv_id(arxiv_id)
-    if found is None:
-        raise NotFound("No such paper: that is not an arXiv id (e.g. /papers/2406.12345)")
-    bare, _version = found
+    bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     if bare != arxiv_id:
         return RedirectResponse(f"/papers/{bare}", status_code=301)
     view = get_paper(session, bare)

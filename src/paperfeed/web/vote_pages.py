@@ -76,7 +76,7 @@ def trending_page(
     return render(request, "trending.html", context, alternate=api, cache=FEED_CACHE)
 
 
-@router.post("/papers/{arxiv_id:path}/upvote", dependencies=[Depends(rate_limited("vote"))])
+@router.post("/papers/{arxiv_id:arxiv_id}/upvote", dependencies=[Depends(rate_limited("vote"))])
 def upvote_form(
     request: Request,
     arxiv_id: str,

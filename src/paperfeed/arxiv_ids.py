@@ -1,4 +1,7 @@
-"""arXiv identifiers: recognise them in ids, URLs and queries; split off the version."""
+"""arXiv identifiers: recognise them in ids, URLs and queries; split off the version.
+
+The vocabulary of every layer (ingest, search, service, web); it imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ _URL_RE = re.compile(
     rf"(?:abs|pdf|papers|html)/(?P<rest>(?:{_NEW}|{_OLD})(?:v\d+)?)(?:\.pdf)?/?(?:[?#].*)?$"
 )
 _PREFIX_RE = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+# An id as written in a URL path: an optional ``arXiv:`` prefix, the id, an optional version.
+# Unanchored, for the web layer's path convertor; a full match is also a match_arxiv_id match.
+ID_PATTERN = rf"(?:(?i:arxiv):)?(?:{_NEW}|{_OLD})(?:v\d+)?"
 
 
 def match_arxiv_id(text: str) -> tuple[str, int | None] | None:
