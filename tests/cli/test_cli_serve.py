@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperfeed.cli.serve import APP_FACTORY
+from paperfeed.logs import log_config
 
 
 @pytest.fixture
@@ -29,6 +30,10 @@ def test_serve_runs_uvicorn_on_the_factory(run, uvicorn_calls):
                 "workers": 2,
                 "reload": False,
                 "log_level": "info",
+                # our logging config (it redacts tokens in URLs), and X-Forwarded-For
+                # believed from no one while PAPERFEED_TRUSTED_PROXIES is unset
+                "log_config": log_config("text"),
+                "proxy_headers": False,
             },
         )
     ]
