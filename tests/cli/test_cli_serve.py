@@ -69,3 +69,17 @@ def test_app_factory_import_string_names_create_app():
     from paperfeed.web.app import create_app
 
     assert import_from_string(APP_FACTORY) is create_app
+
+
+def test_demo_serves_with_the_same_logging_and_proxy_options(run, uvicorn_calls, monkeypatch):
+    # `make demo` runs this command: its access log redacts tokens and it believes no
+    # X-Forwarded-For, as `serve` does (issue 12 items 9/10).
+    from paperfeed.cli import demo
+
+    monkeypatch.setattr(demo, "load_demo", lambda settings: demo.DemoLoad(added=0, embedded=0))
+    monkeypatch.delenv("PAPERFEED_TRUSTED_PROXIES", raising=False)
+    result = run("demo", "--port", "8124")
+    assert result.exit_code == 0, result.output
+    [(args, options)] = uvicorn_calls
+    assert args == (APP_FACTORY,) and options["port"] == 8124
+    assert options["log_config"] == log_config("text") and options["proxy_headers"] is False

@@ -8,6 +8,7 @@ import click
 from sqlalchemy import func, select
 
 from paperfeed.cli import cli
+from paperfeed.cli.serve import APP_FACTORY, uvicorn_options
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
@@ -76,4 +77,4 @@ def demo(host: str, port: int, load_only: bool) -> None:
     import uvicorn
 
     click.echo(f"Serving on http://{host}:{port}", err=True)
-    uvicorn.run("paperfeed.web.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, **uvicorn_options(settings))

@@ -12,6 +12,7 @@ import click
 from paperfeed.cli import cli
 from paperfeed.cli.common import load_settings, open_engine, require_migrated, user_errors
 from paperfeed.logs import log_config
+from paperfeed.settings import Settings
 
 APP_FACTORY = "paperfeed.web.app:create_app"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -54,13 +55,7 @@ def serve(
     import uvicorn
 
     click.echo(f"paperfeed on http://{host}:{port} ({workers} worker{'s' * (workers > 1)})")
-    # Secrets in URLs (reset and confirmation tokens) are redacted by our logging config.
-    extra: dict = {"log_config": log_config(settings.log_format)}
-    trusted = forwarded_allow_ips if forwarded_allow_ips is not None else settings.trusted_proxies
-    if trusted:
-        extra["forwarded_allow_ips"] = trusted
-    else:  # uvicorn would believe X-Forwarded-For from any 127.0.0.1 client
-        extra["proxy_headers"] = False
+    extra = uvicorn_options(settings, forwarded_allow_ips)
     with metrics_dir(workers):
         # Each worker builds its own app through the factory, from the same PAPERFEED_* env.
         uvicorn.run(
@@ -73,6 +68,20 @@ def serve(
             log_level="info",
             **extra,
         )
+
+
+def uvicorn_options(settings: Settings, forwarded_allow_ips: str | None = None) -> dict:
+    """What every command that runs uvicorn on the app passes it (``serve``, ``demo``):
+    our logging config, which redacts secrets in URLs (reset and confirmation tokens), and
+    the proxies whose X-Forwarded-For is believed (``forwarded_allow_ips``, else
+    ``PAPERFEED_TRUSTED_PROXIES``, else none)."""
+    options: dict = {"log_config": log_config(settings.log_format)}
+    trusted = forwarded_allow_ips if forwarded_allow_ips is not None else settings.trusted_proxies
+    if trusted:
+        options["forwarded_allow_ips"] = trusted
+    else:  # uvicorn would believe X-Forwarded-For from any 127.0.0.1 client
+        options["proxy_headers"] = False
+    return options
 
 
 @contextmanager
