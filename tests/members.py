@@ -6,7 +6,10 @@ helpers import this one copy."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+
+from fastapi.routing import APIRoute
 
 from paperfeed.accounts import api_tokens, users
 from paperfeed.store.db import session_scope
@@ -64,3 +67,35 @@ def signed_in(client, login: str = "ada", password: str = PASSWORD):
     r = log_in(client, login, password)
     assert r.status_code == 303, r.text
     return r
+
+
+def app_routes(app) -> Iterator[APIRoute]:
+    """Every route of ``app``, including those of lazily included routers."""
+
+    def walk(routes):
+        for route in routes:
+            if hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+            elif isinstance(route, APIRoute):
+                yield route
+
+    return walk(app.router.routes)
+
+
+def route_values(paper: str) -> dict[str, str]:
+    """Values for the path parameters of the app's routes that reach real pages: ``paper``
+    as every paper id, ada as the user, a day and a feed format."""
+    return {
+        "arxiv_id": paper,
+        "paper_id": paper,
+        "target": paper,
+        "username": "ada",
+        "value": "2026-11-20",
+        "fmt": "atom",
+    }
+
+
+def fill_path(path: str, values: dict[str, str]) -> str:
+    """A route's path with each ``{name}`` / ``{name:convertor}`` taken from ``values``
+    (1 for the others)."""
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), "1"), path)

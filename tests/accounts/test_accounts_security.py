@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from members import fill_path, route_values
 from paperfeed.accounts import passwords
 from paperfeed.store.models import User
 from paperfeed.web.app import create_app
@@ -121,7 +122,8 @@ def unsafe_routes(app) -> list[tuple[str, str]]:
     found = []
     for route in app_routes(app):
         for method in sorted(route.methods - {"GET", "HEAD", "OPTIONS"}):
-            path = re.sub(r"\{[^}]+\}", "1", route.path)
+            # ids of the right shape, so that the route (and its CSRF check) is reached
+            path = fill_path(route.path, route_values("2611.00001"))
             found.append((method, path))
     return sorted(set(found))
 

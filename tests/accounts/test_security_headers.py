@@ -13,20 +13,13 @@ import pytest
 from accounts_helpers import app_routes, csrf_of, log_in
 from fastapi.testclient import TestClient
 
-from members import new_token
+from members import fill_path, new_token, route_values
 from paperfeed.web.app import create_app
 from paperfeed.web.security_headers import csp
 
 PAPER = "2611.00001"
 # Path parameters take values that exist, so the walk reaches the real pages.
-EXISTING = {
-    "arxiv_id": PAPER,
-    "paper_id": PAPER,
-    "target": PAPER,
-    "username": "ada",
-    "value": "2026-11-20",
-    "fmt": "atom",
-}
+EXISTING = route_values(PAPER)
 # Not API routes, answered all the same: the schema, static files, an unknown path.
 EXTRA = ["/openapi.json", "/static/app.css", "/static/vendor/redoc/redoc.standalone.js", "/nope"]
 # Pages that FastAPI would add as plain routes (its own /docs and /redoc, with inline script):
@@ -60,7 +53,7 @@ def _requests(app, comment_id: int):
     values = EXISTING | {"comment_id": str(comment_id), "token_id": "1"}
     found = []
     for route in app_routes(app):
-        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), "1"), route.path)
+        path = fill_path(route.path, values)
         found += [(method, path) for method in sorted(route.methods - {"HEAD", "OPTIONS"})]
     found += [("GET", path) for path in EXTRA + NAMED]
     return list(dict.fromkeys(found))

@@ -8,24 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from members import NOW
+from members import NOW, app_routes, fill_path, route_values
 from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.web.app import create_app
 from paperfeed.web.arxiv_path import ArxivIdConvertor
 from paperfeed.web.deps import get_now
 
 PAPER, OLD = "2406.12345", "hep-th/9901001"
-SAMPLE = {
-    "arxiv_id": PAPER,
-    "paper_id": PAPER,
-    "target": PAPER,
-    "username": "ada",
-    "value": "2026-11-20",
-    "fmt": "atom",
-}
 # The shapes that greedy parameters used to confuse, plus malformed ids.
 TRICKY = [
     ("GET", "/papers/trending"),
@@ -86,20 +77,11 @@ def _routers(routes):
             yield from _routers(route.original_router.routes)
 
 
-def _api_routes(routes):
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _api_routes(route.original_router.routes)
-        elif isinstance(route, APIRoute):
-            yield route
-
-
 def _requests(app) -> list[tuple[str, str]]:
     found = []
-    for route in _api_routes(app.router.routes):
+    for route in app_routes(app):
         if "GET" in route.methods:
-            path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE.get(m.group(1), "1"), route.path)
-            found.append(("GET", path))
+            found.append(("GET", fill_path(route.path, route_values(PAPER))))
     return list(dict.fromkeys(found + TRICKY))
 
 
