@@ -162,33 +162,27 @@ def _write(
             return found
         _check_cap(session, account, rules, now)
         if record is not None:
-            record = dataclasses.replace(
-                record, feed_day=now.date(), submitted_by=account.username, submitted_at=now
-            )
+            # The paper's metadata only: the entry is inserted below, where the unique key on
+            # daily_entries.paper_id picks one winner among concurrent submissions (an upsert
+            # with a feed day would merge into an entry a concurrent submission just committed).
+            record = dataclasses.replace(record, feed_day=None)
             report = upsert_records(session, [record], source=SOURCE, now=now)
             if report.failed:
                 raise _Lost(
                     f"arXiv's record of {arxiv_id} could not be stored: {report.failed[0].reason}"
                 )
-            paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
-            session.execute(
-                update(DailyEntry)
-                .where(DailyEntry.paper_id == paper_id)
-                .values(submitted_by_user_id=account.id)
+        paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+        session.execute(
+            insert(DailyEntry).values(
+                paper_id=paper_id,
+                day=now.date(),
+                submitted_at=now,
+                submitted_by=account.username,
+                submitted_by_user_id=account.id,
+                source=SOURCE,
             )
-        else:
-            paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
-            session.execute(
-                insert(DailyEntry).values(
-                    paper_id=paper_id,
-                    day=now.date(),
-                    submitted_at=now,
-                    submitted_by=account.username,
-                    submitted_by_user_id=account.id,
-                    source=SOURCE,
-                )
-            )
-            record_changes(session, [paper_id], now)
+        )
+        record_changes(session, [paper_id], now)
         session.flush()
         return Submitted(get_paper(session, arxiv_id), created=True)
 
