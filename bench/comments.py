@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--hostile", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'comments.db'}"

@@ -79,7 +79,7 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "paperfeed.web.app:create_app",
+        "paperfeed.app:create_app",
         "--factory",
         "--host",
         "127.0.0.1",

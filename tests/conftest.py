@@ -171,8 +171,8 @@ def real_embedder():
 
 @pytest.fixture
 def app(settings):
-    from paperfeed.web.app import create_app
-    from paperfeed.web.deps import get_now
+    from paperfeed.app import create_app
+    from paperfeed.http.deps import get_now
 
     app = create_app(settings)
     app.dependency_overrides[get_now] = lambda: NOW

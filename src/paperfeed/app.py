@@ -19,6 +19,21 @@ from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
 from paperfeed.embed.query import query_embedder_of
+from paperfeed.http import health
+from paperfeed.http.auth import (
+    PreSessionCookie,
+    csrf_field,
+    load_auth,
+    template_context,
+    verify_csrf,
+)
+from paperfeed.http.body_limit import BodyLimit
+from paperfeed.http.cache import ResponseCache, VersionProbe
+from paperfeed.http.errors import install_error_handlers
+from paperfeed.http.metrics import install_metrics
+from paperfeed.http.public_host import PublicHost
+from paperfeed.http.read_routing import install_read_routing
+from paperfeed.http.security_headers import SecurityHeaders
 from paperfeed.mail import make_sender
 from paperfeed.search import open_backend, sync_at_startup
 from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
@@ -32,29 +47,14 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
-    health,
     pages,
     subscription_pages,
     vote_pages,
 )
-from paperfeed.web.auth import (
-    PreSessionCookie,
-    csrf_field,
-    load_auth,
-    template_context,
-    verify_csrf,
-)
-from paperfeed.web.body_limit import BodyLimit
-from paperfeed.web.cache import ResponseCache, VersionProbe
-from paperfeed.web.errors import install_error_handlers
-from paperfeed.web.metrics import install_metrics
-from paperfeed.web.public_host import PublicHost
-from paperfeed.web.read_routing import install_read_routing
-from paperfeed.web.security_headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).parent
+WEB = Path(__file__).parent / "web"  # the pages' templates and static files
 # Anonymous GETs of these are the same for every reader until the data changes.
 DB_POOL_SIZE = 16  # database connections per web worker = request-handling threads
 CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers", "/feeds")
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # replica reads (deploy.md)
     app.state.mailer = make_sender(settings)
     app.state.templates = Jinja2Templates(
-        directory=HERE / "templates", context_processors=[template_context]
+        directory=WEB / "templates", context_processors=[template_context]
     )
     app.state.templates.env.globals.update(site_name=settings.site_name, csrf_field=csrf_field)
     install_error_handlers(app)
@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(PublicHost, base_url=settings.base_url)  # outside the cache
     app.add_middleware(PreSessionCookie, settings=settings)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     # In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
     # greedy {...:path}, so no two routes take the same path (tests/web/test_route_order.py).
     for router in (

@@ -8,8 +8,8 @@ from datetime import timedelta
 from accounts_helpers import PASSWORD, csrf_of, log_in, post_form
 from sqlalchemy import func, select
 
+from paperfeed.http.deps import get_now
 from paperfeed.store.models import ApiToken, OneTimeToken, User, UserSession
-from paperfeed.web.deps import get_now
 
 
 def _signup(client, username="ada", email="ada@example.org", password=PASSWORD):

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from members import fill_path, route_values
 from paperfeed.accounts import passwords
+from paperfeed.app import create_app
+from paperfeed.http.auth import CurrentUser
+from paperfeed.http.deps import get_now
 from paperfeed.store.models import User
-from paperfeed.web.app import create_app
-from paperfeed.web.auth import CurrentUser
-from paperfeed.web.deps import get_now
 
 COOKIE = "paperfeed_session"
 
@@ -292,7 +292,7 @@ def test_rate_limited_dependency_for_later_write_endpoints(settings, make_user):
     from accounts_helpers import NOW
     from fastapi import Depends
 
-    from paperfeed.web.ratelimits import rate_limited
+    from paperfeed.http.ratelimits import rate_limited
 
     app = create_app(settings.model_copy(update={"rate_limit_writes": "3/minute"}))
     app.dependency_overrides[get_now] = lambda: NOW

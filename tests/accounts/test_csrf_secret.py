@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from paperfeed.accounts.secrets import secret_file
+from paperfeed.app import create_app
+from paperfeed.http.deps import get_now
 from paperfeed.settings import Settings
-from paperfeed.web.app import create_app
-from paperfeed.web.deps import get_now
 
 COOKIE = "paperfeed_session"
 PLANTED = "planted-by-the-attacker-0123456789abcdefghij"

@@ -1,4 +1,4 @@
-"""Security headers on every route (issue 12, item 9; web/security_headers.py), walked from the
+"""Security headers on every route (issue 12, item 9; http/security_headers.py), walked from the
 app's own route list so routes added later are included: anonymous, signed in with the
 session cookie and with an API token. And no page the app renders holds inline script, an
 inline event handler or an inline style, which the Content-Security-Policy would block."""
@@ -14,8 +14,8 @@ from accounts_helpers import app_routes, csrf_of, log_in
 from fastapi.testclient import TestClient
 
 from members import fill_path, new_token, route_values
-from paperfeed.web.app import create_app
-from paperfeed.web.security_headers import csp
+from paperfeed.app import create_app
+from paperfeed.http.security_headers import csp
 
 PAPER = "2611.00001"
 # Path parameters take values that exist, so the walk reaches the real pages.

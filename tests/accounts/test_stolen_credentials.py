@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from paperfeed.accounts import api_tokens
+from paperfeed.http.deps import get_now
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import ApiToken, User
-from paperfeed.web.deps import get_now
 
 NEW_PASSWORD = "a brand new secret"
 LIMIT = 8  # rate_limit_login_account = 8/minute (tests/accounts/conftest.py)

@@ -66,7 +66,7 @@ def test_serve_rejects_reload_with_several_workers(run, uvicorn_calls):
 def test_app_factory_import_string_names_create_app():
     from uvicorn.importer import import_from_string
 
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     assert import_from_string(APP_FACTORY) is create_app
 

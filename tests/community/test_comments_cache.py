@@ -1,4 +1,4 @@
-"""Comment writes reach anonymous readers at once, through the response cache (web/cache.py):
+"""Comment writes reach anonymous readers at once, through the response cache (http/cache.py):
 a new, edited or deleted comment changes the data version the cache checks on every hit."""
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from members import NOW, make_account
+from paperfeed.app import create_app
 from paperfeed.embed.store import EmbeddingRow, load_embeddings, text_hash, write_embeddings
+from paperfeed.http.deps import get_now
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.service.comments import add_comment
@@ -18,8 +20,6 @@ from paperfeed.service.votes import upvote
 from paperfeed.store.copy import row_counts
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 from paperfeed.store.models import Comment, Paper
-from paperfeed.web.app import create_app
-from paperfeed.web.deps import get_now
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 

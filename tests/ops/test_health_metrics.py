@@ -125,7 +125,7 @@ def test_the_paths_learned_for_route_labels_are_bounded_in_bytes():
     # of one route would be 8 MB remembered under a bound by count alone.
     from types import SimpleNamespace
 
-    from paperfeed.web.metrics import RequestMetrics
+    from paperfeed.http.metrics import RequestMetrics
 
     metrics = RequestMetrics(app=None)
     route = SimpleNamespace(path="/papers/{arxiv_id:path}")

@@ -9,13 +9,13 @@ from sqlalchemy import text
 from starlette.requests import Request
 
 from members import NOW, make_account, signed_in
+from paperfeed.app import create_app
+from paperfeed.http.deps import get_now
+from paperfeed.http.read_routing import PRIMARY_COOKIE, read_sessions
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_engine, session_scope
-from paperfeed.web.app import create_app
-from paperfeed.web.deps import get_now
-from paperfeed.web.read_routing import PRIMARY_COOKIE, read_sessions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("pg_pair")]
 

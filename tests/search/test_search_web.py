@@ -10,7 +10,7 @@ from paperfeed.service.search import search
 def test_app_syncs_search_index_at_startup(settings, paper_factory, backend):
     from fastapi.testclient import TestClient
 
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     pid = paper_factory(title="Startup sync")
     app = create_app(settings)

@@ -10,7 +10,7 @@ from votes_helpers import PASSWORD, counts, make_member
 
 from browser import BROWSER_MARKS, OUTPUT, launched, wait_for_count
 from live_server import serve
-from paperfeed.web.app import create_app
+from paperfeed.app import create_app
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.slow]
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from votes_helpers import NOW, counts, csrf_of, hide, log_in, make_member, page_token
 
 from live_server import serve
-from paperfeed.web.app import create_app
-from paperfeed.web.deps import get_now
+from paperfeed.app import create_app
+from paperfeed.http.deps import get_now
 
 DAY = date(2026, 11, 20)
 BUTTON = re.compile(r'<button type="submit" class="votes[^"]*" aria-pressed="(true|false)"')

@@ -117,7 +117,7 @@ def test_bodies_within_the_limit_reach_the_routes(client, paper):
 def test_the_limit_is_a_setting(settings, paper_factory):
     from fastapi.testclient import TestClient
 
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     app = create_app(settings.model_copy(update={"max_body_bytes": 1000}))
     with TestClient(app) as client:

@@ -93,8 +93,8 @@ PAPERS = [
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """The real app under uvicorn on a free port, over a SQLite database with papers on two days."""
-    from paperfeed.web.app import create_app
-    from paperfeed.web.deps import get_now
+    from paperfeed.app import create_app
+    from paperfeed.http.deps import get_now
 
     tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'paperfeed.db'}"

@@ -70,8 +70,8 @@ def settings(settings, smtp, arxiv):
 @pytest.fixture
 def site(settings, paper_factory, arxiv):
     """The app under uvicorn, its clock pinned to ``NOW``; emailed links point at it."""
-    from paperfeed.web.app import create_app
-    from paperfeed.web.deps import get_now
+    from paperfeed.app import create_app
+    from paperfeed.http.deps import get_now
 
     paper_factory(
         arxiv_id=VOTED, feed_day=date(2026, 11, 20), upvotes=41, title="A paper to upvote"

@@ -48,8 +48,8 @@ def settings(settings):
 
 @pytest.fixture
 def site(settings, paper_factory, session_factory):
-    from paperfeed.web.app import create_app
-    from paperfeed.web.deps import get_now
+    from paperfeed.app import create_app
+    from paperfeed.http.deps import get_now
 
     paper_factory(
         arxiv_id=VOTED,

@@ -48,7 +48,7 @@ def test_errors_are_not_cached(client, paper_factory):
 
 
 def test_version_probe_replaces_a_broken_connection(engine, paper_factory):
-    from paperfeed.web.cache import VersionProbe
+    from paperfeed.http.cache import VersionProbe
 
     probe = VersionProbe(engine)
     assert probe() == 0

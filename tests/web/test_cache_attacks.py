@@ -20,11 +20,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 
+from paperfeed.app import create_app
+from paperfeed.http.cache import ResponseCache
+from paperfeed.http.deps import get_now
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import Paper, PaperChange
-from paperfeed.web.app import create_app
-from paperfeed.web.cache import ResponseCache
-from paperfeed.web.deps import get_now
 
 ATTACKER = "attacker.example"
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import insert
 
+from paperfeed.http.cache import ResponseCache, VersionProbe
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import PaperChange
-from paperfeed.web.cache import ResponseCache, VersionProbe
 
 
 class Page:

@@ -20,9 +20,9 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import text
 
 from live_server import serve
+from paperfeed.app import DB_POOL_SIZE, create_app
+from paperfeed.http.deps import ReleasingRoute, SessionDep, get_now
 from paperfeed.store.db import make_sessionmaker
-from paperfeed.web.app import DB_POOL_SIZE, create_app
-from paperfeed.web.deps import ReleasingRoute, SessionDep, get_now
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PATHS = ["/", "/papers?date=2026-11-19", "/api/daily_papers", "/search?q=paper"]

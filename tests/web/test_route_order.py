@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from members import NOW, app_routes, fill_path, route_values
+from paperfeed.app import create_app
 from paperfeed.arxiv_ids import match_arxiv_id
-from paperfeed.web.app import create_app
-from paperfeed.web.arxiv_path import ArxivIdConvertor
-from paperfeed.web.deps import get_now
+from paperfeed.http.arxiv_path import ArxivIdConvertor
+from paperfeed.http.deps import get_now
 
 PAPER, OLD = "2406.12345", "hep-th/9901001"
 # The shapes that greedy parameters used to confuse, plus malformed ids.

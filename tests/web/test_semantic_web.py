@@ -149,7 +149,7 @@ def test_the_server_embeds_queries_in_onnx_runtime(client, papers, session_facto
 def test_with_search_by_meaning_off_nothing_loads_and_searches_say_so(settings, papers):
     from fastapi.testclient import TestClient
 
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     app = create_app(settings.model_copy(update={"semantic_search": False}))
     with TestClient(app) as client:
@@ -169,7 +169,7 @@ def test_the_server_embeds_in_the_background_and_searches_the_new_vectors(
 
     from fastapi.testclient import TestClient
 
-    from paperfeed.web.app import create_app
+    from paperfeed.app import create_app
 
     app = create_app(
         settings.model_copy(update={"embed_in_background": True, "embed_interval_seconds": 0.2})

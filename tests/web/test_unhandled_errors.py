@@ -1,7 +1,7 @@
 """An unhandled error is answered 500 and its traceback logged once (issue 12 item 7: the
 OverflowError of a date at the edge was logged twice). Starlette's last-resort handler
 answered, logged, then re-raised the error so that the server logged it again; now the
-answer is given inside the app (web/errors.py UnhandledErrors) and nothing escapes to the
+answer is given inside the app (http/errors.py UnhandledErrors) and nothing escapes to the
 server, except an error after the response started, which the server alone logs."""
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def test_an_unhandled_error_is_one_500_and_one_traceback(failing_app, tracebacks
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     logged = [(r.name, str(r.exc_info[1])) for r in tracebacks.records]
     assert logged == [
-        ("paperfeed.web.errors", "boom in a route"),
-        ("paperfeed.web.errors", "boom in a route"),
+        ("paperfeed.http.errors", "boom in a route"),
+        ("paperfeed.http.errors", "boom in a route"),
     ]
 
 

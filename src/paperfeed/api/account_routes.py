@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from paperfeed.api.schemas import ErrorOut
-from paperfeed.web.auth import AuthDep, LoginRequired
-from paperfeed.web.deps import ReleasingRoute
+from paperfeed.http.auth import AuthDep, LoginRequired
+from paperfeed.http.deps import ReleasingRoute
 
 router = APIRouter(
     prefix="/api",

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.api.schemas import ErrorOut, PaperOut, UserOut, hf_timestamp
 from paperfeed.errors import InvalidInput
+from paperfeed.http.auth import CurrentUser, OptionalUser
+from paperfeed.http.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.service.comments import CommentView
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import CurrentUser, OptionalUser
-from paperfeed.web.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
-from paperfeed.web.ratelimits import rate_limited
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 429, 502)

@@ -18,12 +18,12 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.api.schemas import ErrorOut, hf_timestamp
+from paperfeed.http.auth import AdminUser, CurrentUser
+from paperfeed.http.deps import NowDep, ReleasingRoute
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors, moderation
 from paperfeed.service.authors import ClaimView
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import AdminUser, CurrentUser
-from paperfeed.web.deps import NowDep, ReleasingRoute
-from paperfeed.web.ratelimits import rate_limited
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 429)

@@ -2,7 +2,7 @@
 
 Every route calls the service layer the HTML pages use and only turns its values into
 :mod:`paperfeed.api.schemas`. Errors (bad parameters: 400, unknown paper: 404) are rendered
-as ``{"ok": false, "error": ..., "status": ...}`` by :mod:`paperfeed.web.errors`.
+as ``{"ok": false, "error": ..., "status": ...}`` by :mod:`paperfeed.http.errors`.
 
 ``limit`` larger than ``settings.api_max_limit`` is capped silently, not rejected: clients
 written for HF ask for whatever page size they like, and a shorter page is still correct.
@@ -17,13 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Response
 
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
-from paperfeed.service import feed, papers
-from paperfeed.service.day_range import parse_day
-from paperfeed.service.periods import parse_period
-from paperfeed.service.search import Mode, SearchFilters, search
-from paperfeed.service.similar import MAX_SIMILAR, similar_papers
-from paperfeed.service.trending import trending_as_of
-from paperfeed.web.deps import (
+from paperfeed.http.deps import (
     NowDep,
     ReleasingRoute,
     SearchDep,
@@ -32,6 +26,12 @@ from paperfeed.web.deps import (
     SettingsDep,
     VectorDep,
 )
+from paperfeed.service import feed, papers
+from paperfeed.service.day_range import parse_day
+from paperfeed.service.periods import parse_period
+from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.similar import MAX_SIMILAR, similar_papers
+from paperfeed.service.trending import trending_as_of
 
 ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}}
 

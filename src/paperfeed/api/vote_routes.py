@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from paperfeed.api.schemas import ErrorOut
+from paperfeed.http.auth import CurrentUser
+from paperfeed.http.deps import NowDep, ReleasingRoute
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service.votes import VoteState, set_vote
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import CurrentUser
-from paperfeed.web.deps import NowDep, ReleasingRoute
-from paperfeed.web.ratelimits import rate_limited
 
 router = APIRouter(
     prefix="/api",

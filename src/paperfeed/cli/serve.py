@@ -14,7 +14,7 @@ from paperfeed.cli.common import load_settings, open_engine, require_migrated, u
 from paperfeed.logs import log_config
 from paperfeed.settings import Settings
 
-APP_FACTORY = "paperfeed.web.app:create_app"
+APP_FACTORY = "paperfeed.app:create_app"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 

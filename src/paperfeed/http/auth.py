@@ -35,9 +35,9 @@ from paperfeed.accounts.secrets import new_token, secret_file, site_secret
 from paperfeed.accounts.sessions import Lifetimes, record_use, resume_session
 from paperfeed.accounts.users import BANNED_MESSAGE, Account
 from paperfeed.errors import Forbidden, Unauthorized
+from paperfeed.http.deps import get_now
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
-from paperfeed.web.deps import get_now
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"

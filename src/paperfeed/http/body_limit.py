@@ -23,7 +23,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from paperfeed.web.errors import error_response
+from paperfeed.http.errors import error_response
 
 
 class BodyTooLarge(HTTPException):

@@ -12,10 +12,10 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from paperfeed.http.read_routing import read_sessions
 from paperfeed.search.base import KeywordIndex, VectorIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.settings import Settings
-from paperfeed.web.read_routing import read_sessions
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,7 +26,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for one request's reads, closed on the event loop (a sync generator's
     teardown would need a threadpool slot; see :class:`ReleasingRoute` for why slots are
     scarce). On a replica when one is configured and this request may read there
-    (:func:`~paperfeed.web.read_routing.read_sessions`); writes never go through it."""
+    (:func:`~paperfeed.http.read_routing.read_sessions`); writes never go through it."""
     session = read_sessions(request)()
     try:
         yield session

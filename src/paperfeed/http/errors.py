@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from paperfeed.errors import PaperfeedError
-from paperfeed.web.arxiv_path import malformed_id_error
+from paperfeed.http.arxiv_path import malformed_id_error
 
 try:
     import psycopg

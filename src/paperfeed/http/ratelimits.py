@@ -20,8 +20,8 @@ from fastapi import Request
 from paperfeed.accounts.ratelimit import hit, parse_rate
 from paperfeed.accounts.users import account_limit_key, limit_key
 from paperfeed.errors import RateLimited
+from paperfeed.http.auth import get_auth, request_now
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import get_auth, request_now
 
 
 def client_ip(request: Request) -> str:

@@ -18,15 +18,15 @@ A route may send a policy of its own (only ``/redoc`` does, to allow Redoc's sty
 stricter ``Referrer-Policy`` (the confirmation pages send ``no-referrer``); every other header
 is the middleware's alone. Placed outside the response cache, so cached copies
 get the headers too, and so does the 500 of an unhandled error (answered inside the app by
-:class:`paperfeed.web.errors.UnhandledErrors`).
+:class:`paperfeed.http.errors.UnhandledErrors`).
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
+from paperfeed.http.auth import get_auth
 from paperfeed.settings import Settings
-from paperfeed.web.auth import get_auth
 
 
 def csp(style_nonce: str | None = None, style_hashes: tuple[str, ...] = ()) -> str:

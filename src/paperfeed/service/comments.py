@@ -17,7 +17,7 @@ Rules (docs/community.md):
 - ``papers.local_comments`` counts the comments readers see (not deleted, not hidden); it is
   changed by the same transaction as the comment, with atomic ``+1`` / ``-1`` updates.
 - Every write (new, edited, deleted) records a ``paper_changes`` row for the paper, so the
-  response cache of anonymous pages (web/cache.py) never serves the thread as it was.
+  response cache of anonymous pages (http/cache.py) never serves the thread as it was.
 - When an account is deleted (:func:`forget_user_comments`, an ``ACCOUNT_DELETION_HOOKS``
   entry) its comments are deleted like this too: their words go with the account, replies
   of others stay under a "[deleted]" placeholder by "[deleted user]".

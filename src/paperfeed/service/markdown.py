@@ -43,7 +43,7 @@ ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 # Table alignment: markdown-it writes style="text-align:..."; the site's Content-Security-Policy
-# refuses inline styles (web/security_headers.py), so it becomes one of these classes
+# refuses inline styles (http/security_headers.py), so it becomes one of these classes
 # (app.css), the only classes allowed.
 ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
 

@@ -8,7 +8,7 @@ the change it records, so the log never misses one and never holds one that did 
   no cached page keeps showing it.
 - **Hidden comments** go through :func:`paperfeed.service.comments.set_hidden`.
 - **Banned members** cannot log in; their sessions end at the ban and their API tokens are
-  refused while it lasts (``accounts/users.py``, ``web/auth.py``). Admins cannot be banned
+  refused while it lasts (``accounts/users.py``, ``http/auth.py``). Admins cannot be banned
   (demote first, with the CLI), and nobody bans themself.
 - **Featured papers** (``daily_entries.featured``) come first, marked, on their day's page.
 

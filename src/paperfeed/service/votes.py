@@ -19,7 +19,7 @@ the member's vote rows and lowers each paper's count by one: a deleted account l
 personal data behind, and the invariant holds.
 
 Every change appends to ``paper_changes``, which is what the response cache
-(web/cache.py) compares against, so no cached page shows an old count.
+(http/cache.py) compares against, so no cached page shows an old count.
 """
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-"""The web layer: pages, the JSON API's plumbing, middleware."""
+"""The HTML pages: routes, templates, filters and static files."""
 
-# Registers the {name:arxiv_id} path convertor before any router module declares a route.
-from paperfeed.web import arxiv_path  # noqa: F401
+import paperfeed.http  # noqa: F401  (the arxiv_id path convertor, before any route)

@@ -1,7 +1,7 @@
 """Account pages: sign up (with an emailed confirmation), log in and out, reset a forgotten
 password, and /account (change password, API tokens, delete the account).
 
-Every POST form carries a CSRF token (checked app-wide by :func:`paperfeed.web.auth.verify_csrf`).
+Every POST form carries a CSRF token (checked app-wide by :func:`paperfeed.http.auth.verify_csrf`).
 Form problems re-render the form with a message and status 400; nothing is written unless
 the whole use case succeeds (each runs in one transaction). Emails are sent after the
 response (BackgroundTasks), so how long a request takes never says whether mail was sent.
@@ -23,9 +23,7 @@ from paperfeed.accounts.identity import USERNAME_RULE, email_key, login_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
-from paperfeed.mail import MailSender
-from paperfeed.store.db import session_scope
-from paperfeed.web.auth import (
+from paperfeed.http.auth import (
     BrowserUser,
     CurrentUser,
     clear_session_cookie,
@@ -33,9 +31,11 @@ from paperfeed.web.auth import (
     lifetimes,
     set_session_cookie,
 )
-from paperfeed.web.deps import NowDep, SettingsDep
+from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.ratelimits import client_ip, count_password_check, enforce, enforce_in
+from paperfeed.mail import MailSender
+from paperfeed.store.db import session_scope
 from paperfeed.web.pages import render
-from paperfeed.web.ratelimits import client_ip, count_password_check, enforce, enforce_in
 
 logger = logging.getLogger(__name__)
 

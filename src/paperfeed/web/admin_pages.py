@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import users
 from paperfeed.errors import InvalidInput
+from paperfeed.http.auth import AdminUser
+from paperfeed.http.deps import NowDep
 from paperfeed.service import authors, moderation
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import AdminUser
-from paperfeed.web.deps import NowDep
 from paperfeed.web.pages import render
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)

@@ -1,7 +1,7 @@
 """``/docs`` (Swagger UI) and ``/redoc``: the OpenAPI schema rendered by vendored copies of
 swagger-ui-dist and redoc (``static/vendor/``, README there), not by FastAPI's built-in pages:
 those load a floating CDN version and start Swagger UI with an inline script, which the
-site's Content-Security-Policy refuses (:mod:`paperfeed.web.security_headers`). Swagger UI and
+site's Content-Security-Policy refuses (:mod:`paperfeed.http.security_headers`). Swagger UI and
 Redoc are started by ``static/swagger-init.js`` and ``static/redoc-init.js`` instead.
 """
 
@@ -12,7 +12,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from paperfeed.web.security_headers import csp
+from paperfeed.http.security_headers import csp
 
 # swagger-ui-dist and redoc versions: the cache-busting query of the vendored files
 VENDORED = "swagger-ui-5.35.0.redoc-2.5.4"

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperfeed.http.auth import CurrentUser
+from paperfeed.http.deps import NowDep, SessionDep
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import CurrentUser
-from paperfeed.web.deps import NowDep, SessionDep
 from paperfeed.web.pages import render
-from paperfeed.web.ratelimits import rate_limited
 
 router = APIRouter(tags=["authors"], include_in_schema=False)
 

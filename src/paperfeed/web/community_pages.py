@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
+from paperfeed.http.auth import CurrentUser
+from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.store.db import session_scope
-from paperfeed.web.auth import CurrentUser
-from paperfeed.web.deps import NowDep, SettingsDep
 from paperfeed.web.pages import render
-from paperfeed.web.ratelimits import rate_limited
 
 router = APIRouter(tags=["community"], include_in_schema=False)
 

@@ -30,14 +30,7 @@ from feedgen.feed import FeedGenerator
 
 import paperfeed
 from paperfeed.errors import InvalidInput
-from paperfeed.search.query import parse_query
-from paperfeed.service.feed import feed_page
-from paperfeed.service.search import search
-from paperfeed.service.trending import trending, trending_as_of
-from paperfeed.service.views import PaperView
-from paperfeed.settings import Settings
-from paperfeed.text import to_plain_text
-from paperfeed.web.deps import (
+from paperfeed.http.deps import (
     NowDep,
     ReleasingRoute,
     SearchDep,
@@ -45,6 +38,13 @@ from paperfeed.web.deps import (
     SessionDep,
     SettingsDep,
 )
+from paperfeed.search.query import parse_query
+from paperfeed.service.feed import feed_page
+from paperfeed.service.search import search
+from paperfeed.service.trending import trending, trending_as_of
+from paperfeed.service.views import PaperView
+from paperfeed.settings import Settings
+from paperfeed.text import to_plain_text
 from paperfeed.web.pages import FEED_CACHE
 from paperfeed.web.search_form import SearchFormDep
 from paperfeed.web.vote_pages import half_life

@@ -18,6 +18,16 @@ from sqlalchemy.orm import Session
 
 import paperfeed
 from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.http.auth import get_auth
+from paperfeed.http.deps import (
+    NowDep,
+    ReleasingRoute,
+    SearchDep,
+    SemanticDep,
+    SessionDep,
+    SettingsDep,
+    VectorDep,
+)
 from paperfeed.links import github_url, web_url
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
@@ -31,17 +41,7 @@ from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.text import latex
-from paperfeed.web.auth import get_auth
 from paperfeed.web.bibtex import bibtex
-from paperfeed.web.deps import (
-    NowDep,
-    ReleasingRoute,
-    SearchDep,
-    SemanticDep,
-    SessionDep,
-    SettingsDep,
-    VectorDep,
-)
 from paperfeed.web.search_form import SearchFormDep
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)

@@ -30,11 +30,11 @@ from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import check_cadence
 from paperfeed.digest.subscriptions import MAX_TOPIC_CHARS
 from paperfeed.errors import InvalidInput
+from paperfeed.http.auth import CurrentUser, OptionalUser
+from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.ratelimits import client_ip, enforce
 from paperfeed.store.db import session_scope
 from paperfeed.web.account_pages import _message, _page, _send
-from paperfeed.web.auth import CurrentUser, OptionalUser
-from paperfeed.web.deps import NowDep, SettingsDep
-from paperfeed.web.ratelimits import client_ip, enforce
 
 logger = logging.getLogger(__name__)
 

@@ -17,15 +17,15 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from paperfeed.errors import InvalidInput
+from paperfeed.http.auth import OptionalUser
+from paperfeed.http.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
+from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
 from paperfeed.web.account_pages import safe_next
-from paperfeed.web.auth import OptionalUser
-from paperfeed.web.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
 from paperfeed.web.pages import FEED_CACHE, my_upvotes, render
-from paperfeed.web.ratelimits import rate_limited
 
 router = APIRouter(tags=["votes"], include_in_schema=False, route_class=ReleasingRoute)
 
