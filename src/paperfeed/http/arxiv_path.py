@@ -3,7 +3,7 @@ path would name a route but for a malformed id.
 
 The convertor matches exactly the id shapes (an old-style id holds a ``/``), so no route that
 takes a paper id can also take ``/papers/trending`` or ``/api/papers/search``: the order in
-which routes are tried does not matter. It is registered when ``paperfeed.web`` is imported,
+which routes are tried does not matter. It is registered when ``paperfeed.http`` is imported,
 which every router module does before it declares a route.
 """
 
