@@ -28,7 +28,7 @@ from paperfeed.search.sync import (
     uses_derived_index,
 )
 from paperfeed.search.tantivy_index import IndexBusy
-from paperfeed.service.search import run_request
+from paperfeed.service.search import SearchResults, run_request
 from paperfeed.service.search_request import (
     MAX_LIMIT,
     MAX_OFFSET,
@@ -109,6 +109,10 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
                 semantic.close()
     if results.notice and mode:  # asked for by name: say why it was not used
         click.echo(f"note: {results.notice}", err=True)
+    _echo_results(results, request.offset, as_json=as_json)
+
+
+def _echo_results(results: SearchResults, offset: int, *, as_json: bool) -> None:
     if as_json:
         echo_json(
             {
@@ -127,7 +131,7 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
     for p in results.papers:
         # a terminal shows text: MVD², not MVD$^2$ (docs/text-and-math.md)
         click.echo(f"{p.arxiv_id:<18} {p.upvotes:>5}  {to_plain_text(p.title)}")
-    shown = request.offset + len(results.papers)
+    shown = offset + len(results.papers)
     if results.total > shown:
         click.echo(f"... {results.total - shown} more (use --offset {shown})")
 
