@@ -105,7 +105,7 @@ def test_search_pages(app, client, paper_factory):
 
 @pytest.mark.parametrize(
     "params, needle",
-    [({"from": "last week"}, "invalid from date"), ({"p": "0"}, "invalid request")],
+    [({"from": "last week"}, "invalid from date"), ({"p": "0"}, "p must be a whole number")],
 )
 def test_bad_search_parameters_are_a_400_page(client, params, needle):
     r = client.get("/search", params={"q": "x", **params})

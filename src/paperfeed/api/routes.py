@@ -26,10 +26,11 @@ from paperfeed.http.deps import (
     SettingsDep,
     VectorDep,
 )
+from paperfeed.http.search_params import SearchParamsDep
 from paperfeed.service import feed, papers
-from paperfeed.service.day_range import parse_day
 from paperfeed.service.periods import parse_period
-from paperfeed.service.search import Mode, SearchFilters, search
+from paperfeed.service.search import run_request
+from paperfeed.service.search_request import Paging
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
 from paperfeed.service.trending import trending_as_of
 
@@ -153,24 +154,13 @@ def search_papers(
     semantic: SemanticDep,
     settings: SettingsDep,
     response: Response,
-    q: Annotated[str, Query(description='Words, "phrases" or an arXiv id.')] = "",
-    mode: Annotated[
-        Literal["hybrid", "keyword", "semantic"] | None,
-        Query(
-            description="hybrid (words and meaning), keyword or semantic; default: the "
-            "instance's search_mode."
-        ),
+    params: SearchParamsDep,
+    # Raw strings, read by the one search-parameter parser (service/search_request.py).
+    limit: Annotated[
+        str | None,
+        Query(description="Page size, default 20; values above api_max_limit are capped."),
     ] = None,
-    limit: Limit = 20,
-    p: Annotated[int, Query(ge=0, description="Page index, from 0 (paperfeed only).")] = 0,
-    category: Annotated[str | None, Query(description="Only this category, e.g. cs.CL.")] = None,
-    author: Annotated[str | None, Query(description="Only papers by this author.")] = None,
-    date_from: Annotated[
-        str | None, Query(alias="from", description="Published on or after, YYYY-MM-DD.")
-    ] = None,
-    date_to: Annotated[
-        str | None, Query(alias="to", description="Published on or before, YYYY-MM-DD.")
-    ] = None,
+    p: Annotated[str | None, Query(description="Page index, from 0 (paperfeed only).")] = None,
 ) -> list[DailyPaperOut]:
     """Papers of any date matching ``q``, best first, as daily-paper items (as on HF).
 
@@ -179,22 +169,10 @@ def search_papers(
     ``X-Search-Mode`` (the mode that ranked these results) and, when that differs from the
     mode asked for (search by meaning not ready or unavailable), ``X-Search-Notice`` (why).
     """
-    filters = SearchFilters(
-        date_from=parse_day("from", date_from),
-        date_to=parse_day("to", date_to),
-        category=category or None,
-        author=author or None,
-    )
-    limit = _cap(limit, settings.api_max_limit)
-    results = search(
-        session,
-        backend,
-        q,
-        filters,
-        limit=limit,
-        offset=p * limit,
-        mode=Mode(mode or settings.search_mode),
-        semantic=semantic,
+    paging = Paging(default_limit=20, max_limit=settings.api_max_limit, cap_limit=True)
+    asked = params.request(paging, page=p, limit=limit)
+    results = run_request(
+        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
     )
     response.headers["X-Total-Count"] = str(results.total)
     response.headers["X-Search-Mode"] = results.mode.value

@@ -28,13 +28,21 @@ from paperfeed.search.sync import (
     uses_derived_index,
 )
 from paperfeed.search.tantivy_index import IndexBusy
-from paperfeed.service.search import Mode, SearchFilters
-from paperfeed.service.search import search as run_search
+from paperfeed.service.search import SearchResults, run_request
+from paperfeed.service.search_request import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MODES,
+    Mode,
+    Paging,
+    parse_search_request,
+)
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
 from paperfeed.text import to_plain_text
 
-_DAY = click.DateTime(["%Y-%m-%d"])
+_DAY = "YYYY-MM-DD"
+CLI_PAGING = Paging(default_limit=20)  # --offset, not pages; a limit above 1,000 is refused
 
 
 def _busy(exc: IndexBusy) -> click.ClickException:
@@ -43,15 +51,17 @@ def _busy(exc: IndexBusy) -> click.ClickException:
 
 @cli.command()
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 10_000))
+# Every value is read as given and checked by the one search-parameter parser
+# (service/search_request.py): the same limits and messages as the web pages and the API.
+@click.option("--limit", metavar="N", help=f"Papers to show, 1 to {MAX_LIMIT}.  [default: 20]")
+@click.option("--offset", metavar="N", help=f"Papers to skip, 0 to {MAX_OFFSET}.  [default: 0]")
 @click.option("--category", help="Only papers in this arXiv category, e.g. cs.CL.")
 @click.option("--author", help="Only papers with an author matching these words.")
-@click.option("--from", "date_from", type=_DAY, help="Published on or after YYYY-MM-DD.")
-@click.option("--to", "date_to", type=_DAY, help="Published on or before YYYY-MM-DD.")
+@click.option("--from", "date_from", metavar=_DAY, help="Published on or after YYYY-MM-DD.")
+@click.option("--to", "date_to", metavar=_DAY, help="Published on or before YYYY-MM-DD.")
 @click.option(
     "--mode",
-    type=click.Choice(["hybrid", "keyword", "semantic"]),
+    metavar=f"[{'|'.join(MODES)}]",
     help="hybrid: words and meaning fused; keyword: words only; semantic: meaning only. "
     "Default: the search_mode setting (hybrid).",
 )
@@ -62,14 +72,19 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
 
     Example: paperfeed search '"diffusion model" video' --category cs.CV --limit 5
     """
-    settings = load_settings()
-    asked = Mode(mode or settings.search_mode)
-    filters = SearchFilters(
-        date_from=date_from.date() if date_from else None,
-        date_to=date_to.date() if date_to else None,
+    request = parse_search_request(
+        query,
+        mode=mode,
         category=category,
         author=author,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        offset=offset,
+        paging=CLI_PAGING,
     )
+    settings = load_settings()
+    asked = request.mode_or(settings.search_mode)
     with open_engine(settings) as engine:
         require_migrated(engine)
         backend = open_backend(settings, engine)
@@ -81,14 +96,11 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
             with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
                 sync_backend(backend)
             with make_sessionmaker(engine)() as session:
-                results = run_search(
+                results = run_request(
                     session,
                     backend,
-                    query,
-                    filters,
-                    limit=limit,
-                    offset=offset,
-                    mode=asked,
+                    request,
+                    default_mode=settings.search_mode,
                     semantic=semantic,
                 )
         finally:
@@ -97,6 +109,10 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
                 semantic.close()
     if results.notice and mode:  # asked for by name: say why it was not used
         click.echo(f"note: {results.notice}", err=True)
+    _echo_results(results, request.offset, as_json=as_json)
+
+
+def _echo_results(results: SearchResults, offset: int, *, as_json: bool) -> None:
     if as_json:
         echo_json(
             {

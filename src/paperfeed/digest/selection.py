@@ -18,7 +18,7 @@ An empty list means no email: the outbox records the digest as skipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -28,7 +28,8 @@ from paperfeed.digest.subscriptions import Topic
 from paperfeed.search.base import KeywordIndex, SearchFilters
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.service.periods import Period
-from paperfeed.service.search import MAX_LIMIT, Mode, search
+from paperfeed.service.search import run_request
+from paperfeed.service.search_request import MAX_LIMIT, Mode, SearchRequest
 from paperfeed.service.trending import AsOf, trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
@@ -127,12 +128,18 @@ def _matches(
 ) -> list[str]:
     """arXiv ids matching ``query`` around the period, best first."""
     filters = SearchFilters(date_from=period.start - PUBLISHED_LOOKBACK, date_to=period.end)
-    keyword = search(session, backend, query, filters, limit=MAX_LIMIT, mode=Mode.KEYWORD)
+    # The same checked request as every other surface's (service/search_request.py).
+    asked = SearchRequest(query, Mode.KEYWORD, filters, limit=MAX_LIMIT)
+    keyword = run_request(session, backend, asked, default_mode=Mode.KEYWORD)
     keyword_ids = [p.arxiv_id for p in keyword.papers]
     if semantic is None:
         return keyword_ids
-    hybrid = search(
-        session, backend, query, filters, limit=MAX_LIMIT, mode=Mode.HYBRID, semantic=semantic
+    hybrid = run_request(
+        session,
+        backend,
+        replace(asked, mode=Mode.HYBRID),
+        default_mode=Mode.HYBRID,
+        semantic=semantic,
     )
     if hybrid.mode is not Mode.HYBRID:  # search by meaning unavailable: keyword it is
         return keyword_ids

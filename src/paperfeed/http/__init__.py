@@ -1,5 +1,6 @@
 """The HTTP layer both surfaces share: auth and CSRF, session dependencies, read routing,
-error rendering, rate limits, the response cache, metrics and the other middleware.
+error rendering, rate limits, the response cache, metrics and the other middleware; the
+query parameters of a search (``search_params``).
 
 ``paperfeed.web`` (HTML pages) and ``paperfeed.api`` (JSON) import this package and never
 each other; ``paperfeed.app`` assembles the three.

@@ -26,13 +26,19 @@ from sqlalchemy.orm import Session
 
 from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.embed.model import ModelUnavailable
-from paperfeed.errors import InvalidInput
 from paperfeed.search.base import Hit, KeywordIndex, SearchFilters
 from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
 from paperfeed.search.query import normalize_category, parse_query, words_of
 from paperfeed.search.semantic import SemanticSearch
-from paperfeed.service.day_range import check_day
 from paperfeed.service.papers import get_papers
+from paperfeed.service.search_request import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Mode,
+    SearchRequest,
+    check_dates,
+    check_window,
+)
 from paperfeed.service.views import PaperView
 
 __all__ = [
@@ -43,25 +49,19 @@ __all__ = [
     "FusionMethod",
     "Mode",
     "SearchFilters",
+    "SearchRequest",
     "SearchResults",
+    "run_request",
     "search",
 ]
 
 logger = logging.getLogger(__name__)
 
-MAX_LIMIT = 1_000
-MAX_OFFSET = 10_000
 MAX_TOTAL = 10_000
 # Semantic and hybrid rank a bounded list: each leg's best DEPTH (or offset + limit, if more,
 # up to MAX_DEPTH). Pages within the first DEPTH results stay consistent with each other.
 DEPTH = 100
 MAX_DEPTH = 1_000
-
-
-class Mode(StrEnum):
-    KEYWORD = "keyword"
-    SEMANTIC = "semantic"
-    HYBRID = "hybrid"
 
 
 class FusionMethod(StrEnum):
@@ -114,17 +114,8 @@ def search(
 
     ``semantic`` is the search by meaning to use (None: the site has it turned off).
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
-    for name, day in (("from", filters.date_from), ("to", filters.date_to)):
-        if day is not None:
-            check_day(day, name)  # the indexes search up to the start of the day after `to`
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise InvalidInput(
-            f"date_from {filters.date_from} is after date_to {filters.date_to}; swap them"
-        )
+    check_window(limit, offset)  # the checks a SearchRequest makes, for direct callers too
+    check_dates(filters)
     query = query or ""
     found = match_arxiv_id(query) if len(query) <= 200 else None
     if found is not None:
@@ -157,6 +148,28 @@ def search(
     dropped = len(page.hits) - len(papers)
     total = max(page.total - dropped, offset + len(papers) if papers else 0)
     return SearchResults(query, papers, min(total, MAX_TOTAL), mode=Mode.KEYWORD, notice=notice)
+
+
+def run_request(
+    session: Session,
+    backend: KeywordIndex,
+    request: SearchRequest,
+    *,
+    default_mode: str,
+    semantic: SemanticSearch | None = None,
+) -> SearchResults:
+    """:func:`search` for a :class:`SearchRequest`; ``default_mode``: the site's
+    ``search_mode``, used when the request names no mode."""
+    return search(
+        session,
+        backend,
+        request.query,
+        request.filters,
+        limit=request.limit,
+        offset=request.offset,
+        mode=request.mode_or(default_mode),
+        semantic=semantic,
+    )
 
 
 def _semantic_unavailable(session: Session, semantic: SemanticSearch | None) -> str | None:

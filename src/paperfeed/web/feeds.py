@@ -40,13 +40,13 @@ from paperfeed.http.deps import (
 )
 from paperfeed.search.query import parse_query
 from paperfeed.service.feed import feed_page
-from paperfeed.service.search import search
+from paperfeed.service.search import run_request
 from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.views import PaperView
 from paperfeed.settings import Settings
 from paperfeed.text import to_plain_text
 from paperfeed.web.pages import FEED_CACHE
-from paperfeed.web.search_form import SearchFormDep
+from paperfeed.web.search_form import FeedSearchDep
 from paperfeed.web.vote_pages import half_life
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=ReleasingRoute)
@@ -169,19 +169,13 @@ def search_feed(
     semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
-    form: SearchFormDep,
+    asked: FeedSearchDep,
 ) -> Response:
-    q = form.q
+    q = asked.query
     if parse_query(q).is_empty:
         raise InvalidInput("q is required: the words to search for, e.g. ?q=diffusion+models")
-    results = search(
-        session,
-        backend,
-        q,
-        form.filters,
-        limit=settings.page_size,
-        mode=form.mode_or_default(settings),
-        semantic=semantic,
+    results = run_request(
+        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
     )
     query = request.url.query
     return render_feed(

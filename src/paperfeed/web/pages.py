@@ -35,14 +35,14 @@ from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.service.search import search
+from paperfeed.service.search import run_request
 from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.text import latex
 from paperfeed.web.bibtex import bibtex
-from paperfeed.web.search_form import SearchFormDep
+from paperfeed.web.search_form import PageSearchDep
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
 
@@ -312,32 +312,24 @@ def search_page(
     semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
-    form: SearchFormDep,
-    p: Annotated[int, Query(ge=1, le=1_000)] = 1,
+    asked: PageSearchDep,
 ) -> Response:
     """Papers of every date matching ``q``; an arXiv id or URL opens that paper."""
-    q, filters = form.q, form.filters
-    size = settings.page_size
-    asked = form.mode_or_default(settings)
-    results = search(
-        session,
-        backend,
-        q,
-        filters,
-        limit=size,
-        offset=(p - 1) * size,
-        mode=asked,
-        semantic=semantic,
+    q, filters = asked.query, asked.filters
+    size = asked.limit
+    p = asked.offset // size + 1
+    results = run_request(
+        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
     )
     if results.exact_id:
         return RedirectResponse(f"/papers/{results.exact_id}", status_code=302)
-    params = form.query_params()
+    params = asked.query_params()
     api_params = {**params, **({"p": p - 1} if p > 1 else {})}
     context = {
         "now": now,
         "q": q,
         "filters": filters,
-        "mode": asked.value,
+        "mode": asked.mode_or(settings.search_mode).value,
         "results": results,
         "page": p,
         "pages": max(1, -(-results.total // size)),
