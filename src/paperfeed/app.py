@@ -11,7 +11,6 @@ from pathlib import Path
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 import paperfeed
 from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
@@ -20,13 +19,7 @@ from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
 from paperfeed.embed.query import query_embedder_of
 from paperfeed.http import health
-from paperfeed.http.auth import (
-    PreSessionCookie,
-    csrf_field,
-    load_auth,
-    template_context,
-    verify_csrf,
-)
+from paperfeed.http.auth import PreSessionCookie, load_auth, verify_csrf
 from paperfeed.http.body_limit import BodyLimit
 from paperfeed.http.cache import ResponseCache, VersionProbe
 from paperfeed.http.errors import install_error_handlers
@@ -48,9 +41,11 @@ from paperfeed.web import (
     community_pages,
     feeds,
     pages,
+    password_reset_pages,
     subscription_pages,
     vote_pages,
 )
+from paperfeed.web.templating import make_templates
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app, settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS
     )  # replica reads (deploy.md)
     app.state.mailer = make_sender(settings)
-    app.state.templates = Jinja2Templates(
-        directory=WEB / "templates", context_processors=[template_context]
-    )
-    app.state.templates.env.globals.update(site_name=settings.site_name, csrf_field=csrf_field)
+    app.state.templates = make_templates(settings)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before reading
     if settings.response_cache_seconds > 0:
@@ -170,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds.router,  # RSS and Atom (docs/feeds.md)
         health.router,
         account_pages.router,
+        password_reset_pages.router,  # /reset: a forgotten password
         subscription_pages.router,
         admin_pages.router,
         community_pages.router,
@@ -178,7 +171,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_docs.router,  # /docs and /redoc
     ):
         app.include_router(router)
-    pages.install_filters(app.state.templates.env)
     app.add_middleware(SecurityHeaders, settings=settings)  # CSP, nosniff, no-store when signed in
     install_metrics(app)  # last: its middleware is the outermost
     return app

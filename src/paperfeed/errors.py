@@ -31,10 +31,6 @@ class SourceUnavailable(PaperfeedError):
     status = 502
 
 
-class MigrationsPending(PaperfeedError):
-    status = 503
-
-
 class Unauthorized(PaperfeedError):
     """Not signed in, or a bad API token."""
 

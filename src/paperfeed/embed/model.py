@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names that mean the bundled copy of the default model.
-_BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 
 
 class ModelUnavailable(PaperfeedError):
@@ -80,7 +80,7 @@ def bundled_model_path() -> Path:
 def resolve_model(name: str) -> str:
     """What to hand to ``SentenceTransformer``: the bundled directory for the default name,
     an existing local directory as is, anything else as a model name."""
-    if name in _BUNDLED_NAMES:
+    if name in BUNDLED_NAMES:
         return str(bundled_model_path())
     path = Path(name).expanduser()
     if path.exists():

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from paperfeed.embed.model import (
-    _BUNDLED_NAMES,
+    BUNDLED_NAMES,
     DEFAULT_MODEL,
     ModelUnavailable,
     bundled_model_path,
@@ -240,7 +240,7 @@ def bulk_embedder(name: str, cache_dir: Path) -> OnnxEmbedder:
     with the full-precision ones (mean cosine 0.995; SciFact nDCG@10 0.645 against 0.648
     when queries use the default embedder; docs/benchmarks.md "Embedding cost").
     """
-    if name not in _BUNDLED_NAMES:
+    if name not in BUNDLED_NAMES:
         raise ModelUnavailable(
             f"fast bulk embedding exists for the bundled {DEFAULT_MODEL} only, not "
             f"PAPERFEED_EMBEDDING_MODEL={name!r}; embed without --fast"

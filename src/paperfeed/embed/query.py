@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from paperfeed.embed.model import (
-    _BUNDLED_NAMES,
+    BUNDLED_NAMES,
     Embedder,
     ModelUnavailable,
     bundled_model_path,
@@ -111,7 +111,7 @@ def query_embedder(name: str, runtime: str, cache_dir: Path) -> Embedder:
     if runtime == "torch":
         return get_embedder(name)
     if runtime == "onnx":
-        if name not in _BUNDLED_NAMES:
+        if name not in BUNDLED_NAMES:
             raise ModelUnavailable(
                 f"an ONNX query model exists for the bundled model only, not {name!r}; set "
                 "PAPERFEED_EMBED_QUERY_RUNTIME=torch"
@@ -119,7 +119,7 @@ def query_embedder(name: str, runtime: str, cache_dir: Path) -> Embedder:
         return QueryEmbedder(name, cache_dir, fallback=False)
     # auto: the ONNX copy where it is known to equal torch's vectors (and, decided on
     # loading, torch has no GPU)
-    if name in _BUNDLED_NAMES and onnx_available():
+    if name in BUNDLED_NAMES and onnx_available():
         return QueryEmbedder(name, cache_dir)
     return get_embedder(name)
 

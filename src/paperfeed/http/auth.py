@@ -27,8 +27,6 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import Depends, Request
-from jinja2 import pass_context
-from markupsafe import Markup
 
 from paperfeed.accounts.api_tokens import TokenInfo, authenticate_token, needs_touch, touch_token
 from paperfeed.accounts.secrets import new_token, secret_file, site_secret
@@ -261,31 +259,17 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
-# ---------------------------------------------------------------- templates
-
-
-def template_context(request: Request) -> dict[str, Any]:
-    """Jinja context processor: ``viewer`` and ``csrf_token()`` on every page."""
-    auth = getattr(request.state, "auth", None)
-
-    def csrf_token() -> str:
-        settings = request.app.state.settings
-        cookie = request.cookies.get(cookie_name(settings)) or getattr(
-            request.state, "new_cookie", None
-        )
-        if not cookie:  # first form for this browser: a pre-session value, set on the way out
-            cookie = request.state.new_cookie = new_token()
-        return csrf_token_for(csrf_key(request), cookie)
-
-    return {"viewer": auth.account if auth else None, "csrf_token": csrf_token}
-
-
-@pass_context
-def csrf_field(ctx: Any) -> Markup:
-    """``{{ csrf_field() }}`` inside every POST form."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(
-        CSRF_FIELD, ctx["csrf_token"]()
+def browser_csrf_token(request: Request) -> str:
+    """The CSRF token of this browser's cookie, for a form on a page (web/templating.py). A
+    browser without a cookie gets a pre-session value, set on the way out by
+    :class:`PreSessionCookie`."""
+    settings = request.app.state.settings
+    cookie = request.cookies.get(cookie_name(settings)) or getattr(
+        request.state, "new_cookie", None
     )
+    if not cookie:  # first form for this browser: a pre-session value, set on the way out
+        cookie = request.state.new_cookie = new_token()
+    return csrf_token_for(csrf_key(request), cookie)
 
 
 class PreSessionCookie:

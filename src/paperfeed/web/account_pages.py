@@ -1,5 +1,6 @@
-"""Account pages: sign up (with an emailed confirmation), log in and out, reset a forgotten
-password, and /account (change password, API tokens, delete the account).
+"""Account pages: sign up (with an emailed confirmation), log in and out, and /account
+(change password, API tokens, delete the account); a forgotten password is reset in
+:mod:`paperfeed.web.password_reset_pages`.
 
 Every POST form carries a CSRF token (checked app-wide by :func:`paperfeed.http.auth.verify_csrf`).
 Form problems re-render the form with a message and status 400; nothing is written unless
@@ -9,17 +10,14 @@ response (BackgroundTasks), so how long a request takes never says whether mail 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import api_tokens, emails, users
-from paperfeed.accounts.identity import USERNAME_RULE, email_key, login_key
+from paperfeed.accounts.identity import USERNAME_RULE, email_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
@@ -29,25 +27,23 @@ from paperfeed.http.auth import (
     clear_session_cookie,
     cookie_name,
     lifetimes,
-    set_session_cookie,
 )
 from paperfeed.http.deps import NowDep, SettingsDep
 from paperfeed.http.ratelimits import client_ip, count_password_check, enforce, enforce_in
-from paperfeed.mail import MailSender
 from paperfeed.store.db import session_scope
-from paperfeed.web.pages import render
-
-logger = logging.getLogger(__name__)
+from paperfeed.web.account_forms import (
+    logged_in,
+    message_page,
+    safe_next,
+    send_or_log,
+    tell_tokens_revoked,
+    uncached_page,
+)
 
 router = APIRouter(tags=["accounts"], include_in_schema=False)
 
-NO_STORE = "no-store"
 FormText = Annotated[str, Form()]
 LOGIN_FAILED = "Wrong username, email or password."  # one message for every failure
-RESET_SENT = (
-    "If an account exists for that address, we have sent it a link to choose a new "
-    "password. The link works once, for {minutes} minutes."
-)
 DONE = {
     "password": "Password changed. Every other browser has been signed out, and every API "
     "token revoked.",
@@ -58,48 +54,12 @@ DONE = {
 }
 
 
-def safe_next(value: str | None) -> str:
-    """A local path to go to after log-in, or ``/``: never another site (open redirect)."""
-    if not value or len(value) > 2000 or not value.startswith("/"):
-        return "/"
-    if value.startswith(("//", "/\\")) or any(ord(c) < 32 or c == "\\" for c in value):
-        return "/"
-    parts = urlsplit(value)
-    return value if not parts.scheme and not parts.netloc else "/"
-
-
-def _page(request: Request, template: str, context: dict[str, Any], status: int = 200):
-    response = render(request, template, context, status_code=status)
-    response.headers["Cache-Control"] = NO_STORE
-    return response
-
-
-def _message(request: Request, heading: str, *lines: str, link: dict | None = None, status=200):
-    return _page(
-        request, "message.html", {"heading": heading, "lines": lines, "link": link}, status
-    )
-
-
-def _send(sender: MailSender, message: EmailMessage) -> None:
-    try:
-        sender.send(message)
-    except Exception:  # a mail failure must not break the page that was already answered
-        logger.exception("could not send %r to %s", message["Subject"], message["To"])
-
-
-def _logged_in(request: Request, settings, token: str, to: str) -> RedirectResponse:
-    response = RedirectResponse(to, status_code=303)
-    set_session_cookie(response, settings, token)
-    response.headers["Cache-Control"] = NO_STORE
-    return response
-
-
 # ---------------------------------------------------------------- log in / out
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/"):
-    return _page(request, "login.html", {"next_path": safe_next(next), "login": ""})
+    return uncached_page(request, "login.html", {"next_path": safe_next(next), "login": ""})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -124,10 +84,10 @@ def login(
                 end_session(session, old)  # a fresh token: nothing from before survives
                 token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
     except users.LoginRefused as exc:
-        return _page(request, "login.html", {**context, "error": exc.message}, 403)
+        return uncached_page(request, "login.html", {**context, "error": exc.message}, 403)
     if account is None:
-        return _page(request, "login.html", {**context, "error": LOGIN_FAILED}, 400)
-    return _logged_in(request, settings, token, safe_next(next))
+        return uncached_page(request, "login.html", {**context, "error": LOGIN_FAILED}, 400)
+    return logged_in(settings, token, safe_next(next))
 
 
 @router.post("/logout")
@@ -144,7 +104,7 @@ def logout(request: Request, settings: SettingsDep) -> Response:
 
 @router.get("/signup", response_class=HTMLResponse)
 def signup_form(request: Request):
-    return _page(
+    return uncached_page(
         request, "signup.html", {"username": "", "email": "", "username_rule": USERNAME_RULE}
     )
 
@@ -188,13 +148,13 @@ def signup(
             "username_rule": USERNAME_RULE,
             "error": exc.message,
         }
-        return _page(request, "signup.html", context, 400)
+        return uncached_page(request, "signup.html", context, 400)
     if result.outcome == "created":
         message = emails.confirm_signup(settings, result.user, result.token or "")
     else:  # the address has an account: tell its owner, and the visitor the same as always
         message = emails.signup_existing(settings, result.user)
-    background.add_task(_send, request.app.state.mailer, message)
-    return _message(
+    background.add_task(send_or_log, request.app.state.mailer, message)
+    return message_page(
         request,
         "Check your inbox",
         "We have sent a message to the address you gave. Follow the link in it to finish "
@@ -210,7 +170,7 @@ def signup_confirm_form(request: Request, token: Annotated[str, Query(max_length
         "token": token,
         "button": "Confirm and log in",
     }
-    response = _page(request, "confirm_link.html", context)
+    response = uncached_page(request, "confirm_link.html", context)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -226,115 +186,14 @@ def signup_confirm(
                 session, account.id, now=now, lifetimes=lifetimes(settings)
             )
     if account is None:
-        return _message(
+        return message_page(
             request,
             "This link does not work",
             "It was already used, has expired, or was copied incompletely. Sign up again.",
             link={"href": "/signup", "text": "Sign up"},
             status=400,
         )
-    return _logged_in(request, settings, session_token, "/account?done=welcome")
-
-
-# ---------------------------------------------------------------- forgotten password
-
-
-@router.get("/reset", response_class=HTMLResponse)
-def reset_form(request: Request):
-    return _page(request, "reset_request.html", {})
-
-
-@router.post("/reset", response_class=HTMLResponse)
-def reset_request(
-    request: Request,
-    background: BackgroundTasks,
-    settings: SettingsDep,
-    now: NowDep,
-    email: FormText = "",
-) -> Response:
-    enforce(request, "reset-ip", client_ip(request), settings.rate_limit_password_reset)
-    enforce(request, "reset-email", login_key(email)[:254], settings.rate_limit_password_reset)
-    # Nothing about the account happens before the page is sent: the time it takes cannot
-    # tell whether the address has one (a known address costs a lookup, a token and a mail).
-    background.add_task(_send_reset_link, request.app, email[:1000], now)
-    return _message(
-        request,
-        "Check your inbox",
-        RESET_SENT.format(minutes=settings.password_reset_minutes),
-        link={"href": "/login", "text": "Back to log in"},
-    )
-
-
-def _send_reset_link(app, email: str, now) -> None:
-    """After the answer: a reset link for the account of ``email``, if there is one."""
-    settings = app.state.settings
-    with session_scope(app.state.sessions) as session:
-        found = users.request_reset(
-            session, email, now=now, ttl=timedelta(minutes=settings.password_reset_minutes)
-        )
-    if found is not None:
-        account, token = found
-        _send(app.state.mailer, emails.reset_password(settings, account, token))
-
-
-def _reset_page(request: Request, token: str, error: str | None = None, status: int = 200):
-    context = {
-        "heading": "Choose a new password",
-        "action": "/reset/confirm",
-        "token": token,
-        "button": "Set password",
-        "ask_password": True,
-        "error": error,
-    }
-    response = _page(request, "confirm_link.html", context, status)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _bad_reset_link(request: Request) -> Response:
-    return _message(
-        request,
-        "This link does not work",
-        "It was already used, has expired, or was copied incompletely. Ask for a new one.",
-        link={"href": "/reset", "text": "Reset your password"},
-        status=400,
-    )
-
-
-@router.get("/reset/confirm", response_class=HTMLResponse)
-def reset_confirm_form(
-    request: Request, now: NowDep, token: Annotated[str, Query(max_length=200)] = ""
-):
-    from paperfeed.accounts.one_time import peek
-
-    with session_scope(request.app.state.sessions, write=False) as session:
-        valid = peek(session, token, "reset", now=now) is not None
-    return _reset_page(request, token) if valid else _bad_reset_link(request)
-
-
-@router.post("/reset/confirm", response_class=HTMLResponse)
-def reset_confirm(
-    request: Request,
-    background: BackgroundTasks,
-    now: NowDep,
-    token: FormText = "",
-    password: FormText = "",
-) -> Response:
-    try:
-        with session_scope(request.app.state.sessions) as session:
-            done = users.reset_password(session, token, password, now=now)
-    except InvalidInput as exc:
-        return _reset_page(request, token, exc.message, 400)
-    if done is None:
-        return _bad_reset_link(request)
-    _tell_tokens_revoked(request, background, done, "reset")
-    return _message(
-        request,
-        "Password changed",
-        "Your new password is set. Every browser that was signed in has been signed out, and "
-        "every API token of the account revoked.",
-        link={"href": "/login", "text": "Log in"},
-    )
+    return logged_in(settings, session_token, "/account?done=welcome")
 
 
 # ---------------------------------------------------------------- /account
@@ -345,7 +204,7 @@ def _account_page(request: Request, account, status: int = 200, **extra: Any) ->
         tokens = api_tokens.list_tokens(session, account.id)
         digests = list_for_account(session, account)  # email digests (issue 5)
     context = {"tokens": tokens, "subscriptions": digests, **extra}
-    return _page(request, "account.html", context, status)
+    return uncached_page(request, "account.html", context, status)
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -353,17 +212,6 @@ def account_page(
     request: Request, account: CurrentUser, done: Annotated[str, Query(max_length=20)] = ""
 ):
     return _account_page(request, account, notice=DONE.get(done))
-
-
-def _tell_tokens_revoked(
-    request: Request, background: BackgroundTasks, done: users.PasswordSet, how: str
-) -> None:
-    """After a new password ended API tokens: email their names to the owner."""
-    if done.revoked_tokens:
-        message = emails.tokens_revoked(
-            request.app.state.settings, done.account, done.revoked_tokens, how=how
-        )
-        background.add_task(_send, request.app.state.mailer, message)
 
 
 # The routes below that ask for the current password take BrowserUser (a session, never a
@@ -389,8 +237,8 @@ def change_password(
             token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
     except InvalidInput as exc:
         return _account_page(request, account, 400, error=exc.message)
-    _tell_tokens_revoked(request, background, done, "changed")
-    return _logged_in(request, settings, token, "/account?done=password")
+    tell_tokens_revoked(request, background, done, "changed")
+    return logged_in(settings, token, "/account?done=password")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -433,7 +281,7 @@ def delete_account(
     except InvalidInput as exc:
         return _account_page(request, account, 400, error=exc.message)
     request.state.auth = None  # the page below is rendered signed out
-    response = _message(
+    response = message_page(
         request,
         "Account deleted",
         "Your account, its sessions, API tokens and email address have been removed.",

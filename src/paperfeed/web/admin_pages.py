@@ -18,7 +18,7 @@ from paperfeed.http.auth import AdminUser
 from paperfeed.http.deps import NowDep
 from paperfeed.service import authors, moderation
 from paperfeed.store.db import session_scope
-from paperfeed.web.pages import render
+from paperfeed.web.templating import render
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from paperfeed.http.security_headers import csp
+from paperfeed.web.templating import render
 
 # swagger-ui-dist and redoc versions: the cache-busting query of the vendored files
 VENDORED = "swagger-ui-5.35.0.redoc-2.5.4"
@@ -45,8 +46,5 @@ def redoc(request: Request) -> HTMLResponse:
 
 def _page(request: Request, template: str, **context) -> HTMLResponse:
     app = request.app
-    return app.state.templates.TemplateResponse(
-        request,
-        template,
-        {"title": app.title, "openapi_url": app.openapi_url, "vendored": VENDORED, **context},
-    )
+    context = {"title": app.title, "openapi_url": app.openapi_url, "vendored": VENDORED, **context}
+    return render(request, template, context)

@@ -13,7 +13,7 @@ from paperfeed.http.deps import NowDep, SessionDep
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
 from paperfeed.store.db import session_scope
-from paperfeed.web.pages import render
+from paperfeed.web.templating import render
 
 router = APIRouter(tags=["authors"], include_in_schema=False)
 

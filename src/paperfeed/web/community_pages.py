@@ -18,7 +18,7 @@ from paperfeed.http.deps import NowDep, SettingsDep
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.store.db import session_scope
-from paperfeed.web.pages import render
+from paperfeed.web.templating import render
 
 router = APIRouter(tags=["community"], include_in_schema=False)
 

@@ -6,17 +6,14 @@ plain values (PaperView dataclasses, strings, dates), never sessions or ORM obje
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, pass_context
 from sqlalchemy.orm import Session
 
-import paperfeed
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.http.auth import get_auth
 from paperfeed.http.deps import (
@@ -28,7 +25,6 @@ from paperfeed.http.deps import (
     SettingsDep,
     VectorDep,
 )
-from paperfeed.links import github_url, web_url
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
@@ -40,13 +36,12 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
-from paperfeed.text import latex
 from paperfeed.web.bibtex import bibtex
 from paperfeed.web.search_form import PageSearchDep
+from paperfeed.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
 
-EXCERPT_CHARS = 300
 FEED_CACHE = "public, max-age=60"
 PAPER_CACHE = "public, max-age=300"
 SIMILAR_ON_PAGE = 6
@@ -56,104 +51,7 @@ SUBMIT_NOTICES = {
     "claimed": "Thank you: your authorship claim waits for an admin's approval.",
 }
 
-# ---------------------------------------------------------------- template filters (one place)
-
-
-@pass_context
-def short_date(ctx: Any, value: date | datetime | None) -> str:
-    """ "Aug 9, 2021"; the year is left out within the current year ("Mar 1")."""
-    if value is None:
-        return ""
-    now = ctx.get("now") or datetime.now(UTC)
-    if value.year == now.year:
-        return f"{value:%b} {value.day}"
-    return f"{value:%b} {value.day}, {value.year}"
-
-
-def long_date(value: date | datetime | None) -> str:
-    return "" if value is None else f"{value:%B} {value.day}, {value.year}"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def compact(n: int | None) -> str:
-    """Star counts the way GitHub shows them: 950, 1.2k, 35k."""
-    if n is None:
-        return ""
-    if n < 1000:
-        return str(n)
-    if n < 10_000:
-        return f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
-    return f"{n // 1000}k"
-
-
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-def paragraphs(text: str | None) -> list[str]:
-    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
-
-
-def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
-    card typesets the excerpt), with an ellipsis."""
-    return latex.cut(text, limit)
-
-
-def github_name(repo: str | None) -> str:
-    url = github_url(repo)
-    if not url:
-        return ""
-    path = urlsplit(url).path.strip("/")
-    return path.removesuffix(".git") or url
-
-
-def install_filters(env: Environment) -> None:
-    env.filters.update(
-        short_date=short_date,
-        long_date=long_date,
-        plural=plural,
-        compact=compact,
-        paragraphs=paragraphs,
-        excerpt=excerpt,
-        http_url=web_url,  # the views are checked already (paperfeed.links): defence in depth
-        github_url=github_url,
-        github_name=github_name,
-        # Titles and abstracts: latex_html on HTML, latex_text where only text goes
-        # (<title>, attributes, meta); docs/text-and-math.md
-        latex_html=latex.to_html,
-        latex_text=latex.to_plain_text,
-    )
-    env.globals.update(version=paperfeed.__version__)
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def render(
-    request: Request,
-    template: str,
-    context: dict[str, Any],
-    *,
-    alternate: str | None = None,
-    cache: str | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Render ``template``; ``alternate`` is the page's JSON twin, advertised in the
-    document head and as an HTTP ``Link`` header."""
-    context.setdefault("alternate", alternate)
-    response = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status_code
-    )
-    if alternate:
-        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
-    if cache:
-        # A signed-in reader's page is theirs (their name, their upvotes): no shared caches.
-        signed_in = get_auth(request).account is not None
-        response.headers["Cache-Control"] = "private, no-cache" if signed_in else cache
-    return response
 
 
 def paper_comments(

@@ -34,7 +34,7 @@ from paperfeed.http.auth import CurrentUser, OptionalUser
 from paperfeed.http.deps import NowDep, SettingsDep
 from paperfeed.http.ratelimits import client_ip, enforce
 from paperfeed.store.db import session_scope
-from paperfeed.web.account_pages import _message, _page, _send
+from paperfeed.web.account_forms import message_page, send_or_log, uncached_page
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _form(request: Request, values: dict[str, Any], error: str | None = None, st
         "email_max": MAX_EMAIL,
         "topic_max": MAX_TOPIC_CHARS,
     }
-    return _page(request, "subscribe.html", context, status)
+    return uncached_page(request, "subscribe.html", context, status)
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
@@ -112,7 +112,7 @@ def subscribe(
     # The store is touched only after the answer: neither the page nor the time it takes
     # can tell whether the address was subscribed already.
     background.add_task(_subscribe, request.app, address, cadence, parsed, now, None)
-    return _message(
+    return message_page(
         request,
         "Check your inbox",
         *(line.format(hours=settings.digest_confirm_hours) for line in SENT_LINES),
@@ -133,7 +133,7 @@ def _subscribe(app, address: str, cadence: str, topic, now, account) -> None:
         )
     if result.action == "confirm":
         message = digest_mail.confirmation(settings, result.subscription, result.token or "")
-        _send(app.state.mailer, message)
+        send_or_log(app.state.mailer, message)
 
 
 # ---------------------------------------------------------------- emailed links
@@ -147,13 +147,13 @@ def _link_page(request: Request, heading: str, action: str, token: str, button: 
         "button": button,
         "notice": " ".join(lines) or None,
     }
-    response = _page(request, "confirm_link.html", context)
+    response = uncached_page(request, "confirm_link.html", context)
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response
 
 
 def _bad_link(request: Request, what: str) -> Response:
-    return _message(
+    return message_page(
         request,
         "This link does not work",
         BAD_LINK,
@@ -183,7 +183,7 @@ def confirm(request: Request, now: NowDep, token: FormText = "") -> Response:
         done = subscriptions.confirm(session, token, now=now)
     if done is None:
         return _bad_link(request, "Subscribe again to get a new confirmation link.")
-    return _message(
+    return message_page(
         request,
         "You are subscribed",
         f"The {done.cadence} digest will come to {done.email}. Every digest has a link to "
@@ -213,7 +213,7 @@ def unsubscribe(request: Request, now: NowDep, token: FormText = "") -> Response
         done = subscriptions.unsubscribe(session, token, now=now)
     if done is None:
         return _bad_link(request, "Use the link of a recent digest, or manage your account.")
-    return _message(
+    return message_page(
         request,
         "You are unsubscribed",
         f"No more {done.cadence} digests will be sent to {done.email}.",

@@ -24,8 +24,9 @@ from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
-from paperfeed.web.account_pages import safe_next
-from paperfeed.web.pages import FEED_CACHE, my_upvotes, render
+from paperfeed.web.account_forms import safe_next
+from paperfeed.web.pages import FEED_CACHE, my_upvotes
+from paperfeed.web.templating import render
 
 router = APIRouter(tags=["votes"], include_in_schema=False, route_class=ReleasingRoute)
 

@@ -1,0 +1,159 @@
+"""Templating for the HTML pages, in one place: the Jinja filters, what every page's context
+holds (``viewer``, ``csrf_token()``, ``csrf_field()``, ``site_name``, ``version``), the
+templates object the app keeps (:func:`make_templates`) and the :func:`render` helper.
+
+Who is asking and the CSRF token are computed by the HTTP layer (:mod:`paperfeed.http.auth`);
+this module only puts them in reach of the templates. The HTTP layer's error pages render
+through the same object, as ``request.app.state.templates`` (http never imports web).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
+
+import paperfeed
+from paperfeed.http.auth import CSRF_FIELD, browser_csrf_token, get_auth
+from paperfeed.links import github_url, web_url
+from paperfeed.settings import Settings
+from paperfeed.text import latex
+
+TEMPLATES = Path(__file__).parent / "templates"
+EXCERPT_CHARS = 300
+
+# ---------------------------------------------------------------- filters
+
+
+@pass_context
+def short_date(ctx: Any, value: date | datetime | None) -> str:
+    """ "Aug 9, 2021"; the year is left out within the current year ("Mar 1")."""
+    if value is None:
+        return ""
+    now = ctx.get("now") or datetime.now(UTC)
+    if value.year == now.year:
+        return f"{value:%b} {value.day}"
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def long_date(value: date | datetime | None) -> str:
+    return "" if value is None else f"{value:%B} {value.day}, {value.year}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def compact(n: int | None) -> str:
+    """Star counts the way GitHub shows them: 950, 1.2k, 35k."""
+    if n is None:
+        return ""
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    return f"{n // 1000}k"
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
+    card typesets the excerpt), with an ellipsis."""
+    return latex.cut(text, limit)
+
+
+def github_name(repo: str | None) -> str:
+    url = github_url(repo)
+    if not url:
+        return ""
+    path = urlsplit(url).path.strip("/")
+    return path.removesuffix(".git") or url
+
+
+FILTERS = {
+    "short_date": short_date,
+    "long_date": long_date,
+    "plural": plural,
+    "compact": compact,
+    "paragraphs": paragraphs,
+    "excerpt": excerpt,
+    "http_url": web_url,  # the views are checked already (paperfeed.links): defence in depth
+    "github_url": github_url,
+    "github_name": github_name,
+    # Titles and abstracts: latex_html on HTML, latex_text where only text goes
+    # (<title>, attributes, meta); docs/text-and-math.md
+    "latex_html": latex.to_html,
+    "latex_text": latex.to_plain_text,
+}
+
+# ---------------------------------------------------------------- every page's context
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """Jinja context processor: ``viewer`` and ``csrf_token()`` on every page. The token is
+    only computed if the page asks for it (a form): only then may a pre-session cookie be
+    minted, which makes the page per-browser."""
+    return {
+        "viewer": get_auth(request).account,
+        "csrf_token": partial(browser_csrf_token, request),
+    }
+
+
+@pass_context
+def csrf_field(ctx: Any) -> Markup:
+    """``{{ csrf_field() }}`` inside every POST form."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        CSRF_FIELD, ctx["csrf_token"]()
+    )
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """The pages' templates with their filters and shared context (``app.state.templates``)."""
+    templates = Jinja2Templates(directory=TEMPLATES, context_processors=[page_context])
+    templates.env.globals.update(
+        site_name=settings.site_name, csrf_field=csrf_field, version=paperfeed.__version__
+    )
+    templates.env.filters.update(FILTERS)
+    return templates
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    alternate: str | None = None,
+    cache: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template``; ``alternate`` is the page's JSON twin, advertised in the
+    document head and as an HTTP ``Link`` header."""
+    context.setdefault("alternate", alternate)
+    response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    if alternate:
+        response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
+    if cache:
+        # A signed-in reader's page is theirs (their name, their upvotes): no shared caches.
+        signed_in = get_auth(request).account is not None
+        response.headers["Cache-Control"] = "private, no-cache" if signed_in else cache
+    return response
