@@ -40,7 +40,7 @@ def _store() -> Iterator[Runtime]:
         yield runtime
 
 
-def finish_ingest(report: IngestReport, runtime: Runtime, as_json: bool) -> None:
+def _finish_ingest(report: IngestReport, runtime: Runtime, as_json: bool) -> None:
     """Run what follows every ingest (:func:`paperfeed.service.indexing.after_ingest`), print
     what it did (on stderr under ``--json``, warnings always), then the ingest's report."""
     done = after_ingest(
@@ -65,7 +65,7 @@ def _ingest(source: str, make_pages: Callable, as_json: bool, **options) -> None
     with _store() as runtime, ExitStack() as stack:
         pages = make_pages(runtime.settings, runtime.sessions, stack)
         report = run_ingest(runtime.sessions, pages, source=source, **options)
-        finish_ingest(report, runtime, as_json)
+        _finish_ingest(report, runtime, as_json)
 
 
 def _fetcher(settings: Settings, stack: ExitStack):
@@ -118,7 +118,7 @@ def ingest_arxiv(from_, until, set_, restart, no_progress, as_json) -> None:
             resume=not restart,
             progress=not no_progress,
         )
-        finish_ingest(report, runtime, as_json)
+        _finish_ingest(report, runtime, as_json)
 
 
 @ingest.command("arxiv-id")
