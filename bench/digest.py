@@ -29,6 +29,7 @@ from paperfeed.accounts.secrets import new_token
 from paperfeed.digest.periods import period_from_key
 from paperfeed.digest.runner import send_digests
 from paperfeed.ingest.upsert import upsert_records
+from paperfeed.runtime import Runtime
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
@@ -143,15 +144,15 @@ def main() -> None:
             base_url="https://papers.example.org",
             mail_from="Papers <digest@papers.example.org>",
         )
-        engine = make_engine(url)
         period = period_from_key("daily", day.isoformat())
         rates = []
         try:
             for run in range(1, args.runs + 1):
                 reset(url)
-                with cpu_quiet():
+                # a runtime per run: each run opens its search, as a `digest send` does
+                with Runtime.open(settings) as runtime, cpu_quiet():
                     started = time.perf_counter()
-                    report = send_digests(settings, engine, cadence="daily", period=period)
+                    report = send_digests(runtime, cadence="daily", period=period)
                     elapsed = time.perf_counter() - started
                 assert report.ok and report.sent == args.subscribers, report.summary()
                 rates.append(report.sent / elapsed)
@@ -161,7 +162,6 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            engine.dispose()
             smtp.terminate()
             smtp.wait(10)
             if pg is not None:

@@ -121,6 +121,15 @@ def engine(settings):
 
 
 @pytest.fixture
+def runtime(settings):
+    """The runtime of ``settings``, as the app, the CLI and the worker open it; closed after."""
+    from paperfeed.runtime import Runtime
+
+    with Runtime.open(settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture
 def session_factory(engine):
     return make_sessionmaker(engine)
 

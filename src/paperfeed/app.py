@@ -17,7 +17,6 @@ from paperfeed.api import account_routes, community_routes, moderation_routes, v
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
-from paperfeed.embed.query import query_embedder_of
 from paperfeed.http import health
 from paperfeed.http.auth import PreSessionCookie, load_auth, verify_csrf
 from paperfeed.http.body_limit import BodyLimit
@@ -27,12 +26,11 @@ from paperfeed.http.metrics import install_metrics
 from paperfeed.http.public_host import PublicHost
 from paperfeed.http.read_routing import install_read_routing
 from paperfeed.http.security_headers import SecurityHeaders
-from paperfeed.mail import make_sender
-from paperfeed.search import open_backend, sync_at_startup
+from paperfeed.runtime import Runtime
+from paperfeed.search import sync_at_startup
 from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
-from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
+from paperfeed.search.sync import sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
-from paperfeed.store.db import make_engine, make_sessionmaker
 from paperfeed.web import (
     account_pages,
     admin_pages,
@@ -55,58 +53,33 @@ DB_POOL_SIZE = 16  # database connections per web worker = request-handling thre
 CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers", "/feeds")
 
 
+# In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
+# greedy {...:path}, so no two routes take the same path (tests/web/test_route_order.py).
+ROUTERS = (
+    pages.router,
+    api_routes.router,
+    account_routes.router,
+    community_routes.router,
+    moderation_routes.router,  # claims and admin actions as JSON
+    vote_routes.router,
+    feeds.router,  # RSS and Atom (docs/feeds.md)
+    health.router,
+    account_pages.router,
+    password_reset_pages.router,  # /reset: a forgotten password
+    subscription_pages.router,
+    admin_pages.router,
+    community_pages.router,
+    author_pages.router,
+    vote_pages.router,
+    api_docs.router,  # /docs and /redoc
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # QUERY_WORKERS more: a hybrid search's semantic leg needs a connection of its own while
     # its request holds one (paperfeed.search.semantic).
-    engine = make_engine(
-        settings.database_url,
-        pool_size=DB_POOL_SIZE + QUERY_WORKERS,
-        max_overflow=0,
-        pool_timeout=60,
-    )
-    search_backend = open_backend(settings, engine)
-    sessions = make_sessionmaker(engine)
-    vector_index = semantic = None
-    if settings.semantic_search:
-        vector_index = open_vector_index(settings, engine, settings.embedding_model)
-        semantic = SemanticSearch(query_embedder_of(settings), vector_index)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        # Sync routes run in anyio's threadpool (40 threads by default) and each holds a pooled
-        # connection; more threads than connections would make them queue inside the pool,
-        # unfairly, under overload. Queue requests fairly on the event loop instead.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
-        await asyncio.to_thread(sync_at_startup, search_backend)
-        embedding = None
-        if semantic is not None:
-            await asyncio.to_thread(use_one_thread_per_query)
-            await asyncio.to_thread(sync_vector_at_startup, vector_index)
-            threading.Thread(
-                target=warm_up, args=(semantic, sessions), name="paperfeed-warm", daemon=True
-            ).start()
-            if settings.embed_in_background:
-                embedding = BackgroundEmbedder(
-                    sessions,
-                    semantic.embedder,
-                    interval=settings.embed_interval_seconds,
-                    after_round=lambda: sync_vector_at_startup(vector_index),
-                )
-                embedding.start()
-        app.state.background_embedder = embedding
-        app.state.ready = True  # /readyz: start-up is done
-        yield
-        app.state.ready = False
-        if embedding is not None:
-            await asyncio.to_thread(embedding.stop)
-        search_backend.close()
-        if semantic is not None:
-            semantic.close()
-        engine.dispose()
-        for extra in app.state.disposables:
-            extra.dispose()
-
+    runtime = Runtime.open(settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS)
     app = FastAPI(
         title=settings.site_name,
         version=paperfeed.__version__,
@@ -119,26 +92,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
+    install_state(app, runtime)
+    install_templates(app, settings)
+    install_error_handlers(app)
+    install_middleware(app, runtime)
+    install_routes(app)
+    return app
+
+
+def install_state(app: FastAPI, runtime: Runtime) -> None:
+    """What handlers read from ``app.state``: the runtime, and its pieces by name."""
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    app.state.engine = runtime.engine
     app.state.disposables = []  # further resources with dispose(), released at shutdown
-    app.state.sessions = sessions
-    app.state.search = search_backend
-    app.state.vector_index = vector_index
-    app.state.semantic = semantic
+    app.state.sessions = runtime.sessions
+    app.state.search = runtime.search
+    app.state.vector_index = runtime.vector_index
+    app.state.semantic = runtime.semantic
+    app.state.mailer = runtime.mailer
     app.state.background_embedder = None
     app.state.ready = False
-    install_read_routing(
-        app, settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS
-    )  # replica reads (deploy.md)
-    app.state.mailer = make_sender(settings)
+
+
+def install_templates(app: FastAPI, settings: Settings) -> None:
     app.state.templates = make_templates(settings)
-    install_error_handlers(app)
+
+
+def install_middleware(app: FastAPI, runtime: Runtime) -> None:
+    """Every middleware, innermost first (each one added wraps those before it)."""
+    settings = runtime.settings
+    install_read_routing(  # replica reads (deploy.md)
+        app, settings, runtime.replica_engine, runtime.replica_sessions
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before reading
     if settings.response_cache_seconds > 0:
         # The version of the data pages are read from: the replica's when there is one.
-        read_url = settings.database_replica_url or settings.database_url
-        probe = VersionProbe(make_engine(read_url, pool_size=1, max_overflow=0))
+        probe = VersionProbe(runtime.probe_engine)
         app.state.disposables.append(probe)
         app.add_middleware(
             ResponseCache,
@@ -149,31 +139,55 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(PublicHost, base_url=settings.base_url)  # outside the cache
     app.add_middleware(PreSessionCookie, settings=settings)
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    # In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
-    # greedy {...:path}, so no two routes take the same path (tests/web/test_route_order.py).
-    for router in (
-        pages.router,
-        api_routes.router,
-        account_routes.router,
-        community_routes.router,
-        moderation_routes.router,  # claims and admin actions as JSON
-        vote_routes.router,
-        feeds.router,  # RSS and Atom (docs/feeds.md)
-        health.router,
-        account_pages.router,
-        password_reset_pages.router,  # /reset: a forgotten password
-        subscription_pages.router,
-        admin_pages.router,
-        community_pages.router,
-        author_pages.router,
-        vote_pages.router,
-        api_docs.router,  # /docs and /redoc
-    ):
-        app.include_router(router)
     app.add_middleware(SecurityHeaders, settings=settings)  # CSP, nosniff, no-store when signed in
     install_metrics(app)  # last: its middleware is the outermost
-    return app
+
+
+def install_routes(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    runtime: Runtime = app.state.runtime
+    # Sync routes run in anyio's threadpool (40 threads by default) and each holds a pooled
+    # connection; more threads than connections would make them queue inside the pool,
+    # unfairly, under overload. Queue requests fairly on the event loop instead.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
+    await asyncio.to_thread(sync_at_startup, runtime.search)
+    if runtime.semantic is not None:
+        app.state.background_embedder = await start_semantic(runtime)
+    app.state.ready = True  # /readyz: start-up is done
+    yield
+    app.state.ready = False
+    if app.state.background_embedder is not None:
+        await asyncio.to_thread(app.state.background_embedder.stop)
+    for extra in app.state.disposables:
+        extra.dispose()
+    runtime.close()
+
+
+async def start_semantic(runtime: Runtime) -> BackgroundEmbedder | None:
+    """Search by meaning at start-up: one thread per query, the vector index synced, the
+    query model warmed up in a thread; and the background embedder, if configured."""
+    semantic, settings = runtime.semantic, runtime.settings
+    await asyncio.to_thread(use_one_thread_per_query)
+    await asyncio.to_thread(sync_vector_at_startup, semantic.index)
+    threading.Thread(
+        target=warm_up, args=(semantic, runtime.sessions), name="paperfeed-warm", daemon=True
+    ).start()
+    if not settings.embed_in_background:
+        return None
+    embedding = BackgroundEmbedder(
+        runtime.sessions,
+        semantic.embedder,
+        interval=settings.embed_interval_seconds,
+        after_round=lambda: sync_vector_at_startup(semantic.index),
+    )
+    embedding.start()
+    return embedding
 
 
 def warm_up(semantic: SemanticSearch, sessions) -> None:

@@ -12,9 +12,9 @@ from digest_helpers import NOW, PERIOD, outbox, subscribe_confirmed
 from paperfeed.digest.runner import send_digests
 
 
-def run(settings, engine):
+def run(runtime):
     return send_digests(
-        settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW, sleep=lambda s: None
+        runtime, cadence="daily", period=PERIOD, clock=lambda: NOW, sleep=lambda s: None
     )
 
 
@@ -36,11 +36,11 @@ def add_2024_papers(paper_factory) -> None:
 
 
 def test_idle_instance_sends_trending_as_of_its_latest_activity(
-    settings, engine, session_factory, paper_factory, inbox
+    settings, runtime, session_factory, paper_factory, inbox
 ):
     add_2024_papers(paper_factory)
     subscribe_confirmed(session_factory, "ada@example.org")
-    report = run(settings, engine)
+    report = run(runtime)
     assert (report.sent, report.skipped) == (1, 0)
     [message] = inbox.wait(1)
     assert message["Subject"].startswith("Trending papers as of Nov 8, 2024 ·")
@@ -57,12 +57,12 @@ def test_idle_instance_sends_trending_as_of_its_latest_activity(
 
 
 def test_a_quiet_day_of_a_live_instance_is_still_skipped(
-    settings, engine, session_factory, paper_factory, inbox
+    settings, runtime, session_factory, paper_factory, inbox
 ):
     # Posted five days before the covered day: within the horizon, so not idle.
     paper_factory(feed_day=PERIOD.start - timedelta(days=5), upvotes=9)
     subscribe_confirmed(session_factory, "ada@example.org")
-    report = run(settings, engine)
+    report = run(runtime)
     assert (report.sent, report.skipped) == (0, 1)
     assert outbox(session_factory)["ada@example.org"][0] == "skipped"
     assert inbox.messages == []

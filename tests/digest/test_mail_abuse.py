@@ -92,7 +92,7 @@ def assert_plain(part: str) -> None:
 
 
 def test_a_topic_with_urls_is_plain_text_in_the_confirmation_and_the_digest(
-    client, settings, engine, session_factory, feed, inbox
+    client, settings, runtime, session_factory, feed, inbox
 ):
     r = post_form(
         client, "/subscribe", "/subscribe", {"email": "ada@example.org", "topic": EVIL_TOPIC}
@@ -110,7 +110,7 @@ def test_a_topic_with_urls_is_plain_text_in_the_confirmation_and_the_digest(
     token = re.search(r"token=([\w-]+)", text).group(1)
     page = client.get(f"/subscribe/confirm?token={token}")
     client.post("/subscribe/confirm", data={"token": token, "csrf_token": csrf_of(page.text)})
-    report = send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW)
+    report = send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW)
     assert report.sent == 1
     digest = inbox.wait(2)[1]
     text = digest.get_body(("plain",)).get_content()
@@ -123,7 +123,7 @@ def test_a_topic_with_urls_is_plain_text_in_the_confirmation_and_the_digest(
 
 
 def test_long_topics_are_refused_and_old_long_ones_are_cut_in_emails(
-    client, settings, engine, session_factory, feed, inbox
+    client, settings, runtime, session_factory, feed, inbox
 ):
     r = post_form(
         client,
@@ -137,7 +137,7 @@ def test_long_topics_are_refused_and_old_long_ones_are_cut_in_emails(
     long_topic = "diffusion " + " ".join(["spam"] * 38)  # 199 characters
     with session_scope(session_factory) as session:
         session.get(Subscription, sub.id).topic_query = long_topic
-    assert send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW).sent
+    assert send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW).sent
     [digest] = inbox.wait(1)
     text = digest.get_body(("plain",)).get_content()
     heading = text.splitlines()[0]

@@ -44,7 +44,7 @@ def test_control_characters_never_reach_a_header(settings, field):
 
 
 def test_a_stored_topic_with_line_breaks_stays_in_its_subject(
-    settings, engine, session_factory, feed, inbox
+    settings, runtime, session_factory, feed, inbox
 ):
     # Written straight into the store (the web form refuses it): the subject is one line.
     sub = subscribe_confirmed(session_factory, "ada@example.org", topic="language models")
@@ -52,7 +52,7 @@ def test_a_stored_topic_with_line_breaks_stays_in_its_subject(
         session.get(
             Subscription, sub.id
         ).topic_query = "language\r\nBcc: eve@example.org\r\n models"
-    report = send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW)
+    report = send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW)
     assert report.sent == 1
     [received] = inbox.wait(1)
     assert received["Bcc"] is None
@@ -67,7 +67,7 @@ def test_one_line():
 
 
 def test_markup_in_papers_is_text_in_both_parts(
-    settings, engine, session_factory, paper_factory, inbox
+    settings, runtime, session_factory, paper_factory, inbox
 ):
     from datetime import UTC, datetime
 
@@ -83,7 +83,7 @@ def test_markup_in_papers_is_text_in_both_parts(
         upvotes=5,
     )
     subscribe_confirmed(session_factory, "ada@example.org")
-    assert send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW).sent
+    assert send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW).sent
     [received] = inbox.wait(1)
     html = received.get_body(("html",)).get_content()
     text = received.get_body(("plain",)).get_content()

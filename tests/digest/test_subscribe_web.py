@@ -21,9 +21,9 @@ from paperfeed.store.models import Subscription
 TOKEN = re.compile(r"token=([\w-]+)")
 
 
-def send_daily(settings, engine):
+def send_daily(runtime):
     return send_digests(
-        settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW, sleep=lambda s: 0
+        runtime, cadence="daily", period=PERIOD, clock=lambda: NOW, sleep=lambda s: 0
     )
 
 
@@ -38,7 +38,7 @@ def subscribe_form(http, data: dict):
     return http.post("/subscribe", data={**data, "csrf_token": csrf_of(page.text)})
 
 
-def test_confirm_flow_end_to_end_over_http(app, settings, engine, session_factory, feed, inbox):
+def test_confirm_flow_end_to_end_over_http(app, settings, runtime, session_factory, feed, inbox):
     with serve(app) as base, httpx.Client(base_url=base) as http:
         # The box on every page leads to the form (anonymous pages carry no CSRF token).
         home = http.get("/")
@@ -54,12 +54,12 @@ def test_confirm_flow_end_to_end_over_http(app, settings, engine, session_factor
         link = re.search(r"https://papers\.example\.org(/subscribe/confirm\?token=[\w-]+)", body)
         assert link, body
         # Nothing but the confirmation goes to an unconfirmed address.
-        assert send_daily(settings, engine).sent == 0
+        assert send_daily(runtime).sent == 0
         # Opening the link (as a mail scanner would) shows a button and confirms nothing.
         opened = http.get(link.group(1))
         assert opened.status_code == 200 and 'action="/subscribe/confirm"' in opened.text
         assert opened.headers["referrer-policy"] == "no-referrer"
-        assert send_daily(settings, engine).sent == 0
+        assert send_daily(runtime).sent == 0
         token = TOKEN.search(link.group(1)).group(1)
         done = http.post(
             "/subscribe/confirm", data={"token": token, "csrf_token": csrf_of(opened.text)}
@@ -71,7 +71,7 @@ def test_confirm_flow_end_to_end_over_http(app, settings, engine, session_factor
         )
         assert again.status_code == 400 and "does not work" in again.text
 
-        assert send_daily(settings, engine).sent == 1
+        assert send_daily(runtime).sent == 1
         digest = inbox.wait(2)[1]
         assert digest["To"] == "Ada@example.org"
         # One-click unsubscribe: a POST without any session or cookie, as mail clients do.
@@ -88,9 +88,7 @@ def test_confirm_flow_end_to_end_over_http(app, settings, engine, session_factor
         row = session.scalars(select(Subscription)).one()
         assert row.status == "unsubscribed"
     assert (
-        send_digests(
-            settings, engine, cadence="daily", period=PERIOD.shifted(1), clock=lambda: NOW
-        ).planned
+        send_digests(runtime, cadence="daily", period=PERIOD.shifted(1), clock=lambda: NOW).planned
         == 0
     )
 

@@ -20,7 +20,7 @@ OLD_SLOT = "UNSUBSCRIBE-TOKEN-SLOT-9c1e"
 
 
 def test_the_placeholder_in_a_title_an_abstract_and_a_topic_never_carries_the_token(
-    settings, engine, session_factory, paper_factory, inbox
+    settings, runtime, session_factory, paper_factory, inbox
 ):
     paper_factory(
         arxiv_id="2611.00077",
@@ -32,7 +32,7 @@ def test_the_placeholder_in_a_title_an_abstract_and_a_topic_never_carries_the_to
         upvotes=5,
     )
     sub = subscribe_confirmed(session_factory, "ada@example.org", topic=f"attack {OLD_SLOT}")
-    report = send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW)
+    report = send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW)
     assert report.sent == 1
     [received] = inbox.wait(1)
     with session_factory() as session:

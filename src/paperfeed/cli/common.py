@@ -1,4 +1,4 @@
-"""Glue every command shares: settings, an engine, errors as one line, migration checks.
+"""Glue every command shares: settings, the runtime, errors as one line, migration checks.
 
 Tests pass their own :class:`Settings` as the root context object
 (``CliRunner().invoke(cli, args, obj=settings)``); otherwise settings come from the
@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.runtime import Runtime
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
-from paperfeed.store.db import make_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 DISK_FULL = "database or disk is full"  # SQLITE_FULL's message
@@ -57,8 +57,9 @@ def safe_url(url: str) -> str:
 
 
 @contextmanager
-def open_engine(settings: Settings, *, create: bool = False) -> Iterator[Engine]:
-    """An engine on the configured database, disposed on exit.
+def open_runtime(settings: Settings, *, create: bool = False) -> Iterator[Runtime]:
+    """The command's :class:`~paperfeed.runtime.Runtime` on the configured database, closed
+    on exit; it builds only what the command asks it for.
 
     A SQLite file that does not exist is an error unless ``create`` (only ``db upgrade``
     creates databases), so a typo in the URL never leaves an empty file behind.
@@ -76,16 +77,14 @@ def open_engine(settings: Settings, *, create: bool = False) -> Iterator[Engine]
                 f"no database at {path}; run `paperfeed db upgrade` to create it"
             )
     try:
-        engine = make_engine(settings.database_url)
+        runtime = Runtime.open(settings)
     except ImportError as exc:
         raise click.ClickException(
             f"the database driver is not installed ({exc.name or exc}); "
             "for PostgreSQL: pip install 'paperfeed[postgres]'"
         ) from None
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+    with runtime:
+        yield runtime
 
 
 def schema_status(engine: Engine) -> tuple[str | None, str, str]:

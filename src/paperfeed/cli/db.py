@@ -9,7 +9,7 @@ from paperfeed.cli import cli
 from paperfeed.cli.common import (
     echo_json,
     load_settings,
-    open_engine,
+    open_runtime,
     require_migrated,
     safe_url,
     schema_status,
@@ -38,7 +38,8 @@ def upgrade() -> None:
     Example: paperfeed db upgrade
     """
     settings = load_settings()
-    with open_engine(settings, create=True) as engine:
+    with open_runtime(settings, create=True) as runtime:
+        engine = runtime.engine
         before, head, status = schema_status(engine)
         if status == "up to date":
             click.echo(f"{safe_url(settings.database_url)} is up to date (revision {head})")
@@ -68,8 +69,8 @@ def current(as_json: bool) -> None:
     Example: paperfeed db current --json
     """
     settings = load_settings()
-    with open_engine(settings) as engine:
-        revision, head, status = schema_status(engine)
+    with open_runtime(settings) as runtime:
+        revision, head, status = schema_status(runtime.engine)
     if as_json:
         echo_json(
             {
@@ -113,7 +114,11 @@ def copy_command(target_url: str, force: bool, batch_rows: int) -> None:
     target_settings = settings.model_copy(update={"database_url": target_url, "index_dir": None})
     if safe_url(target_url) == safe_url(settings.database_url):
         raise click.ClickException("the target is the database itself")
-    with open_engine(settings) as source, open_engine(target_settings, create=True) as target:
+    with (
+        open_runtime(settings) as source_runtime,
+        open_runtime(target_settings, create=True) as target_runtime,
+    ):
+        source, target = source_runtime.engine, target_runtime.engine
         require_migrated(source)
         _migrate_target(target)
         click.echo(f"copying {safe_url(settings.database_url)} to {safe_url(target_url)}")

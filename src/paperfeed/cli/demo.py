@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from paperfeed.cli import cli
 from paperfeed.cli.serve import APP_FACTORY, uvicorn_options
+from paperfeed.runtime import Runtime
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
-from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
+from paperfeed.store.db import session_scope
 from paperfeed.store.models import Paper
 
 
@@ -27,10 +28,9 @@ def load_demo(settings: Settings) -> DemoLoad:
     from paperfeed.demo import load_papers
     from paperfeed.demo.embeddings import import_demo_embeddings
 
-    engine = make_engine(settings.database_url)
-    try:
+    with Runtime.open(settings) as runtime:
+        engine, sessions = runtime.engine, runtime.sessions
         migrate.upgrade(engine)
-        sessions = make_sessionmaker(engine)
         added = 0
         with sessions() as session:
             empty = not session.scalar(select(func.count()).select_from(Paper))
@@ -48,8 +48,6 @@ def load_demo(settings: Settings) -> DemoLoad:
             else:
                 sync_search_index(settings, engine)
         return DemoLoad(added=added, embedded=embedded)
-    finally:
-        engine.dispose()
 
 
 @cli.command()

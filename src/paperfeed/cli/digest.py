@@ -16,13 +16,13 @@ from paperfeed.cli import cli
 from paperfeed.cli.common import (
     echo_json,
     load_settings,
-    open_engine,
+    open_runtime,
     require_migrated,
     translated_errors,
 )
 from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import CADENCES, last_complete, period_from_key
-from paperfeed.store.db import make_sessionmaker, session_scope
+from paperfeed.store.db import session_scope
 
 
 @contextmanager
@@ -72,13 +72,12 @@ def send(cadence: str, key: str | None, dry_run: bool, as_json: bool) -> None:
     from paperfeed.digest.runner import send_digests
 
     settings = load_settings()
-    with open_engine(settings) as engine, translated_errors():
-        require_migrated(engine)
+    with open_runtime(settings) as runtime, translated_errors():
+        require_migrated(runtime.engine)
         period = period_from_key(cadence, key) if key else last_complete(cadence, _now())
         with stop_on_sigterm() as stop:
             report = send_digests(
-                settings,
-                engine,
+                runtime,
                 cadence=cadence,
                 period=period,
                 dry_run=dry_run,
@@ -103,9 +102,9 @@ def list_failing(as_json: bool) -> None:
     Example: paperfeed digest list-failing
     """
     settings = load_settings()
-    with open_engine(settings) as engine, translated_errors():
-        require_migrated(engine)
-        with make_sessionmaker(engine)() as session:
+    with open_runtime(settings) as runtime, translated_errors():
+        require_migrated(runtime.engine)
+        with runtime.sessions() as session:
             rows = subscriptions.failing_subscriptions(session)
     if as_json:
         echo_json(
@@ -139,9 +138,9 @@ def unsubscribe(token: str) -> None:
     """
     token = token.strip().removeprefix("unsubscribe ").strip()
     settings = load_settings()
-    with open_engine(settings) as engine, translated_errors():
-        require_migrated(engine)
-        with session_scope(make_sessionmaker(engine)) as session:
+    with open_runtime(settings) as runtime, translated_errors():
+        require_migrated(runtime.engine)
+        with session_scope(runtime.sessions) as session:
             done = subscriptions.unsubscribe(session, token, now=_now())
     if done is None:
         raise click.ClickException("that is not a valid unsubscribe token")

@@ -17,15 +17,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.cli import cli
-from paperfeed.cli.common import load_settings, open_engine, require_migrated, translated_errors
+from paperfeed.cli.common import load_settings, open_runtime, require_migrated, translated_errors
 from paperfeed.errors import PaperfeedError
 from paperfeed.ingest.records import IngestReport
+from paperfeed.runtime import Runtime
+from paperfeed.service.indexing import after_ingest
 from paperfeed.settings import Settings
-from paperfeed.store.db import make_sessionmaker
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 progress_option = click.option(
@@ -34,58 +33,25 @@ progress_option = click.option(
 
 
 @contextmanager
-def _store() -> Iterator[tuple[Settings, Engine, sessionmaker[Session]]]:
-    """Settings, a migrated engine and sessions; user errors become one ClickException line."""
-    settings = load_settings()
-    with open_engine(settings) as engine, translated_errors():
-        require_migrated(engine)
-        yield settings, engine, make_sessionmaker(engine)
+def _store() -> Iterator[Runtime]:
+    """The runtime on a migrated database; user errors become one ClickException line."""
+    with open_runtime(load_settings()) as runtime, translated_errors():
+        require_migrated(runtime.engine)
+        yield runtime
 
 
-def after_ingest(report: IngestReport, settings: Settings, engine: Engine, as_json: bool) -> None:
-    """What every ingest does once its papers are committed (the commands and the worker's
-    daily harvest): sync the search index, embed the new papers, print the report."""
-    _sync_search(settings, engine)
-    if settings.embed_after_ingest and settings.semantic_search:
-        _embed(settings, engine, err=as_json)
+def _finish_ingest(report: IngestReport, runtime: Runtime, as_json: bool) -> None:
+    """Run what follows every ingest (:func:`paperfeed.service.indexing.after_ingest`), print
+    what it did (on stderr under ``--json``, warnings always), then the ingest's report."""
+    done = after_ingest(
+        runtime.settings, runtime.engine, runtime.sessions, progress=sys.stderr.isatty()
+    )
+    for text, warning in done.messages():
+        click.echo(text, err=warning or as_json)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         click.echo(report.summary())
-
-
-def _sync_search(settings: Settings, engine: Engine) -> None:
-    """Bring the derived search index up to date; the ingest itself is already committed.
-
-    A failure here (another process holds the index) loses nothing: the change sequence
-    keeps the pending papers for the next sync, so it is a warning, not an error.
-    """
-    try:
-        from paperfeed.search.sync import sync_search_index
-    except ImportError:
-        return
-    try:
-        sync_search_index(settings, engine)
-    except Exception as exc:  # any index trouble is repaired by the next sync
-        click.echo(
-            f"warning: search index not updated ({type(exc).__name__}: {exc}); "
-            "it catches up at the next sync",
-            err=True,
-        )
-
-
-def _embed(settings: Settings, engine: Engine, *, err: bool) -> None:
-    """Embed the new papers; like the index sync, a failure only delays search by meaning."""
-    from paperfeed.cli.search import embed_and_index
-
-    try:
-        embed_and_index(settings, engine, err=err)
-    except Exception as exc:  # the ingest is committed; `paperfeed index embed` retries
-        click.echo(
-            f"warning: papers not embedded ({type(exc).__name__}: {exc}); "
-            "run `paperfeed index embed` later",
-            err=True,
-        )
 
 
 def _ingest(source: str, make_pages: Callable, as_json: bool, **options) -> None:
@@ -96,10 +62,10 @@ def _ingest(source: str, make_pages: Callable, as_json: bool, **options) -> None
     """
     from paperfeed.ingest.pipeline import run_ingest
 
-    with _store() as (settings, engine, sessions), ExitStack() as stack:
-        pages = make_pages(settings, sessions, stack)
-        report = run_ingest(sessions, pages, source=source, **options)
-        after_ingest(report, settings, engine, as_json)
+    with _store() as runtime, ExitStack() as stack:
+        pages = make_pages(runtime.settings, runtime.sessions, stack)
+        report = run_ingest(runtime.sessions, pages, source=source, **options)
+        _finish_ingest(report, runtime, as_json)
 
 
 def _fetcher(settings: Settings, stack: ExitStack):
@@ -142,17 +108,17 @@ def ingest_arxiv(from_, until, set_, restart, no_progress, as_json) -> None:
     if start and end and end < start:
         raise click.ClickException(f"--until {end} is before --from {start}")
 
-    with _store() as (settings, engine, sessions):
+    with _store() as runtime:
         report = harvest_arxiv(
-            settings,
-            sessions,
+            runtime.settings,
+            runtime.sessions,
             from_=start,
             until=end,
             set_=set_,
             resume=not restart,
             progress=not no_progress,
         )
-        after_ingest(report, settings, engine, as_json)
+        _finish_ingest(report, runtime, as_json)
 
 
 @ingest.command("arxiv-id")
@@ -323,7 +289,7 @@ def export(output: str) -> None:
     """
     from paperfeed.ingest.jsonl import export_lines
 
-    with _store() as (_settings, _engine, sessions), sessions() as session:
+    with _store() as runtime, runtime.sessions() as session:
         lines = export_lines(session)
         if output == "-":
             for line in lines:

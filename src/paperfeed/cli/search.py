@@ -7,27 +7,20 @@ import sys
 from dataclasses import asdict
 
 import click
-from sqlalchemy import Engine
 
 from paperfeed.cli import cli
 from paperfeed.cli.common import (
     echo_json,
     load_settings,
-    open_engine,
+    open_runtime,
     require_migrated,
     user_errors,
 )
-from paperfeed.embed.model import get_embedder
-from paperfeed.embed.query import query_embedder_of
-from paperfeed.search import open_backend, sync_backend, sync_search_index
-from paperfeed.search.semantic import SemanticSearch
-from paperfeed.search.sync import (
-    keyword_index_dir,
-    open_vector_index,
-    sync_vector_index,
-    uses_derived_index,
-)
+from paperfeed.runtime import Runtime
+from paperfeed.search import sync_backend, sync_search_index
+from paperfeed.search.sync import keyword_index_dir, uses_derived_index
 from paperfeed.search.tantivy_index import IndexBusy
+from paperfeed.service.indexing import embed_papers, sync_vectors
 from paperfeed.service.search import SearchResults, run_request
 from paperfeed.service.search_request import (
     MAX_LIMIT,
@@ -37,8 +30,6 @@ from paperfeed.service.search_request import (
     Paging,
     parse_search_request,
 )
-from paperfeed.settings import Settings
-from paperfeed.store.db import make_sessionmaker
 from paperfeed.text import to_plain_text
 
 _DAY = "YYYY-MM-DD"
@@ -85,28 +76,19 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
     )
     settings = load_settings()
     asked = request.mode_or(settings.search_mode)
-    with open_engine(settings) as engine:
-        require_migrated(engine)
-        backend = open_backend(settings, engine)
-        semantic = None
-        if settings.semantic_search and asked is not Mode.KEYWORD:
-            index = open_vector_index(settings, engine, settings.embedding_model)
-            semantic = SemanticSearch(query_embedder_of(settings), index)
-        try:
-            with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
-                sync_backend(backend)
-            with make_sessionmaker(engine)() as session:
-                results = run_request(
-                    session,
-                    backend,
-                    request,
-                    default_mode=settings.search_mode,
-                    semantic=semantic,
-                )
-        finally:
-            backend.close()
-            if semantic is not None:
-                semantic.close()
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
+        with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
+            sync_backend(runtime.search)
+        with runtime.sessions() as session:
+            results = run_request(
+                session,
+                runtime.search,
+                request,
+                default_mode=settings.search_mode,
+                # the query model and the vector index only where meaning is asked for
+                semantic=None if asked is Mode.KEYWORD else runtime.semantic,
+            )
     if results.notice and mode:  # asked for by name: say why it was not used
         click.echo(f"note: {results.notice}", err=True)
     _echo_results(results, request.offset, as_json=as_json)
@@ -165,7 +147,8 @@ def index_rebuild() -> None:
 def _sync(*, rebuild: bool) -> None:
     settings = load_settings()
     verb = "rebuilt with" if rebuild else "synced"
-    with open_engine(settings) as engine:
+    with open_runtime(settings) as runtime:
+        engine = runtime.engine
         require_migrated(engine)
         try:
             if uses_derived_index(engine):
@@ -180,62 +163,26 @@ def _sync(*, rebuild: bool) -> None:
                     + ("recounted" if rebuild else "counted")
                 )
             if settings.semantic_search:
-                _sync_vectors(settings, engine, rebuild=rebuild)
+                click.echo(sync_vectors(settings, engine, rebuild=rebuild).summary())
         except IndexBusy as exc:
             raise _busy(exc) from None
 
 
-def _sync_vectors(
-    settings: Settings, engine: Engine, *, rebuild: bool = False, err: bool = False
+def _embed_and_index(
+    runtime: Runtime, *, batch_size: int = 64, limit: int | None = None, fast: bool | None = None
 ) -> None:
-    applied = sync_vector_index(settings, engine, settings.embedding_model, rebuild=rebuild)
-    model = settings.embedding_model
-    if uses_derived_index(engine):
-        verb = "rebuilt with" if rebuild else "synced"
-        click.echo(f"vector index ({model}): {verb} {applied:,} papers", err=err)
-    else:
-        click.echo(f"vector index ({model}): pgvector HNSW in the database", err=err)
-
-
-def embed_and_index(
-    settings: Settings,
-    engine: Engine,
-    *,
-    batch_size: int = 64,
-    limit: int | None = None,
-    fast: bool | None = None,
-    err: bool = False,
-):
     """Embed what is missing (progress bar on a terminal), then bring the vector index up to
-    date; returns the job's report. Raises ModelUnavailable before writing anything.
-    ``fast`` (default: the ``embed_bulk_runtime`` setting) embeds with the int8 ONNX copy of
-    the model, built in the model cache directory on first use. ``err`` sends the summary lines to
-    stderr (commands whose stdout is JSON)."""
-    from paperfeed.embed.job import embed_missing
-
-    if fast is None:
-        fast = settings.embed_bulk_runtime == "onnx-int8"
-    if fast:
-        from paperfeed.embed.onnx import bulk_embedder
-
-        embedder = bulk_embedder(settings.embedding_model, settings.resolved_model_cache_dir())
-    else:
-        embedder = get_embedder(settings.embedding_model)
-    report = embed_missing(
-        make_sessionmaker(engine),
-        embedder,
+    date, printing a line for each (:mod:`paperfeed.service.indexing`)."""
+    embedded = embed_papers(
+        runtime.settings,
+        runtime.sessions,
         batch_size=batch_size,
         limit=limit,
+        fast=fast,
         progress=sys.stderr.isatty(),
     )
-    click.echo(
-        f"embeddings ({embedder.name}{', ONNX Runtime int8' if fast else ''}): "
-        f"embedded {report.embedded:,}, "
-        f"unchanged {report.skipped:,}, remaining {report.remaining:,}",
-        err=err,
-    )
-    _sync_vectors(settings, engine, err=err)
-    return report
+    click.echo(embedded.summary())
+    click.echo(sync_vectors(runtime.settings, runtime.engine).summary())
 
 
 @index.command("embed")
@@ -263,10 +210,9 @@ def index_embed(batch_size: int, limit: int | None, fast: bool | None) -> None:
     Shows a progress bar on a terminal. Example: paperfeed index embed --limit 1000;
     for a large backfill: paperfeed index embed --fast
     """
-    settings = load_settings()
-    with open_engine(settings) as engine:
-        require_migrated(engine)
+    with open_runtime(load_settings()) as runtime:
+        require_migrated(runtime.engine)
         try:
-            embed_and_index(settings, engine, batch_size=batch_size, limit=limit, fast=fast)
+            _embed_and_index(runtime, batch_size=batch_size, limit=limit, fast=fast)
         except IndexBusy as exc:
             raise _busy(exc) from None

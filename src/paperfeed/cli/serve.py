@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from paperfeed.cli import cli
-from paperfeed.cli.common import load_settings, open_engine, require_migrated, user_errors
+from paperfeed.cli.common import load_settings, open_runtime, require_migrated, user_errors
 from paperfeed.logs import log_config
 from paperfeed.settings import Settings
 
@@ -49,8 +49,8 @@ def serve(
     if reload and workers > 1:
         raise click.UsageError("--reload runs a single worker; drop --workers or --reload")
     settings = load_settings()
-    with open_engine(settings) as engine:
-        require_migrated(engine)
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
 
     import uvicorn
 

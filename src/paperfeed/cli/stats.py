@@ -10,14 +10,13 @@ from paperfeed.cli import cli
 from paperfeed.cli.common import (
     echo_json,
     load_settings,
-    open_engine,
+    open_runtime,
     require_migrated,
     safe_url,
     user_errors,
 )
 from paperfeed.embed.store import count_embedded
 from paperfeed.service.papers import stats as paper_stats
-from paperfeed.store.db import make_sessionmaker
 
 
 @cli.command()
@@ -29,9 +28,9 @@ def stats(as_json: bool) -> None:
     Example: paperfeed stats --json
     """
     settings = load_settings()
-    with open_engine(settings) as engine:
-        require_migrated(engine)
-        with make_sessionmaker(engine)() as session:
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
+        with runtime.sessions() as session:
             result = paper_stats(session)
             embedded, visible = count_embedded(session, settings.embedding_model)
     data = {

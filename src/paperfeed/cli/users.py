@@ -13,11 +13,11 @@ from paperfeed.cli import cli
 from paperfeed.cli.common import (
     echo_json,
     load_settings,
-    open_engine,
+    open_runtime,
     require_migrated,
     user_errors,
 )
-from paperfeed.store.db import make_sessionmaker, session_scope
+from paperfeed.store.db import session_scope
 
 
 @cli.group()
@@ -50,9 +50,9 @@ def create_admin(username: str, email: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = load_settings()
-    with open_engine(settings) as engine:
-        require_migrated(engine)
-        with session_scope(make_sessionmaker(engine)) as session:
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
+        with session_scope(runtime.sessions) as session:
             account = accounts.create_admin(
                 session, username=username, email=email, password=password, now=datetime.now(UTC)
             )
@@ -69,9 +69,9 @@ def list_users(as_json: bool, limit: int) -> None:
     Example: paperfeed users list --json
     """
     settings = load_settings()
-    with open_engine(settings) as engine:
-        require_migrated(engine)
-        with make_sessionmaker(engine)() as session:
+    with open_runtime(settings) as runtime:
+        require_migrated(runtime.engine)
+        with runtime.sessions() as session:
             found = accounts.list_users(session, limit=limit)
     if as_json:
         echo_json(

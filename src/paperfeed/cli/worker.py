@@ -11,16 +11,15 @@ the worker exits 0.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime, timedelta
 from threading import Event
 
 import click
-from sqlalchemy import Engine
 
 from paperfeed.cli import cli
-from paperfeed.cli.common import load_settings, open_engine, require_migrated, translated_errors
+from paperfeed.cli.common import load_settings, open_runtime, require_migrated, translated_errors
 from paperfeed.cli.digest import stop_on_sigterm
-from paperfeed.cli.ingest import after_ingest
 from paperfeed.digest import locks
 from paperfeed.digest.outbox import INTERRUPTED
 from paperfeed.digest.runner import JobBusy, send_digests
@@ -28,9 +27,9 @@ from paperfeed.digest.schedule import Job, due_jobs
 from paperfeed.errors import InvalidInput
 from paperfeed.ingest.daily import HarvestStopped, harvest_day
 from paperfeed.logs import configure_logging
+from paperfeed.runtime import Runtime
 from paperfeed.service.day_range import check_day
-from paperfeed.settings import Settings
-from paperfeed.store.db import make_sessionmaker
+from paperfeed.service.indexing import after_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +54,8 @@ def worker(once: bool, at: str | None) -> None:
     """
     settings = load_settings()
     pinned = _parse_time(at) if at else None
-    with open_engine(settings) as engine, translated_errors():
-        require_migrated(engine)
+    with open_runtime(settings) as runtime, translated_errors():
+        require_migrated(runtime.engine)
         # Like `paperfeed serve`: log lines in settings.log_format, INFO and up (DEBUG with
         # -v); set up after the migration check, whose INFO lines are noise here.
         verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
@@ -72,7 +71,7 @@ def worker(once: bool, at: str | None) -> None:
                         break
                     if backoff.get((job.name, job.key), now) > now:
                         continue
-                    if not _run(job, settings, engine, holder, stop):
+                    if not _run(job, runtime, holder, stop):
                         backoff[(job.name, job.key)] = now + RETRY_FAILED_JOB
                 if once:
                     break
@@ -80,13 +79,12 @@ def worker(once: bool, at: str | None) -> None:
     click.echo(f"worker {holder} stopped", err=True)
 
 
-def _run(job: Job, settings: Settings, engine: Engine, holder: str, stop: Event) -> bool:
+def _run(job: Job, runtime: Runtime, holder: str, stop: Event) -> bool:
     """Run ``job`` if no one else has or is; False if it failed (retry later)."""
     try:
         if job.kind == "digest":
             report = send_digests(
-                settings,
-                engine,
+                runtime,
                 cadence=job.cadence,
                 period=job.period,
                 holder=holder,
@@ -95,7 +93,7 @@ def _run(job: Job, settings: Settings, engine: Engine, holder: str, stop: Event)
             )
             click.echo(report.summary(), err=True)
             return report.ok or report.stopped == INTERRUPTED
-        return _ingest(job, settings, engine, holder, stop)
+        return _ingest(job, runtime, holder, stop)
     except JobBusy:
         return True  # done, or being done, by another process
     except HarvestStopped:
@@ -106,10 +104,10 @@ def _run(job: Job, settings: Settings, engine: Engine, holder: str, stop: Event)
         return False
 
 
-def _ingest(job: Job, settings: Settings, engine: Engine, holder: str, stop: Event) -> bool:
+def _ingest(job: Job, runtime: Runtime, holder: str, stop: Event) -> bool:
     """The arXiv OAI-PMH harvest of the job's day, as ``paperfeed ingest arxiv`` runs it, under
-    the job lock (marked finished only when the whole day is in)."""
-    sessions = make_sessionmaker(engine)
+    the job lock (marked finished only when the whole day is in); the report is logged."""
+    settings, sessions = runtime.settings, runtime.sessions
     if not locks.acquire(sessions, job.name, job.key, holder=holder, now=datetime.now(UTC)):
         return True
     finished = False
@@ -120,7 +118,10 @@ def _ingest(job: Job, settings: Settings, engine: Engine, holder: str, stop: Eve
         locks.release(
             sessions, job.name, job.key, holder=holder, now=datetime.now(UTC), finished=finished
         )
-    after_ingest(report, settings, engine, as_json=False)
+    done = after_ingest(settings, runtime.engine, sessions, progress=sys.stderr.isatty())
+    for text, warning in done.messages():
+        logger.log(logging.WARNING if warning else logging.INFO, "%s", text)
+    logger.info("%s", report.summary())
     return True
 
 

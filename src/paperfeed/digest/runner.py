@@ -1,8 +1,10 @@
-"""One digest job, as ``paperfeed digest send`` and ``paperfeed worker`` run it: open the
-search it needs, take the job lock for (cadence, period), run the outbox, let go.
+"""One digest job, as ``paperfeed digest send`` and ``paperfeed worker`` run it: take the
+job lock for (cadence, period), get the search it needs from the runtime, run the outbox,
+let go.
 
-Search by meaning (and its model, seconds to load) is opened only when a subscription of the
-cadence has a topic query, and only where the site has it turned on.
+Search by meaning (and its model, seconds to load) is asked for only when a subscription of
+the cadence has a topic query, and only where the site has it turned on. Topic queries are
+embedded by the runtime's query embedder, the web's.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.digest import locks
@@ -21,10 +22,9 @@ from paperfeed.digest.outbox import DigestRun, RunReport
 from paperfeed.digest.periods import Cadence, period_key
 from paperfeed.digest.selection import Selector
 from paperfeed.errors import Conflict, InvalidInput
-from paperfeed.mail import make_sender
+from paperfeed.runtime import Runtime
+from paperfeed.search.sync import sync_at_startup, sync_vector_at_startup
 from paperfeed.service.periods import Period
-from paperfeed.settings import Settings
-from paperfeed.store.db import make_sessionmaker
 from paperfeed.store.models import Subscription
 
 
@@ -50,28 +50,19 @@ def _needs_semantic(sessions: sessionmaker[Session], cadence: Cadence) -> bool:
     return found is not None
 
 
-def _open_search(stack: ExitStack, settings: Settings, engine: Engine, semantic: bool):
-    from paperfeed.search import open_backend, sync_at_startup
-
-    backend = open_backend(settings, engine)
-    stack.callback(backend.close)
+def _open_search(runtime: Runtime, semantic: bool):
+    """The keyword backend and (if ``semantic`` and the site has it) search by meaning, both
+    brought up to date first."""
+    backend = runtime.search
     sync_at_startup(backend)
-    if not (semantic and settings.semantic_search):
-        return backend, None
-    from paperfeed.embed.model import get_embedder
-    from paperfeed.search.semantic import SemanticSearch
-    from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
-
-    index = open_vector_index(settings, engine, settings.embedding_model)
-    sync_vector_at_startup(index)
-    search = SemanticSearch(get_embedder(settings.embedding_model), index)
-    stack.callback(search.close)
-    return backend, search
+    meaning = runtime.semantic if semantic else None
+    if meaning is not None:
+        sync_vector_at_startup(meaning.index)
+    return backend, meaning
 
 
 def send_digests(
-    settings: Settings,
-    engine: Engine,
+    runtime: Runtime,
     *,
     cadence: Cadence,
     period: Period,
@@ -85,7 +76,8 @@ def send_digests(
     lease: timedelta = locks.DEFAULT_LEASE,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    """Send (or with ``dry_run`` count) the ``cadence`` digests of ``period``.
+    """Send (or with ``dry_run`` count) the ``cadence`` digests of ``period``, through
+    ``sender`` (default: the runtime's mailer).
 
     ``stop`` (set by SIGTERM in the CLI) ends the run after the digest in hand, and ends a
     retry's backoff at once: it stands for both ``should_stop`` and ``sleep``.
@@ -93,20 +85,16 @@ def send_digests(
     Raises :class:`JobBusy` if another process is running this job, and InvalidInput if no
     SMTP server is configured (digests are never "sent" to the log).
     """
+    settings = runtime.settings
     if sender is None and not settings.smtp_host and not dry_run:
         raise InvalidInput(
             "no SMTP server is configured: set PAPERFEED_SMTP_HOST (or use --dry-run)"
         )
     if stop is not None:
         should_stop, sleep = stop.is_set, stop.wait
-    sessions = make_sessionmaker(engine)
-    key = period_key(period)
-    job = job_name(cadence)
-    holder = holder or locks.new_holder()
 
-    def prepare(stack: ExitStack, on_batch: Callable[[], bool]) -> DigestRun:
-        semantic = _needs_semantic(sessions, cadence)
-        backend, meaning = _open_search(stack, settings, engine, semantic)
+    def prepare(on_batch: Callable[[], bool]) -> DigestRun:
+        backend, meaning = _open_search(runtime, _needs_semantic(runtime.sessions, cadence))
         selector = Selector(
             backend,
             meaning,
@@ -115,8 +103,8 @@ def send_digests(
             min_similarity=settings.digest_topic_min_similarity,
         )
         return DigestRun(
-            sessions,
-            sender or make_sender(settings),
+            runtime.sessions,
+            sender or runtime.mailer,
             selector,
             settings,
             cadence=cadence,
@@ -128,25 +116,42 @@ def send_digests(
         )
 
     if dry_run:
-        with ExitStack() as stack:
-            return prepare(stack, lambda: True).dry_run()
-    # The lock first: a worker polling a job that is done opens nothing.
-    if not locks.acquire(sessions, job, key, holder=holder, now=clock(), lease=lease, rerun=rerun):
-        with sessions() as session:
-            row = locks.lock_holder(session, job, key)
+        return prepare(lambda: True).dry_run()
+    lock = _JobLock(runtime.sessions, cadence, period_key(period), holder or locks.new_holder())
+    return lock.run(prepare, clock=clock, lease=lease, rerun=rerun)
+
+
+class _JobLock:
+    """The lock of one digest job (cadence, period key), held by ``holder`` for one run."""
+
+    def __init__(self, sessions: sessionmaker[Session], cadence: Cadence, key: str, holder: str):
+        self.sessions, self.cadence, self.key, self.holder = sessions, cadence, key, holder
+        self.job = job_name(cadence)
+
+    def run(self, prepare, *, clock, lease: timedelta, rerun: bool) -> RunReport:
+        """``prepare(renew).run()`` under the lock; finished if every digest went out."""
+        sessions, job, key, holder = self.sessions, self.job, self.key, self.holder
+        # The lock first: a worker polling a job that is done opens nothing.
+        if not locks.acquire(
+            sessions, job, key, holder=holder, now=clock(), lease=lease, rerun=rerun
+        ):
+            raise self._busy(rerun)
+
+        def renew() -> bool:
+            return locks.renew(sessions, job, key, holder=holder, now=clock(), lease=lease)
+
+        report = None
+        try:
+            report = prepare(renew).run()
+        finally:
+            finished = report is not None and report.ok and report.remaining == 0
+            locks.release(sessions, job, key, holder=holder, now=clock(), finished=finished)
+        return report
+
+    def _busy(self, rerun: bool) -> JobBusy:
+        with self.sessions() as session:
+            row = locks.lock_holder(session, self.job, self.key)
         if row is not None and row.finished_at is not None and not rerun:
-            raise JobBusy(f"the {cadence} digest of {key} was already sent")
+            return JobBusy(f"the {self.cadence} digest of {self.key} was already sent")
         who = row.holder if row is not None else "another process"
-        raise JobBusy(f"the {cadence} digest of {key} is being sent by {who}")
-
-    def renew() -> bool:
-        return locks.renew(sessions, job, key, holder=holder, now=clock(), lease=lease)
-
-    report = None
-    try:
-        with ExitStack() as stack:
-            report = prepare(stack, renew).run()
-    finally:
-        finished = report is not None and report.ok and report.remaining == 0
-        locks.release(sessions, job, key, holder=holder, now=clock(), finished=finished)
-    return report
+        return JobBusy(f"the {self.cadence} digest of {self.key} is being sent by {who}")

@@ -21,28 +21,26 @@ from __future__ import annotations
 import math
 
 from fastapi import FastAPI, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.settings import Settings
-from paperfeed.store.db import make_replica_engine, make_sessionmaker
 
 PRIMARY_COOKIE = "paperfeed_read_primary"
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-def install_read_routing(app: FastAPI, settings: Settings, *, pool_size: int) -> None:
-    """With a replica configured: open it (``app.state.replica_engine``) and add the
-    middleware that marks writers. Without one, reads stay on the primary."""
-    app.state.replica_engine = app.state.replica_sessions = None
-    if not settings.database_replica_url:
-        return
-    engine = make_replica_engine(
-        settings.database_replica_url, pool_size=pool_size, max_overflow=0, pool_timeout=60
-    )
-    app.state.replica_engine = engine
-    app.state.replica_sessions = make_sessionmaker(engine)
-    app.state.disposables.append(engine)
-    if settings.read_primary_seconds > 0:
+def install_read_routing(
+    app: FastAPI,
+    settings: Settings,
+    replica_engine: Engine | None,
+    replica_sessions: sessionmaker[Session] | None,
+) -> None:
+    """With a replica (opened by the runtime): keep it on ``app.state.replica_engine`` and
+    ``replica_sessions``, and add the middleware that marks writers. Without one, reads stay
+    on the primary."""
+    app.state.replica_engine, app.state.replica_sessions = replica_engine, replica_sessions
+    if replica_sessions is not None and settings.read_primary_seconds > 0:
         app.add_middleware(ReadYourWrites, settings=settings)
 
 
