@@ -44,7 +44,7 @@ from paperfeed.service.periods import Period
 from paperfeed.service.trending import AsOf
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import DigestOutbox, Subscription
+from paperfeed.store.digest_models import DigestOutbox, Subscription
 from paperfeed.store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)

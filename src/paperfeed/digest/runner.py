@@ -25,7 +25,7 @@ from paperfeed.mail import make_sender
 from paperfeed.service.periods import Period
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 
 class JobBusy(Conflict):
