@@ -1,9 +1,10 @@
 """The email digests' tables (issue 5, migration 0009): subscriptions, the outbox of digests
 to send, and the locks that keep two workers from running the same scheduled job.
 
-On the same ``Base`` as :mod:`paperfeed.store.models`, which no table here is referenced
-from, so code that never touches digests need not import this module; code that takes
-``Base.metadata`` as the whole schema (the migrations' env, the database copy) must.
+On the same ``Base`` as :mod:`paperfeed.store.models`, whose tables never reference these:
+code that never touches digests need not import this module (the ORM resolves every foreign
+key of the models it loaded), but code that takes ``Base.metadata`` as the whole schema (the
+migrations' env, the database copy) must.
 """
 
 from __future__ import annotations
