@@ -33,7 +33,7 @@ from paperfeed.runtime import Runtime
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
-from paperfeed.store.models import DigestOutbox, JobLock, Subscription
+from paperfeed.store.digest_models import DigestOutbox, JobLock, Subscription
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 PAPERS = 3_000  # the first listing days of the arXiv cs data; the day below has ~100

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import period_from_key
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import DigestOutbox, Subscription
+from paperfeed.store.digest_models import DigestOutbox, Subscription
 from smtp import Inbox
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the app's pinned clock

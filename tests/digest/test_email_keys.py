@@ -15,7 +15,7 @@ from members import PASSWORD, make_account, post_form, signed_in
 from paperfeed.accounts import users
 from paperfeed.accounts.identity import email_key, login_key, normalise_email
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 VICTIM, ATTACKER = "victim@strasse.test", "victim@straße.test"
 

@@ -18,7 +18,7 @@ from digest_helpers import DAY_KEY, NOW, outbox, paperfeed, subscribe_confirmed
 from paperfeed.cli import cli
 from paperfeed.digest import locks
 from paperfeed.digest.schedule import due_jobs
-from paperfeed.store.models import JobLock
+from paperfeed.store.digest_models import JobLock
 
 
 @pytest.mark.slow
@@ -76,7 +76,7 @@ def test_cli_send_dry_run_and_json(settings, session_factory, feed, inbox):
 
 def test_cli_unsubscribe_by_token(settings, session_factory):
     from paperfeed.digest import subscriptions
-    from paperfeed.store.models import Subscription
+    from paperfeed.store.digest_models import Subscription
 
     sub = subscribe_confirmed(session_factory, "ada@example.org")
     with session_factory() as session:

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from members import PASSWORD, csrf_of, post_form
 from paperfeed.digest.runner import send_digests
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import Subscription, User
+from paperfeed.store.digest_models import Subscription
+from paperfeed.store.models import User
 
 # What mail clients make a link of: a scheme, www., a domain name, an address.
 LINKABLE = re.compile(r"(?i)[a-z][a-z0-9+.-]*:/*\S|www\.|\w[\w-]*\.[a-z]{2,}|[\w.+-]@[\w-]")

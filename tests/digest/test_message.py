@@ -13,7 +13,7 @@ from paperfeed.digest import message as mail
 from paperfeed.digest.runner import send_digests
 from paperfeed.digest.subscriptions import Topic
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 
 def body(settings, topic=Topic()):

@@ -10,7 +10,7 @@ from digest_helpers import NOW, PERIOD, outbox, subscribe_confirmed
 
 from paperfeed.digest.runner import send_digests
 from paperfeed.runtime import Runtime
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 from smtp import Inbox, smtp_server
 
 

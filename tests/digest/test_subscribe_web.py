@@ -16,7 +16,7 @@ from members import csrf_of, make_account, post_form, signed_in
 from paperfeed.digest import subscriptions
 from paperfeed.digest.runner import send_digests
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 TOKEN = re.compile(r"token=([\w-]+)")
 

@@ -13,7 +13,7 @@ from digest_helpers import DAY, NOW, PERIOD, subscribe_confirmed
 from paperfeed.digest import message as mail
 from paperfeed.digest.runner import send_digests
 from paperfeed.digest.subscriptions import Topic, unsubscribe_token_of
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 # The fixed placeholder that every part of the body had replaced by the subscriber's token.
 OLD_SLOT = "UNSUBSCRIBE-TOKEN-SLOT-9c1e"

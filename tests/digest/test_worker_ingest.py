@@ -17,7 +17,8 @@ from ingest.fake_server import FakeServer, Reply, oai_page_xml
 from paperfeed.cli import cli
 from paperfeed.digest import locks
 from paperfeed.ingest.daily import HarvestStopped, harvest_day
-from paperfeed.store.models import JobLock, Paper
+from paperfeed.store.digest_models import JobLock
+from paperfeed.store.models import Paper
 
 BEFORE_DIGESTS = "2026-11-20T05:00:00"  # after worker_ingest_hour (4), before the digests (6)
 

@@ -30,7 +30,8 @@ from sqlalchemy import func, select
 
 from members import make_account, new_token
 from paperfeed.cli import cli
-from paperfeed.store.models import DailyEntry, IngestRun, JobLock, Paper
+from paperfeed.store.digest_models import JobLock
+from paperfeed.store.models import DailyEntry, IngestRun, Paper
 
 TESTS = Path(__file__).resolve().parents[1]
 for folder in ("ingest", "digest", "accounts"):  # the fake arXiv, the digest helpers

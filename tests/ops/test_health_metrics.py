@@ -92,7 +92,7 @@ def test_metrics_report_store_figures(client, paper_factory, session_factory):
 
 
 def test_metrics_report_the_digest_outbox(client, session_factory):
-    from paperfeed.store.models import DigestOutbox, Subscription
+    from paperfeed.store.digest_models import DigestOutbox, Subscription
 
     with session_scope(session_factory) as s:
         sub = Subscription(email="a@example.org", email_key="a@example.org", period="daily",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.accounts.secrets import new_token
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import JobLock
+from paperfeed.store.digest_models import JobLock
 
 DEFAULT_LEASE = timedelta(minutes=10)
 

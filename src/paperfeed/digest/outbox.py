@@ -30,7 +30,6 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Literal
 
 from sqlalchemy import Integer, String, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,12 +38,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from paperfeed.digest import message as mail
 from paperfeed.digest.periods import Cadence, period_key
 from paperfeed.digest.selection import Selector
+from paperfeed.digest.smtp_failures import Outcome, classify
 from paperfeed.digest.subscriptions import Topic, unsubscribe_token_of
 from paperfeed.service.periods import Period
 from paperfeed.service.trending import AsOf
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
-from paperfeed.store.models import DigestOutbox, Subscription
+from paperfeed.store.digest_models import DigestOutbox, Subscription
 from paperfeed.store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,6 @@ BATCH = 200  # pending rows read per query
 MAX_BACKOFF = 60.0
 NO_MATCH = "no paper of the period matched the topic"
 
-Outcome = Literal["sent", "permanent", "transient", "fatal", "interrupted"]
 INTERRUPTED = "interrupted"  # RunReport.stopped when asked to stop (SIGTERM)
 
 
@@ -90,35 +89,6 @@ class RunReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def classify(exc: BaseException) -> tuple[Outcome, str]:
-    """What an SMTP failure means for the digest: ``permanent`` (5xx for this recipient or
-    message), ``fatal`` (5xx that every message would get: our sender address or login),
-    else ``transient``."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in exc.recipients.values()]
-        text = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
-        return ("permanent" if codes and min(codes) >= 500 else "transient"), text
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-        if exc.smtp_code < 500:
-            return "transient", text
-        if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
-            return "fatal", text
-        return "permanent", text
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        # smtplib refuses a non-ASCII address when the server offers no SMTPUTF8: that one
-        # subscriber's digest cannot go, the others can. Any other missing feature (AUTH) is
-        # the configuration's.
-        return ("permanent" if "SMTPUTF8" in str(exc) else "fatal"), str(exc)
-    return "transient", f"{type(exc).__name__}: {exc}"
-
-
-def _text(value) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return " ".join(str(value).split())[:300]
 
 
 def message_id(settings: Settings, row: DigestOutbox, sub: Subscription) -> str:

@@ -25,7 +25,7 @@ from paperfeed.errors import Conflict, InvalidInput
 from paperfeed.runtime import Runtime
 from paperfeed.search.sync import sync_at_startup, sync_vector_at_startup
 from paperfeed.service.periods import Period
-from paperfeed.store.models import Subscription
+from paperfeed.store.digest_models import Subscription
 
 
 class JobBusy(Conflict):

@@ -33,7 +33,8 @@ from paperfeed.digest import tokens
 from paperfeed.digest.periods import Cadence, check_cadence
 from paperfeed.errors import InvalidInput
 from paperfeed.search.query import normalize_category, parse_query
-from paperfeed.store.models import DigestOutbox, Subscription, User
+from paperfeed.store.digest_models import DigestOutbox, Subscription
+from paperfeed.store.models import User
 from paperfeed.store.types import MAX_ID
 
 MAX_TOPIC_CHARS = 100  # a search query (emails show topics cut: digest/message.py)

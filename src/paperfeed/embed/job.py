@@ -118,28 +118,9 @@ def embed_missing(
             if not rows:
                 break
             last_id = rows[-1].id
-            todo: list[EmbeddingRow] = []
-            texts: list[str] = []
-            unchanged: list[dict] = []
-            for row in rows:
-                text = paper_text(row.title, row.abstract)
-                digest = text_hash(text)
-                if row.emb_model == model and row.emb_hash == digest:
-                    unchanged.append({"pid": row.id, "seq": row.seq})
-                else:
-                    todo.append(EmbeddingRow(row.id, digest, row.seq))
-                    texts.append(text)
+            todo, texts, unchanged = _split_by_text(rows, model)
             vectors = _encode(embedder, texts) if texts else None
-            with session_scope(session_factory) as session:
-                if todo:
-                    write_embeddings(session, model, todo, vectors)
-                if unchanged:
-                    session.connection().execute(
-                        update(PaperEmbedding.__table__)
-                        .where(PaperEmbedding.__table__.c.paper_id == bindparam("pid"))
-                        .values(source_seq=bindparam("seq")),
-                        unchanged,
-                    )
+            _write_batch(session_factory, model, todo, vectors, unchanged)
             embedded += len(todo)
             skipped += len(unchanged)
             bar.update(len(rows))
@@ -147,6 +128,43 @@ def embed_missing(
         remaining = count_pending(session, model)
     logger.info("embedded %d papers (%d unchanged), %d remaining", embedded, skipped, remaining)
     return EmbedReport(embedded=embedded, skipped=skipped, remaining=remaining)
+
+
+def _split_by_text(rows, model: str) -> tuple[list[EmbeddingRow], list[str], list[dict]]:
+    """The papers to (re-)embed with their texts, and those whose embedded text is unchanged
+    (only their ``source_seq`` moves forward)."""
+    todo: list[EmbeddingRow] = []
+    texts: list[str] = []
+    unchanged: list[dict] = []
+    for row in rows:
+        text = paper_text(row.title, row.abstract)
+        digest = text_hash(text)
+        if row.emb_model == model and row.emb_hash == digest:
+            unchanged.append({"pid": row.id, "seq": row.seq})
+        else:
+            todo.append(EmbeddingRow(row.id, digest, row.seq))
+            texts.append(text)
+    return todo, texts, unchanged
+
+
+def _write_batch(
+    session_factory: sessionmaker[Session],
+    model: str,
+    todo: list[EmbeddingRow],
+    vectors: np.ndarray | None,
+    unchanged: list[dict],
+) -> None:
+    """One commit: the new vectors, and the unchanged papers' newer ``source_seq``."""
+    with session_scope(session_factory) as session:
+        if todo:
+            write_embeddings(session, model, todo, vectors)
+        if unchanged:
+            session.connection().execute(
+                update(PaperEmbedding.__table__)
+                .where(PaperEmbedding.__table__.c.paper_id == bindparam("pid"))
+                .values(source_seq=bindparam("seq")),
+                unchanged,
+            )
 
 
 def _encode(embedder: Embedder, texts: list[str]) -> np.ndarray:

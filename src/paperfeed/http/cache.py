@@ -266,8 +266,7 @@ class ResponseCache:
             if size > self.max_body and more:
                 # Too big to keep: stream it on rather than hold it all in memory.
                 passing = True
-                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
-                await send({**start, "headers": headers})
+                await send({**start, "headers": _without_etag(start)})
                 await send(
                     {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
                 )
@@ -276,23 +275,7 @@ class ResponseCache:
             if more:
                 return
             body = b"".join(chunks)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
-            storable = (
-                start.get("status") in _CACHEABLE_STATUS
-                and size <= self.max_body
-                and scope["method"] == "GET"
-                and not any(k.lower() == b"set-cookie" for k, _ in headers)
-            )
-            etag = b'W/"' + hashlib.blake2b(body, digest_size=10).hexdigest().encode() + b'"'
-            if start.get("status") in _CACHEABLE_STATUS:
-                headers.append((b"etag", etag))
-            if storable:
-                entry = _Entry(
-                    version, self.clock() + self.ttl, start["status"], headers, body, etag
-                )
-                if version == self.current:  # else a newer write came in while rendering
-                    self._store(key, entry)
-                done.set_result(entry)
+            headers = self._complete(scope, start, body, key, version, done)
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
@@ -303,3 +286,30 @@ class ResponseCache:
                 done.set_result(None)
             if first:
                 del self.filling[key]
+
+    def _complete(
+        self, scope, start: dict, body: bytes, key: bytes, version: tuple, done: asyncio.Future
+    ) -> list[tuple[bytes, bytes]]:
+        """The whole response is in: its headers with our ETag; stored if it may be (and
+        handed to the requests waiting for it)."""
+        headers = _without_etag(start)
+        storable = (
+            start.get("status") in _CACHEABLE_STATUS
+            and len(body) <= self.max_body
+            and scope["method"] == "GET"
+            and not any(k.lower() == b"set-cookie" for k, _ in headers)
+        )
+        etag = b'W/"' + hashlib.blake2b(body, digest_size=10).hexdigest().encode() + b'"'
+        if start.get("status") in _CACHEABLE_STATUS:
+            headers.append((b"etag", etag))
+        if storable:
+            entry = _Entry(version, self.clock() + self.ttl, start["status"], headers, body, etag)
+            if version == self.current:  # else a newer write came in while rendering
+                self._store(key, entry)
+            done.set_result(entry)
+        return headers
+
+
+def _without_etag(start: dict) -> list[tuple[bytes, bytes]]:
+    """The application's headers less its own ETag (the cache sets one, or none)."""
+    return [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]

@@ -43,7 +43,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from paperfeed.embed.store import count_embedded
-from paperfeed.store.models import DigestOutbox, IngestRun, Subscription
+from paperfeed.store.digest_models import DigestOutbox, Subscription
+from paperfeed.store.models import IngestRun
 
 logger = logging.getLogger(__name__)
 

@@ -63,63 +63,20 @@ class PaperRecord:
         if found is None:
             raise InvalidInput(f"invalid arXiv id {raw_id[:80]!r}")
         arxiv_id, id_version = found
-        version = fields.pop("version", None)
-        integral = isinstance(version, int) and not isinstance(version, bool)
-        if version is not None and not integral and not str(version).isdigit():
-            raise InvalidInput(f"{arxiv_id}: version must be a positive integer")
-        version = int(version) if version is not None else id_version
-        if version is not None and version < 1:
-            raise InvalidInput(f"invalid version {version} for {arxiv_id}")
+        version = _version(arxiv_id, fields.pop("version", None), id_version)
         title = clean_line(fields.pop("title", ""))
         if not title:
             raise InvalidInput(f"{arxiv_id}: missing title")
         abstract = clean_paragraphs(fields.pop("abstract", ""))
         authors = tuple(a for a in (clean_line(x) for x in fields.pop("authors", ()) or ()) if a)
-        # Some listings mix MSC/ACM classes ("68T45 (Primary)", "F.1.2") into the arXiv
-        # categories; those are not categories, so they are dropped rather than failing the paper.
-        categories = tuple(
-            dict.fromkeys(
-                c
-                for c in (clean_line(x) for x in fields.pop("categories", ()) or ())
-                if _CATEGORY.match(c)
-            )
-        )
-        for name, value in (("title", title), ("abstract", abstract)):
-            if len(value) > _MAX_TEXT:
-                raise InvalidInput(f"{arxiv_id}: {name} longer than {_MAX_TEXT} characters")
-        if any(len(a) > _MAX_SHORT for a in authors):
-            raise InvalidInput(f"{arxiv_id}: an author name is longer than {_MAX_SHORT} characters")
-        for key in (
-            "comments",
-            "journal_ref",
-            "doi",
-            "github_repo",
-            "project_page",
-            "submitted_by",
-        ):
-            value = fields.get(key)
-            if value is not None:
-                value = clean_line(str(value)) or None
-                limit = {"doi": 255, "submitted_by": 128}.get(key, _MAX_SHORT)
-                if key in ("comments", "journal_ref"):
-                    limit = _MAX_TEXT
-                if value is not None and len(value) > limit:
-                    raise InvalidInput(f"{arxiv_id}: {key} longer than {limit} characters")
-                fields[key] = value
+        categories = _categories(fields.pop("categories", ()))
+        _check_text_lengths(arxiv_id, title, abstract, authors)
+        _clean_short_fields(arxiv_id, fields)
         # A link that is not an http(s) URL (javascript:, data:, markup) is dropped, not the
         # paper: it is the source's mistake or an attack, and the rest of the record is good.
         fields["github_repo"] = github_url(fields.get("github_repo"))
         fields["project_page"] = web_url(fields.get("project_page"))
-        for key in ("upvotes", "num_comments", "github_stars"):
-            value = fields.get(key)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 0
-            ):
-                raise InvalidInput(f"{arxiv_id}: {key} must be a non-negative integer")
-        for key in ("published_at", "updated_at", "submitted_at"):
-            value = fields.get(key)
-            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                raise InvalidInput(f"{arxiv_id}: {key} must be a timezone-aware datetime")
+        _check_counts_and_times(arxiv_id, fields)
         return cls(
             arxiv_id=arxiv_id,
             version=version,
@@ -129,6 +86,58 @@ class PaperRecord:
             categories=categories,
             **fields,
         )
+
+
+def _version(arxiv_id: str, version: object, id_version: int | None) -> int | None:
+    """The explicit version if given (an integer or its digits), else the id's own."""
+    integral = isinstance(version, int) and not isinstance(version, bool)
+    if version is not None and not integral and not str(version).isdigit():
+        raise InvalidInput(f"{arxiv_id}: version must be a positive integer")
+    version = int(version) if version is not None else id_version
+    if version is not None and version < 1:
+        raise InvalidInput(f"invalid version {version} for {arxiv_id}")
+    return version
+
+
+def _categories(raw) -> tuple[str, ...]:
+    # Some listings mix MSC/ACM classes ("68T45 (Primary)", "F.1.2") into the arXiv
+    # categories; those are not categories, so they are dropped rather than failing the paper.
+    return tuple(dict.fromkeys(c for c in (clean_line(x) for x in raw or ()) if _CATEGORY.match(c)))
+
+
+def _check_text_lengths(arxiv_id: str, title: str, abstract: str, authors: tuple[str, ...]) -> None:
+    for name, value in (("title", title), ("abstract", abstract)):
+        if len(value) > _MAX_TEXT:
+            raise InvalidInput(f"{arxiv_id}: {name} longer than {_MAX_TEXT} characters")
+    if any(len(a) > _MAX_SHORT for a in authors):
+        raise InvalidInput(f"{arxiv_id}: an author name is longer than {_MAX_SHORT} characters")
+
+
+def _clean_short_fields(arxiv_id: str, fields: dict) -> None:
+    """The optional one-line fields, cleaned in ``fields`` (blank -> None) within their limits."""
+    for key in ("comments", "journal_ref", "doi", "github_repo", "project_page", "submitted_by"):
+        value = fields.get(key)
+        if value is not None:
+            value = clean_line(str(value)) or None
+            limit = {"doi": 255, "submitted_by": 128}.get(key, _MAX_SHORT)
+            if key in ("comments", "journal_ref"):
+                limit = _MAX_TEXT
+            if value is not None and len(value) > limit:
+                raise InvalidInput(f"{arxiv_id}: {key} longer than {limit} characters")
+            fields[key] = value
+
+
+def _check_counts_and_times(arxiv_id: str, fields: dict) -> None:
+    for key in ("upvotes", "num_comments", "github_stars"):
+        value = fields.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise InvalidInput(f"{arxiv_id}: {key} must be a non-negative integer")
+    for key in ("published_at", "updated_at", "submitted_at"):
+        value = fields.get(key)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            raise InvalidInput(f"{arxiv_id}: {key} must be a timezone-aware datetime")
 
 
 @dataclass(frozen=True)

@@ -117,15 +117,33 @@ def _first_line(exc: Exception) -> str:
 
 def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> IngestReport:
     report = IngestReport(source)
-    records = []
-    for item in batch:
-        if isinstance(item, Failure):
-            report.failed.append(item)
-        else:
-            records.append(item)
+    report.failed.extend(item for item in batch if isinstance(item, Failure))
+    records = [item for item in batch if not isinstance(item, Failure)]
     if not records:
         return report
+    current, with_entry = _read_current(session, records)
+    status, new_entries = _merge_records(records, current, with_entry, source, now)
+    added = [current[a] for a, s in status.items() if s == "added"]
+    changed = [current[a] for a, s in status.items() if s == "updated"]
+    for row in (*added, *changed):
+        _derive_search_text(row)
+    if added:
+        _insert_papers(session, added, current, now)
+    if changed:
+        _update_papers(session, changed, now)
+    if new_entries:
+        session.execute(
+            insert(DailyEntry.__table__),
+            [{"paper_id": current[a]["id"], **e} for a, e in new_entries.items()],
+        )
+    touched = [current[a]["id"] for a, s in status.items() if s != "unchanged"]
+    record_changes(session, touched, now)
+    _tally(report, status)
+    return report
 
+
+def _read_current(session: Session, records: list[PaperRecord]) -> tuple[dict[str, dict], set[int]]:
+    """The stored rows of the batch's papers, by arXiv id, and which of them have an entry."""
     ids = list({r.arxiv_id for r in records})
     table = Paper.__table__
     current: dict[str, dict] = {
@@ -138,9 +156,20 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     with_entry = set(
         session.scalars(select(DailyEntry.paper_id).where(DailyEntry.paper_id.in_(known_ids)))
     )
+    return current, with_entry
+
+
+def _merge_records(
+    records: list[PaperRecord],
+    current: dict[str, dict],
+    with_entry: set[int],
+    source: str,
+    now: datetime,
+) -> tuple[dict[str, str], dict[str, dict]]:
+    """Apply the records onto ``current`` (new papers get a row); each paper's status
+    (added, updated, unchanged) and the daily entries to create, by arXiv id."""
     status: dict[str, str] = {}
     new_entries: dict[str, dict] = {}
-
     for rec in records:
         row = current.get(rec.arxiv_id)
         if row is None:
@@ -164,55 +193,55 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
             }
             if status[rec.arxiv_id] == "unchanged":
                 status[rec.arxiv_id] = "updated"
+    return status, new_entries
 
-    added = [current[a] for a, s in status.items() if s == "added"]
-    changed = [current[a] for a, s in status.items() if s == "updated"]
-    for row in (*added, *changed):
-        _derive_search_text(row)
-    if added:
-        for row in added:
-            row.update(created_at=now, modified_at=now, hidden=False)
-            row["upvotes"] = row["imported_upvotes"]  # no member has voted on it yet
-        # A Core executemany, then one SELECT for the new ids. The ORM's bulk insert splits a
-        # batch wherever rows differ in which columns are None (216 statements for 500 rows),
-        # and INSERT..RETURNING goes through one giant multi-VALUES statement per page that
-        # psycopg spends longer parsing than PostgreSQL spends inserting; a plain executemany
-        # is pipelined by psycopg with the statement parsed once.
-        session.execute(
-            insert(table),
-            [{k: v for k, v in row.items() if k != "id" and k[0] != "_"} for row in added],
-        )
-        new_ids = [row["arxiv_id"] for row in added]
-        for paper_id, arxiv_id in session.execute(
-            select(table.c.id, table.c.arxiv_id).where(table.c.arxiv_id.in_(new_ids))
-        ):
-            current[arxiv_id]["id"] = paper_id
-    if changed:
-        for row in changed:
-            row["modified_at"] = now
-        base = [r for r in changed if r["imported_upvotes"] != r["_old_imported"]]
-        if base:
-            # Relative to the row's values at write time, so a member's vote committed since
-            # our read is kept: total = total + (new base - old base).
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values(
-                    upvotes=table.c.upvotes + bindparam("b_new") - table.c.imported_upvotes,
-                    imported_upvotes=bindparam("b_new"),
-                ),
-                [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
-            )
-        plain = [c for c in (*_COLUMNS, *SEARCH_TEXT, "modified_at") if c != "imported_upvotes"]
-        session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
-    if new_entries:
-        session.execute(
-            insert(DailyEntry.__table__),
-            [{"paper_id": current[a]["id"], **e} for a, e in new_entries.items()],
-        )
-    touched = [current[a]["id"] for a, s in status.items() if s != "unchanged"]
-    record_changes(session, touched, now)
 
+def _insert_papers(
+    session: Session, added: list[dict], current: dict[str, dict], now: datetime
+) -> None:
+    """Insert the new papers and set their ids in ``current``."""
+    table = Paper.__table__
+    for row in added:
+        row.update(created_at=now, modified_at=now, hidden=False)
+        row["upvotes"] = row["imported_upvotes"]  # no member has voted on it yet
+    # A Core executemany, then one SELECT for the new ids. The ORM's bulk insert splits a
+    # batch wherever rows differ in which columns are None (216 statements for 500 rows),
+    # and INSERT..RETURNING goes through one giant multi-VALUES statement per page that
+    # psycopg spends longer parsing than PostgreSQL spends inserting; a plain executemany
+    # is pipelined by psycopg with the statement parsed once.
+    session.execute(
+        insert(table),
+        [{k: v for k, v in row.items() if k != "id" and k[0] != "_"} for row in added],
+    )
+    new_ids = [row["arxiv_id"] for row in added]
+    for paper_id, arxiv_id in session.execute(
+        select(table.c.id, table.c.arxiv_id).where(table.c.arxiv_id.in_(new_ids))
+    ):
+        current[arxiv_id]["id"] = paper_id
+
+
+def _update_papers(session: Session, changed: list[dict], now: datetime) -> None:
+    table = Paper.__table__
+    for row in changed:
+        row["modified_at"] = now
+    base = [r for r in changed if r["imported_upvotes"] != r["_old_imported"]]
+    if base:
+        # Relative to the row's values at write time, so a member's vote committed since
+        # our read is kept: total = total + (new base - old base).
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                upvotes=table.c.upvotes + bindparam("b_new") - table.c.imported_upvotes,
+                imported_upvotes=bindparam("b_new"),
+            ),
+            [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
+        )
+    plain = [c for c in (*_COLUMNS, *SEARCH_TEXT, "modified_at") if c != "imported_upvotes"]
+    session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
+
+
+def _tally(report: IngestReport, status: dict[str, str]) -> None:
     for arxiv_id, s in status.items():
         if s == "added":
             report.added += 1
@@ -221,7 +250,6 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
             report.updated += 1
         else:
             report.unchanged += 1
-    return report
 
 
 def _derive_search_text(row: dict) -> None:

@@ -25,7 +25,6 @@ Rules (docs/community.md):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
+from paperfeed.service.comment_outline import outline
 from paperfeed.service.markdown import render_markdown
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Comment, Paper, User
@@ -273,14 +273,6 @@ class ThreadPage:
     count: int
 
 
-@dataclass(frozen=True)
-class _Node:
-    id: int
-    parent_id: int | None
-    shown: bool  # a placeholder when False
-    counted: bool  # neither deleted nor hidden
-
-
 def thread_page(
     session: Session,
     arxiv_id: str,
@@ -293,7 +285,7 @@ def thread_page(
     is NotFound). Only the comments of that page are loaded with their text."""
     paper = _paper(session, arxiv_id)
     admin = viewer is not None and viewer.is_admin
-    roots, children, nodes = _outline(session, paper.id, admin)
+    roots, children, nodes = outline(session, paper.id, admin)
     pages = max(1, -(-len(roots) // per_page))
     if not 1 <= page <= pages:
         raise NotFound(f"No page {page} of comments: this discussion has {pages}.")
@@ -333,42 +325,13 @@ def page_of(
     """The page of its paper's discussion that shows ``comment_id`` (1 if it is not shown)."""
     comment = _comment(session, comment_id)
     admin = viewer is not None and viewer.is_admin
-    roots, _children, nodes = _outline(session, comment.paper_id, admin)
+    roots, _children, nodes = outline(session, comment.paper_id, admin)
     node = nodes.get(comment.id)
     while node is not None and node.parent_id in nodes:
         node = nodes[node.parent_id]
     if node is None or node.id not in roots:
         return 1
     return roots.index(node.id) // per_page + 1
-
-
-def _outline(
-    session: Session, paper_id: int, admin: bool
-) -> tuple[list[int], dict[int, list[int]], dict[int, _Node]]:
-    """The discussion's shape without its text: the top-level ids kept (oldest first), the
-    kept replies of each comment, and every comment. A placeholder without kept replies is
-    not kept: there is nothing to show and no thread to hold together."""
-    rows = session.execute(
-        select(Comment.id, Comment.parent_id, Comment.deleted_at.is_(None), Comment.hidden)
-        .where(Comment.paper_id == paper_id)
-        .order_by(Comment.id)
-    ).all()
-    nodes = {
-        cid: _Node(cid, parent, live and (not hidden or admin), live and not hidden)
-        for cid, parent, live, hidden in rows
-    }
-    below: dict[int | None, list[int]] = defaultdict(list)
-    for node in nodes.values():
-        below[node.parent_id if node.parent_id in nodes else None].append(node.id)
-    kept: dict[int, list[int]] = {}
-
-    def keep(comment_id: int) -> bool:  # depth is at most MAX_DEPTH + 1: no deep recursion
-        replies = [child for child in below.get(comment_id, ()) if keep(child)]
-        kept[comment_id] = replies
-        return nodes[comment_id].shown or bool(replies)
-
-    roots = [root for root in below.get(None, []) if keep(root)]
-    return roots, kept, nodes
 
 
 def get_comment(session: Session, comment_id: int, viewer: Account | None = None) -> CommentView:

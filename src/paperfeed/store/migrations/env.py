@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from paperfeed.store import digest_models  # noqa: F401  (its tables join Base.metadata)
 from paperfeed.store.db import make_engine
 from paperfeed.store.models import Base
 
