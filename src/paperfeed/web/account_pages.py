@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import api_tokens, emails, users
@@ -23,6 +23,7 @@ from paperfeed.accounts.identity import USERNAME_RULE, email_key, login_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
+from paperfeed.http import routing
 from paperfeed.http.auth import (
     BrowserUser,
     CurrentUser,
@@ -31,7 +32,7 @@ from paperfeed.http.auth import (
     lifetimes,
     set_session_cookie,
 )
-from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.deps import NowDep, PrimaryRead, PrimarySessions, SettingsDep, WriteSession
 from paperfeed.http.ratelimits import client_ip, count_password_check, enforce, enforce_in
 from paperfeed.mail import MailSender
 from paperfeed.store.db import session_scope
@@ -39,7 +40,7 @@ from paperfeed.web.pages import render
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["accounts"], include_in_schema=False)
+router = routing.router(tags=["accounts"], include_in_schema=False)
 
 NO_STORE = "no-store"
 FormText = Annotated[str, Form()]
@@ -105,6 +106,7 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = 
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    sessions: PrimarySessions,
     settings: SettingsDep,
     now: NowDep,
     login: FormText = "",
@@ -118,7 +120,7 @@ def login(
     context = {"next_path": safe_next(next), "login": login[:254]}
     old = request.cookies.get(cookie_name(settings))
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             account = users.authenticate(session, login, password)
             if account is not None:
                 end_session(session, old)  # a fresh token: nothing from before survives
@@ -131,9 +133,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, settings: SettingsDep) -> Response:
-    with session_scope(request.app.state.sessions) as session:
-        end_session(session, request.cookies.get(cookie_name(settings)))
+def logout(request: Request, session: WriteSession, settings: SettingsDep) -> Response:
+    end_session(session, request.cookies.get(cookie_name(settings)))
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response, settings)
     return response
@@ -152,6 +153,7 @@ def signup_form(request: Request):
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     settings: SettingsDep,
     now: NowDep,
@@ -161,7 +163,7 @@ def signup(
 ) -> Response:
     enforce(request, "signup-ip", client_ip(request), settings.rate_limit_signup)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             result = users.sign_up(
                 session,
                 username=username,
@@ -217,9 +219,13 @@ def signup_confirm_form(request: Request, token: Annotated[str, Query(max_length
 
 @router.post("/signup/confirm", response_class=HTMLResponse)
 def signup_confirm(
-    request: Request, settings: SettingsDep, now: NowDep, token: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    settings: SettingsDep,
+    now: NowDep,
+    token: FormText = "",
 ) -> Response:
-    with session_scope(request.app.state.sessions) as session:
+    with session_scope(sessions) as session:
         account = users.confirm_email(session, token, now=now)
         if account is not None:
             session_token = start_session(
@@ -247,6 +253,7 @@ def reset_form(request: Request):
 @router.post("/reset", response_class=HTMLResponse)
 def reset_request(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     settings: SettingsDep,
     now: NowDep,
@@ -256,7 +263,7 @@ def reset_request(
     enforce(request, "reset-email", login_key(email)[:254], settings.rate_limit_password_reset)
     # Nothing about the account happens before the page is sent: the time it takes cannot
     # tell whether the address has one (a known address costs a lookup, a token and a mail).
-    background.add_task(_send_reset_link, request.app, email[:1000], now)
+    background.add_task(_send_reset_link, sessions, request.app, email[:1000], now)
     return _message(
         request,
         "Check your inbox",
@@ -265,10 +272,10 @@ def reset_request(
     )
 
 
-def _send_reset_link(app, email: str, now) -> None:
+def _send_reset_link(sessions, app, email: str, now) -> None:
     """After the answer: a reset link for the account of ``email``, if there is one."""
     settings = app.state.settings
-    with session_scope(app.state.sessions) as session:
+    with session_scope(sessions) as session:
         found = users.request_reset(
             session, email, now=now, ttl=timedelta(minutes=settings.password_reset_minutes)
         )
@@ -303,25 +310,28 @@ def _bad_reset_link(request: Request) -> Response:
 
 @router.get("/reset/confirm", response_class=HTMLResponse)
 def reset_confirm_form(
-    request: Request, now: NowDep, token: Annotated[str, Query(max_length=200)] = ""
+    request: Request,
+    session: PrimaryRead,
+    now: NowDep,
+    token: Annotated[str, Query(max_length=200)] = "",
 ):
     from paperfeed.accounts.one_time import peek
 
-    with session_scope(request.app.state.sessions, write=False) as session:
-        valid = peek(session, token, "reset", now=now) is not None
+    valid = peek(session, token, "reset", now=now) is not None
     return _reset_page(request, token) if valid else _bad_reset_link(request)
 
 
 @router.post("/reset/confirm", response_class=HTMLResponse)
 def reset_confirm(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     now: NowDep,
     token: FormText = "",
     password: FormText = "",
 ) -> Response:
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             done = users.reset_password(session, token, password, now=now)
     except InvalidInput as exc:
         return _reset_page(request, token, exc.message, 400)
@@ -340,8 +350,8 @@ def reset_confirm(
 # ---------------------------------------------------------------- /account
 
 
-def _account_page(request: Request, account, status: int = 200, **extra: Any) -> Response:
-    with session_scope(request.app.state.sessions, write=False) as session:
+def _account_page(request: Request, sessions, account, status: int = 200, **extra: Any) -> Response:
+    with session_scope(sessions, write=False) as session:
         tokens = api_tokens.list_tokens(session, account.id)
         digests = list_for_account(session, account)  # email digests (issue 5)
     context = {"tokens": tokens, "subscriptions": digests, **extra}
@@ -350,9 +360,12 @@ def _account_page(request: Request, account, status: int = 200, **extra: Any) ->
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(
-    request: Request, account: CurrentUser, done: Annotated[str, Query(max_length=20)] = ""
+    request: Request,
+    sessions: PrimarySessions,
+    account: CurrentUser,
+    done: Annotated[str, Query(max_length=20)] = "",
 ):
-    return _account_page(request, account, notice=DONE.get(done))
+    return _account_page(request, sessions, account, notice=DONE.get(done))
 
 
 def _tell_tokens_revoked(
@@ -373,6 +386,7 @@ def _tell_tokens_revoked(
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     account: BrowserUser,
     settings: SettingsDep,
@@ -382,13 +396,13 @@ def change_password(
 ) -> Response:
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             done = users.change_password(
                 session, account.id, current=current_password, new=new_password, now=now
             )
             token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
+        return _account_page(request, sessions, account, 400, error=exc.message)
     _tell_tokens_revoked(request, background, done, "changed")
     return _logged_in(request, settings, token, "/account?done=password")
 
@@ -396,6 +410,7 @@ def change_password(
 @router.post("/account/tokens", response_class=HTMLResponse)
 def create_token(
     request: Request,
+    sessions: PrimarySessions,
     account: BrowserUser,
     now: NowDep,
     name: FormText = "",
@@ -405,33 +420,36 @@ def create_token(
     cannot mint a token that outlives it."""
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             users.confirm_password(
                 session, account.id, password, wrong="The password is not right; no token made."
             )
             info, raw = api_tokens.create_token(session, account.id, name, now=now)
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
-    return _account_page(request, account, new_token=info, new_token_value=raw)
+        return _account_page(request, sessions, account, 400, error=exc.message)
+    return _account_page(request, sessions, account, new_token=info, new_token_value=raw)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, account: BrowserUser, token_id: int) -> Response:
-    with session_scope(request.app.state.sessions) as session:
-        api_tokens.revoke_token(session, account.id, token_id)
+def revoke_token(session: WriteSession, account: BrowserUser, token_id: int) -> Response:
+    api_tokens.revoke_token(session, account.id, token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
 def delete_account(
-    request: Request, account: BrowserUser, settings: SettingsDep, password: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    account: BrowserUser,
+    settings: SettingsDep,
+    password: FormText = "",
 ) -> Response:
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             users.delete_account(session, account.id, password=password)
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
+        return _account_page(request, sessions, account, 400, error=exc.message)
     request.state.auth = None  # the page below is rendered signed out
     response = _message(
         request,

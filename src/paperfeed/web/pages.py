@@ -11,20 +11,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, pass_context
 from sqlalchemy.orm import Session
 
 import paperfeed
 from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.http import routing
 from paperfeed.http.auth import get_auth
 from paperfeed.http.deps import (
     NowDep,
-    ReleasingRoute,
+    ReadSession,
     SearchDep,
     SemanticDep,
-    SessionDep,
     SettingsDep,
     VectorDep,
 )
@@ -44,7 +44,7 @@ from paperfeed.text import latex
 from paperfeed.web.bibtex import bibtex
 from paperfeed.web.search_form import SearchFormDep
 
-router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
+router = routing.router(tags=["pages"], include_in_schema=False)
 
 EXCERPT_CHARS = 300
 FEED_CACHE = "public, max-age=60"
@@ -243,7 +243,7 @@ def _feed(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep):
+def home(request: Request, session: ReadSession, settings: SettingsDep, now: NowDep):
     """Today's papers, or those of the latest day that has any."""
     return _feed(request, session, settings, now, None, 1)
 
@@ -251,7 +251,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, now: NowD
 @router.get("/papers", response_class=HTMLResponse)
 def papers(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     settings: SettingsDep,
     now: NowDep,
     day: Annotated[str | None, Query(alias="date", max_length=64)] = None,
@@ -280,7 +280,7 @@ def hf_period_path(request: Request, value: str):
 def paper(
     request: Request,
     arxiv_id: str,
-    session: SessionDep,
+    session: ReadSession,
     vectors: VectorDep,
     now: NowDep,
     comments_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -307,7 +307,7 @@ def paper(
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     backend: SearchDep,
     semantic: SemanticDep,
     settings: SettingsDep,
