@@ -178,10 +178,20 @@ def test_a_write_session_commits_when_its_endpoint_returns_and_rolls_back_when_i
     assert engine.pool.checkedout() == 0
 
 
-def test_an_async_endpoint_cannot_take_a_write_session():
-    routes = router()
-    with pytest.raises(TypeError, match="async endpoint"):
+async def _async_writer(session: WriteSession):
+    return {}
 
-        @routes.post("/w")
-        async def write(session: WriteSession):
-            return {}
+
+def _writing_dependency(session: WriteSession) -> None:
+    pass
+
+
+def _sync_with_a_writing_dependency(_: Annotated[None, Depends(_writing_dependency)]):
+    return {}
+
+
+@pytest.mark.parametrize("endpoint", [_async_writer, _sync_with_a_writing_dependency])
+def test_a_write_session_nothing_would_commit_is_refused(endpoint):
+    """Only a sync endpoint's own parameter is committed; anywhere else it is an error."""
+    with pytest.raises(TypeError, match="WriteSession"):
+        router().add_api_route("/w", endpoint, methods=["POST"])

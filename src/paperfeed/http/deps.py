@@ -100,9 +100,13 @@ class ReleasingRoute(APIRoute):
         if not is_async:
             endpoint = _release_sessions_after(endpoint)
         super().__init__(path, endpoint, **kwargs)
-        if is_async and _takes_write_session(self.dependant):
-            # Nothing would commit it: async endpoints are left alone above.
-            raise TypeError(f"{path}: an async endpoint cannot take a WriteSession")
+        # Only a sync endpoint's own WriteSession parameter is committed (by the wrapper):
+        # one anywhere else would be rolled back in silence.
+        subs = self.dependant.dependencies
+        if (is_async and any(sub.call is get_write_session for sub in subs)) or any(
+            _takes_write_session(sub) for sub in subs
+        ):
+            raise TypeError(f"{path}: only a sync endpoint's own parameter can be a WriteSession")
 
 
 def _release_sessions_after(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,6 +127,7 @@ def _release_sessions_after(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _takes_write_session(dependant: Dependant) -> bool:
+    """Whether one of the dependencies of ``dependant`` (at any depth) is a WriteSession."""
     return any(
         sub.call is get_write_session or _takes_write_session(sub) for sub in dependant.dependencies
     )
