@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from live_server import serve
 from paperfeed.app import DB_POOL_SIZE, create_app
-from paperfeed.http.deps import ReleasingRoute, SessionDep, get_now
+from paperfeed.http.deps import ReadSession, ReleasingRoute, get_now
 from paperfeed.store.db import make_sessionmaker
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -102,7 +102,7 @@ def test_connection_is_back_in_the_pool_before_the_response_is_validated(engine,
     router = APIRouter(**kwargs)
 
     @router.get("/n", response_model=Out)
-    def endpoint(session: SessionDep):
+    def endpoint(session: ReadSession):
         return {"n": session.execute(text("SELECT 1")).scalar()}
 
     app = FastAPI()

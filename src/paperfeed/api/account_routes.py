@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from paperfeed.api.schemas import ErrorOut
+from paperfeed.http import routing
 from paperfeed.http.auth import AuthDep, LoginRequired
-from paperfeed.http.deps import ReleasingRoute
 
-router = APIRouter(
+router = routing.router(
     prefix="/api",
     tags=["account"],
-    route_class=ReleasingRoute,
     responses={401: {"model": ErrorOut}},
 )
 

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.api.schemas import ErrorOut, PaperOut, UserOut, hf_timestamp
 from paperfeed.errors import InvalidInput
+from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser, OptionalUser
-from paperfeed.http.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
+from paperfeed.http.deps import NowDep, PrimarySessions, ReadSession, SettingsDep, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.service.comments import CommentView
-from paperfeed.store.db import session_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 429, 502)
 }
 
-router = APIRouter(prefix="/api", tags=["community"], route_class=ReleasingRoute, responses=ERRORS)
+router = routing.router(prefix="/api", tags=["community"], responses=ERRORS)
 
 
 class SubmitIn(BaseModel):
@@ -103,7 +103,7 @@ class ThreadOut(BaseModel):
     dependencies=[Depends(rate_limited("submit"))],
 )
 def submit_paper(
-    request: Request,
+    sessions: PrimarySessions,
     account: CurrentUser,
     settings: SettingsDep,
     now: NowDep,
@@ -116,7 +116,7 @@ def submit_paper(
     ``Location: /papers/<id>``. 400 for a bad id or a paper too old, 404 when arXiv does not
     know it, 429 past the daily cap or the rate limit, 502 when arXiv cannot be reached."""
     done = submissions.submit_paper(
-        request.app.state.sessions,
+        sessions,
         submissions.arxiv_lookup(settings),
         payload.text(),
         account,
@@ -136,7 +136,7 @@ def submit_paper(
     summary="A paper's comments, threaded",
 )
 def list_comments(
-    session: SessionDep,
+    session: ReadSession,
     viewer: OptionalUser,
     arxiv_id: str,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -168,17 +168,16 @@ def list_comments(
     dependencies=[Depends(rate_limited("comment"))],
 )
 def add_comment(
-    request: Request,
+    session: WriteSession,
     account: CurrentUser,
     now: NowDep,
     arxiv_id: str,
     payload: Annotated[CommentIn, Body()],
 ) -> CommentOut:
     """Body ``{"body": "Markdown", "parentId": 12}`` (``parentId`` to reply)."""
-    with session_scope(request.app.state.sessions) as session:
-        view = comments.add_comment(
-            session, arxiv_id, account, payload.body, now=now, parent_id=payload.parentId
-        )
+    view = comments.add_comment(
+        session, arxiv_id, account, payload.body, now=now, parent_id=payload.parentId
+    )
     return CommentOut.from_view(view)
 
 
@@ -190,22 +189,20 @@ def add_comment(
     dependencies=[Depends(rate_limited("comment"))],
 )
 def edit_comment(
-    request: Request,
+    session: WriteSession,
     account: CurrentUser,
     now: NowDep,
     comment_id: int,
     payload: Annotated[CommentEdit, Body()],
 ) -> CommentOut:
-    with session_scope(request.app.state.sessions) as session:
-        view = comments.edit_comment(session, comment_id, account, payload.body, now=now)
+    view = comments.edit_comment(session, comment_id, account, payload.body, now=now)
     return CommentOut.from_view(view)
 
 
 @router.delete("/comments/{comment_id}", summary="Delete your comment")
 def delete_comment(
-    request: Request, account: CurrentUser, now: NowDep, comment_id: int
+    session: WriteSession, account: CurrentUser, now: NowDep, comment_id: int
 ) -> dict[str, Any]:
     """A comment with replies stays as a "[deleted]" placeholder; one without is removed."""
-    with session_scope(request.app.state.sessions) as session:
-        comments.delete_comment(session, comment_id, account, now=now)
+    comments.delete_comment(session, comment_id, account, now=now)
     return {"ok": True, "deleted": comment_id}

@@ -14,22 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.api.schemas import ErrorOut, hf_timestamp
+from paperfeed.http import routing
 from paperfeed.http.auth import AdminUser, CurrentUser
-from paperfeed.http.deps import NowDep, ReleasingRoute
+from paperfeed.http.deps import NowDep, PrimaryRead, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors, moderation
 from paperfeed.service.authors import ClaimView
-from paperfeed.store.db import session_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 429)
 }
 
-router = APIRouter(prefix="/api", tags=["moderation"], route_class=ReleasingRoute, responses=ERRORS)
+router = routing.router(prefix="/api", tags=["moderation"], responses=ERRORS)
 
 
 class ClaimIn(BaseModel):
@@ -101,7 +101,7 @@ class LogEntryOut(BaseModel):
     dependencies=[Depends(rate_limited("claim"))],
 )
 def claim(
-    request: Request,
+    session: WriteSession,
     arxiv_id: str,
     account: CurrentUser,
     now: NowDep,
@@ -109,43 +109,34 @@ def claim(
 ) -> ClaimOut:
     """A pending claim; an admin approves or rejects it. 400 if the name is not one of the
     paper's authors, 404 for an unknown paper, 409 if claimed before or taken."""
-    with session_scope(request.app.state.sessions) as session:
-        view = authors.claim_authorship(session, account, arxiv_id, payload.author, now=now)
+    view = authors.claim_authorship(session, account, arxiv_id, payload.author, now=now)
     return ClaimOut.of(view)
 
 
 @router.get("/claims", response_model=list[ClaimOut], summary="Your authorship claims")
-def my_claims(request: Request, account: CurrentUser) -> list[ClaimOut]:
-    with session_scope(request.app.state.sessions, write=False) as session:
-        return [ClaimOut.of(v) for v in authors.claims_of(session, account.id)]
+def my_claims(session: PrimaryRead, account: CurrentUser) -> list[ClaimOut]:
+    return [ClaimOut.of(v) for v in authors.claims_of(session, account.id)]
 
 
 @router.get("/admin/claims", response_model=list[ClaimOut], summary="Pending claims (admins)")
-def pending_claims(request: Request, admin: AdminUser) -> list[ClaimOut]:
-    with session_scope(request.app.state.sessions, write=False) as session:
-        return [ClaimOut.of(v) for v in authors.pending_claims(session)]
+def pending_claims(session: PrimaryRead, admin: AdminUser) -> list[ClaimOut]:
+    return [ClaimOut.of(v) for v in authors.pending_claims(session)]
 
 
 @router.post(
     "/admin/claims/{claim_id}", response_model=ClaimOut, summary="Approve or reject a claim"
 )
 def decide_claim(
-    request: Request,
+    session: WriteSession,
     claim_id: str,
     admin: AdminUser,
     now: NowDep,
     payload: Annotated[DecisionIn, Body()],
 ) -> ClaimOut:
     """404 for an unknown claim, 409 if it was decided already or the name is taken."""
-    with session_scope(request.app.state.sessions) as session:
-        view = authors.decide_claim(
-            session,
-            admin,
-            claim_id,
-            payload.decision == "approve",
-            reason=payload.reason,
-            now=now,
-        )
+    view = authors.decide_claim(
+        session, admin, claim_id, payload.decision == "approve", reason=payload.reason, now=now
+    )
     return ClaimOut.of(view)
 
 
@@ -181,15 +172,14 @@ ACTIONS: list[tuple[str, str, Action]] = [
 
 def _action_route(path: str, action: str, call: Action) -> None:
     def act(
-        request: Request,
+        session: WriteSession,
         target: str,
         admin: AdminUser,
         now: NowDep,
         payload: Annotated[ReasonIn | None, Body()] = None,
     ) -> ActionOut:
         reason = payload.reason if payload else None
-        with session_scope(request.app.state.sessions) as session:
-            done = call(session, admin, target, reason=reason, now=now)
+        done = call(session, admin, target, reason=reason, now=now)
         return ActionOut(action=action, target=str(done))
 
     act.__name__ = "api_" + action.replace(" ", "_")
@@ -204,9 +194,8 @@ for _path, _action, _call in ACTIONS:
 
 
 @router.get("/admin/log", response_model=list[LogEntryOut], summary="The admin action log")
-def action_log(request: Request, admin: AdminUser) -> list[LogEntryOut]:
-    with session_scope(request.app.state.sessions, write=False) as session:
-        actions = moderation.recent_actions(session)
+def action_log(session: PrimaryRead, admin: AdminUser) -> list[LogEntryOut]:
+    actions = moderation.recent_actions(session)
     return [
         LogEntryOut(
             id=a.id,

@@ -14,15 +14,15 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
+from paperfeed.http import routing
 from paperfeed.http.deps import (
     NowDep,
-    ReleasingRoute,
+    ReadSession,
     SearchDep,
     SemanticDep,
-    SessionDep,
     SettingsDep,
     VectorDep,
 )
@@ -36,12 +36,7 @@ from paperfeed.service.trending import trending_as_of
 
 ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}}
 
-router = APIRouter(
-    prefix="/api",
-    tags=["papers"],
-    responses={400: {"model": ErrorOut}},
-    route_class=ReleasingRoute,
-)
+router = routing.router(prefix="/api", tags=["papers"], responses={400: {"model": ErrorOut}})
 
 Limit = Annotated[
     int,
@@ -60,7 +55,7 @@ def _cap(limit: int, max_limit: int) -> int:
     summary="Papers on the daily feed",
 )
 def daily_papers(
-    session: SessionDep,
+    session: ReadSession,
     settings: SettingsDep,
     now: NowDep,
     response: Response,
@@ -121,7 +116,7 @@ def daily_papers(
     summary="Every paper, newest first, with cursor pagination",
 )
 def list_all_papers(
-    session: SessionDep,
+    session: ReadSession,
     settings: SettingsDep,
     response: Response,
     cursor: Annotated[
@@ -149,7 +144,7 @@ def list_all_papers(
     summary="Search all papers",
 )
 def search_papers(
-    session: SessionDep,
+    session: ReadSession,
     backend: SearchDep,
     semantic: SemanticDep,
     settings: SettingsDep,
@@ -189,7 +184,7 @@ def search_papers(
     summary="Papers similar in meaning to a paper",
 )
 def similar(
-    session: SessionDep,
+    session: ReadSession,
     vectors: VectorDep,
     response: Response,
     paper_id: str,
@@ -211,6 +206,6 @@ def similar(
     responses=ERRORS,
     summary="One paper by arXiv id",
 )
-def paper_detail(session: SessionDep, paper_id: str) -> PaperOut:
+def paper_detail(session: ReadSession, paper_id: str) -> PaperOut:
     """A paper by arXiv id (``2511.01234``, with or without a version suffix)."""
     return PaperOut.from_view(papers.get_paper(session, paper_id))

@@ -9,20 +9,20 @@ sends). Without either: 401. Unknown or hidden paper: 404; not an arXiv id: 400.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from paperfeed.api.schemas import ErrorOut
+from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
-from paperfeed.http.deps import NowDep, ReleasingRoute
+from paperfeed.http.deps import NowDep, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service.votes import VoteState, set_vote
-from paperfeed.store.db import session_scope
 
-router = APIRouter(
+router = routing.router(
     prefix="/api",
     tags=["votes"],
-    route_class=ReleasingRoute,
     responses={status: {"model": ErrorOut} for status in (400, 401, 403, 404, 429)},
 )
 
@@ -37,9 +37,8 @@ class UpvoteOut(BaseModel):
         return cls(id=state.arxiv_id, upvotes=state.upvotes, upvoted=state.upvoted)
 
 
-def _vote(request: Request, user_id: int, paper_id: str, up: bool, now) -> UpvoteOut:
-    with session_scope(request.app.state.sessions) as session:
-        return UpvoteOut.of(set_vote(session, user_id, paper_id, up=up, now=now))
+def _vote(session: Session, user_id: int, paper_id: str, up: bool, now) -> UpvoteOut:
+    return UpvoteOut.of(set_vote(session, user_id, paper_id, up=up, now=now))
 
 
 @router.post(
@@ -48,9 +47,9 @@ def _vote(request: Request, user_id: int, paper_id: str, up: bool, now) -> Upvot
     dependencies=[Depends(rate_limited("vote"))],
     summary="Upvote a paper",
 )
-def upvote(request: Request, paper_id: str, user: CurrentUser, now: NowDep) -> UpvoteOut:
+def upvote(session: WriteSession, paper_id: str, user: CurrentUser, now: NowDep) -> UpvoteOut:
     """Upvote ``paper_id``; a second upvote changes nothing."""
-    return _vote(request, user.id, paper_id, True, now)
+    return _vote(session, user.id, paper_id, True, now)
 
 
 @router.delete(
@@ -59,6 +58,8 @@ def upvote(request: Request, paper_id: str, user: CurrentUser, now: NowDep) -> U
     dependencies=[Depends(rate_limited("vote"))],
     summary="Take back an upvote",
 )
-def remove_upvote(request: Request, paper_id: str, user: CurrentUser, now: NowDep) -> UpvoteOut:
+def remove_upvote(
+    session: WriteSession, paper_id: str, user: CurrentUser, now: NowDep
+) -> UpvoteOut:
     """Remove the caller's upvote of ``paper_id`` (nothing happens if there was none)."""
-    return _vote(request, user.id, paper_id, False, now)
+    return _vote(session, user.id, paper_id, False, now)

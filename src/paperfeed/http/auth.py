@@ -33,7 +33,7 @@ from paperfeed.accounts.secrets import new_token, secret_file, site_secret
 from paperfeed.accounts.sessions import Lifetimes, record_use, resume_session
 from paperfeed.accounts.users import BANNED_MESSAGE, Account
 from paperfeed.errors import Forbidden, Unauthorized
-from paperfeed.http.deps import get_now
+from paperfeed.http.deps import get_now, primary_sessions
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
 
@@ -119,27 +119,27 @@ async def load_auth(request: Request) -> Auth:
 
 
 def _resolve(request: Request) -> Auth:
-    app_state = request.app.state
-    settings: Settings = app_state.settings
+    settings: Settings = request.app.state.settings
+    sessions = primary_sessions(request)
     scheme, _, credentials = (request.headers.get("authorization") or "").partition(" ")
     now = request_now(request)
     if scheme.lower() == "bearer":
-        with session_scope(app_state.sessions, write=False) as session:
+        with session_scope(sessions, write=False) as session:
             use = authenticate_token(session, credentials.strip())
         if use is None:
             raise InvalidToken("Invalid or revoked API token.")
         if use.account.banned:
             raise Forbidden(BANNED_MESSAGE)
         if needs_touch(use.token, now):
-            with session_scope(app_state.sessions) as session:
+            with session_scope(sessions) as session:
                 touch_token(session, use.token.id, now=now)
         return Auth(use.account, "token", use.token)
     cookie = request.cookies.get(cookie_name(settings))
     spans = lifetimes(settings)
-    with session_scope(app_state.sessions, write=False) as session:
+    with session_scope(sessions, write=False) as session:
         account, needs_write = resume_session(session, cookie, now=now, lifetimes=spans)
     if needs_write:
-        with session_scope(app_state.sessions) as session:
+        with session_scope(sessions) as session:
             record_use(session, cookie, now=now, lifetimes=spans)
     return Auth(account, "session") if account is not None else Auth()
 

@@ -1,4 +1,17 @@
-"""Dependencies as Annotated aliases; resources live on ``app.state`` (built by create_app)."""
+"""Dependencies as Annotated aliases; resources live on ``app.state`` (built by create_app).
+
+A handler gets a session one way, by the kind it needs (tests/web/test_session_dependencies.py
+holds every route to it):
+
+- :data:`ReadSession`: reads, on the replica when the request may read there
+  (:mod:`paperfeed.http.read_routing`);
+- :data:`PrimaryRead`: reads that must be fresh (after a write, who is asking), on the primary;
+- :data:`WriteSession`: one transaction on the primary with the write lock, committed when
+  the endpoint returns and rolled back if it raises;
+- :data:`PrimarySessions`: the primary's session factory, for handlers that run their own
+  transactions with ``session_scope`` (several, or one whose failure they answer with a page)
+  and for the services and background tasks that do.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +22,60 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.http.read_routing import read_sessions
 from paperfeed.search.base import KeywordIndex, VectorIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.settings import Settings
+from paperfeed.store.db import write_session
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+COMMIT_ON_RETURN = "paperfeed_commit_on_return"  # a Session.info key: a WriteSession's mark
+
+
+def primary_sessions(request: Request) -> sessionmaker[Session]:
+    """The primary's session factory: every write, and reads that must be fresh."""
+    return request.app.state.sessions
+
+
+async def get_primary_sessions(request: Request) -> sessionmaker[Session]:
+    return primary_sessions(request)  # async: no threadpool hop to hand over a factory
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A session for one request's reads, closed on the event loop (a sync generator's
     teardown would need a threadpool slot; see :class:`ReleasingRoute` for why slots are
     scarce). On a replica when one is configured and this request may read there
     (:func:`~paperfeed.http.read_routing.read_sessions`); writes never go through it."""
     session = read_sessions(request)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+async def get_primary_read(request: Request) -> AsyncIterator[Session]:
+    """A session for reads on the primary, closed like :func:`get_read_session`'s."""
+    session = primary_sessions(request)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """A session on the primary that takes the write lock at its first statement (as
+    ``session_scope`` does at BEGIN), so an endpoint that answers before touching it takes no
+    lock. :class:`ReleasingRoute` commits it when the endpoint returns, or rolls it back."""
+    session = write_session(primary_sessions(request))
+    session.info[COMMIT_ON_RETURN] = True
     try:
         yield session
     finally:
@@ -42,26 +90,47 @@ class ReleasingRoute(APIRoute):
     until then, a burst of requests could leave every thread waiting for a connection while
     every connection waits, with its finished request, for a thread: the server stalls until
     the pool times out (seen under 32 connections on /api/daily_papers). Endpoints return
-    plain values, so nothing needs the session once they have returned.
+    plain values, so nothing needs the session once they have returned. A
+    :data:`WriteSession` is committed first (rolled back if the endpoint raised), in the same
+    threadpool call. Every router gets this class from :func:`paperfeed.http.routing.router`.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
-        if not inspect.iscoroutinefunction(endpoint):
+        is_async = inspect.iscoroutinefunction(endpoint)
+        if not is_async:
             endpoint = _release_sessions_after(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        # Only a sync endpoint's own WriteSession parameter is committed (by the wrapper):
+        # one anywhere else would be rolled back in silence.
+        subs = self.dependant.dependencies
+        if (is_async and any(sub.call is get_write_session for sub in subs)) or any(
+            _takes_write_session(sub) for sub in subs
+        ):
+            raise TypeError(f"{path}: only a sync endpoint's own parameter can be a WriteSession")
 
 
 def _release_sessions_after(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # keeps the signature FastAPI reads the dependencies from
     def run(*args: Any, **kwargs: Any) -> Any:
+        sessions = [value for value in kwargs.values() if isinstance(value, Session)]
         try:
-            return endpoint(*args, **kwargs)
+            result = endpoint(*args, **kwargs)
+            for session in sessions:
+                if session.info.get(COMMIT_ON_RETURN):
+                    session.commit()
+            return result
         finally:
-            for value in kwargs.values():
-                if isinstance(value, Session):
-                    value.close()
+            for session in sessions:
+                session.close()  # rolls back what was not committed
 
     return run
+
+
+def _takes_write_session(dependant: Dependant) -> bool:
+    """Whether one of the dependencies of ``dependant`` (at any depth) is a WriteSession."""
+    return any(
+        sub.call is get_write_session or _takes_write_session(sub) for sub in dependant.dependencies
+    )
 
 
 def get_search(request: Request) -> KeywordIndex:
@@ -85,7 +154,10 @@ def get_now() -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(get_read_session)]
+PrimaryRead = Annotated[Session, Depends(get_primary_read)]
+WriteSession = Annotated[Session, Depends(get_write_session)]
+PrimarySessions = Annotated[sessionmaker[Session], Depends(get_primary_sessions)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SearchDep = Annotated[KeywordIndex, Depends(get_search)]
 SemanticDep = Annotated[SemanticSearch | None, Depends(get_semantic)]

@@ -17,27 +17,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed.embed.store import count_embedded
+from paperfeed.http import routing
+from paperfeed.http.deps import PrimarySessions
 from paperfeed.store import migrate
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(include_in_schema=False)
+router = routing.router(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/healthz")
-def healthz(request: Request) -> JSONResponse:
+def healthz(request: Request, sessions: PrimarySessions) -> JSONResponse:
     state = request.app.state
     settings = state.settings
     body: dict[str, Any] = {"ok": True}
     try:
-        with state.sessions() as session:
+        with sessions() as session:
             embedded, visible = count_embedded(session, settings.embedding_model)
         current = migrate.current_revision(state.engine)
     except SQLAlchemyError as exc:

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -43,6 +43,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from paperfeed.embed.store import count_embedded
+from paperfeed.http import routing
+from paperfeed.http.deps import PrimarySessions
 from paperfeed.store.digest_models import DigestOutbox, Subscription
 from paperfeed.store.models import IngestRun
 
@@ -154,17 +156,17 @@ class RequestMetrics:
 
 # ---------------------------------------------------------------- the scrape
 
-router = APIRouter(include_in_schema=False)
+router = routing.router(include_in_schema=False)
 
 
 @router.get("/metrics")
-def metrics(request: Request) -> Response:
+def metrics(request: Request, sessions: PrimarySessions) -> Response:
     registry = CollectorRegistry(auto_describe=True)
     if MULTIPROCESS:
         MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(_StoreFigures(request.app.state))
+    registry.register(_StoreFigures(request.app.state, sessions))
     return Response(
         generate_latest(registry),
         media_type=CONTENT_TYPE_LATEST,
@@ -182,14 +184,15 @@ class _ThisProcess:
 class _StoreFigures:
     """Figures read from the database and the index files when scraped."""
 
-    def __init__(self, state):
+    def __init__(self, state, sessions):
         self.state = state
+        self.sessions = sessions
 
     def collect(self) -> Iterable[Metric]:
         state = self.state
         up = GaugeMetricFamily("paperfeed_database_up", "1 if the database answered the scrape.")
         try:
-            with state.sessions() as session:
+            with self.sessions() as session:
                 families = list(self._from_store(session))
         except SQLAlchemyError as exc:
             logger.warning("metrics: database unreachable: %s", exc)

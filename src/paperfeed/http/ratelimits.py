@@ -21,6 +21,7 @@ from paperfeed.accounts.ratelimit import hit, parse_rate
 from paperfeed.accounts.users import account_limit_key, limit_key
 from paperfeed.errors import RateLimited
 from paperfeed.http.auth import get_auth, request_now
+from paperfeed.http.deps import primary_sessions
 from paperfeed.store.db import session_scope
 
 
@@ -31,7 +32,7 @@ def client_ip(request: Request) -> str:
 def enforce(request: Request, name: str, key: str, rate: str) -> None:
     """Count one hit of ``key`` under ``name`` at ``rate`` (a setting's text, e.g.
     ``20/5minutes``); raise RateLimited when over it."""
-    with session_scope(request.app.state.sessions) as session:
+    with session_scope(primary_sessions(request)) as session:
         retry_after = hit(session, name, key, parse_rate(rate), now=request_now(request))
     if retry_after is not None:
         raise RateLimited(f"Too many attempts; try again in {_duration(retry_after)}.", retry_after)
@@ -59,7 +60,7 @@ def count_password_check(
     if user_id is not None:
         key = account_limit_key(user_id)
     else:  # whose name or address it is, so that both count as one account
-        with session_scope(request.app.state.sessions, write=False) as session:
+        with session_scope(primary_sessions(request), write=False) as session:
             key = limit_key(session, login or "")
     enforce(request, ACCOUNT_BUCKET, key, request.app.state.settings.rate_limit_login_account)
 

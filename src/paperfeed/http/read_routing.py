@@ -2,10 +2,10 @@
 primary.
 
 Which server a request reads from is decided once, by :func:`read_sessions`, for the session
-that route handlers get from ``SessionDep``: a GET or HEAD reads from the replica unless the
+that route handlers get from ``ReadSession``: a GET or HEAD reads from the replica unless the
 browser wrote something in the last ``read_primary_seconds``. Everything else keeps using
-``app.state.sessions`` (the primary): every write (``session_scope(app.state.sessions)``),
-who-is-asking (sessions, tokens), rate limits, health checks.
+the primary (``app.state.sessions``; the other dependencies of :mod:`paperfeed.http.deps`):
+every write, who-is-asking (sessions, tokens), rate limits, health checks.
 
 Read-your-own-writes: every response to an unsafe method (POST, PUT, PATCH, DELETE: a vote,
 a comment, a submission, a log-in) sets a short-lived cookie, and a request carrying it reads

@@ -62,6 +62,14 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def write_session(factory: sessionmaker[Session]) -> Session:
+    """A session whose transaction takes SQLite's write lock at BEGIN, as ``session_scope``'s
+    does, but lazily: at its first statement, so a request that never writes takes no lock.
+    The caller commits and closes it."""
+    engine = factory.kw["bind"]
+    return factory(bind=engine.execution_options(paperfeed_write=True))
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """A short transaction: committed on success, rolled back on any error.

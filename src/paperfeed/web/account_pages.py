@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import api_tokens, emails, users
@@ -21,6 +21,7 @@ from paperfeed.accounts.identity import USERNAME_RULE, email_key
 from paperfeed.accounts.sessions import end_session, start_session
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
+from paperfeed.http import routing
 from paperfeed.http.auth import (
     BrowserUser,
     CurrentUser,
@@ -28,7 +29,7 @@ from paperfeed.http.auth import (
     cookie_name,
     lifetimes,
 )
-from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.deps import NowDep, PrimarySessions, SettingsDep, WriteSession
 from paperfeed.http.ratelimits import client_ip, count_password_check, enforce, enforce_in
 from paperfeed.store.db import session_scope
 from paperfeed.web.account_forms import (
@@ -40,7 +41,7 @@ from paperfeed.web.account_forms import (
     uncached_page,
 )
 
-router = APIRouter(tags=["accounts"], include_in_schema=False)
+router = routing.router(tags=["accounts"], include_in_schema=False)
 
 FormText = Annotated[str, Form()]
 LOGIN_FAILED = "Wrong username, email or password."  # one message for every failure
@@ -65,6 +66,7 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = 
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    sessions: PrimarySessions,
     settings: SettingsDep,
     now: NowDep,
     login: FormText = "",
@@ -78,7 +80,7 @@ def login(
     context = {"next_path": safe_next(next), "login": login[:254]}
     old = request.cookies.get(cookie_name(settings))
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             account = users.authenticate(session, login, password)
             if account is not None:
                 end_session(session, old)  # a fresh token: nothing from before survives
@@ -91,9 +93,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, settings: SettingsDep) -> Response:
-    with session_scope(request.app.state.sessions) as session:
-        end_session(session, request.cookies.get(cookie_name(settings)))
+def logout(request: Request, session: WriteSession, settings: SettingsDep) -> Response:
+    end_session(session, request.cookies.get(cookie_name(settings)))
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response, settings)
     return response
@@ -112,6 +113,7 @@ def signup_form(request: Request):
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     settings: SettingsDep,
     now: NowDep,
@@ -121,7 +123,7 @@ def signup(
 ) -> Response:
     enforce(request, "signup-ip", client_ip(request), settings.rate_limit_signup)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             result = users.sign_up(
                 session,
                 username=username,
@@ -177,9 +179,13 @@ def signup_confirm_form(request: Request, token: Annotated[str, Query(max_length
 
 @router.post("/signup/confirm", response_class=HTMLResponse)
 def signup_confirm(
-    request: Request, settings: SettingsDep, now: NowDep, token: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    settings: SettingsDep,
+    now: NowDep,
+    token: FormText = "",
 ) -> Response:
-    with session_scope(request.app.state.sessions) as session:
+    with session_scope(sessions) as session:
         account = users.confirm_email(session, token, now=now)
         if account is not None:
             session_token = start_session(
@@ -199,8 +205,8 @@ def signup_confirm(
 # ---------------------------------------------------------------- /account
 
 
-def _account_page(request: Request, account, status: int = 200, **extra: Any) -> Response:
-    with session_scope(request.app.state.sessions, write=False) as session:
+def _account_page(request: Request, sessions, account, status: int = 200, **extra: Any) -> Response:
+    with session_scope(sessions, write=False) as session:
         tokens = api_tokens.list_tokens(session, account.id)
         digests = list_for_account(session, account)  # email digests (issue 5)
     context = {"tokens": tokens, "subscriptions": digests, **extra}
@@ -209,9 +215,12 @@ def _account_page(request: Request, account, status: int = 200, **extra: Any) ->
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(
-    request: Request, account: CurrentUser, done: Annotated[str, Query(max_length=20)] = ""
+    request: Request,
+    sessions: PrimarySessions,
+    account: CurrentUser,
+    done: Annotated[str, Query(max_length=20)] = "",
 ):
-    return _account_page(request, account, notice=DONE.get(done))
+    return _account_page(request, sessions, account, notice=DONE.get(done))
 
 
 # The routes below that ask for the current password take BrowserUser (a session, never a
@@ -221,6 +230,7 @@ def account_page(
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     account: BrowserUser,
     settings: SettingsDep,
@@ -230,13 +240,13 @@ def change_password(
 ) -> Response:
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             done = users.change_password(
                 session, account.id, current=current_password, new=new_password, now=now
             )
             token = start_session(session, account.id, now=now, lifetimes=lifetimes(settings))
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
+        return _account_page(request, sessions, account, 400, error=exc.message)
     tell_tokens_revoked(request, background, done, "changed")
     return logged_in(settings, token, "/account?done=password")
 
@@ -244,6 +254,7 @@ def change_password(
 @router.post("/account/tokens", response_class=HTMLResponse)
 def create_token(
     request: Request,
+    sessions: PrimarySessions,
     account: BrowserUser,
     now: NowDep,
     name: FormText = "",
@@ -253,33 +264,36 @@ def create_token(
     cannot mint a token that outlives it."""
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             users.confirm_password(
                 session, account.id, password, wrong="The password is not right; no token made."
             )
             info, raw = api_tokens.create_token(session, account.id, name, now=now)
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
-    return _account_page(request, account, new_token=info, new_token_value=raw)
+        return _account_page(request, sessions, account, 400, error=exc.message)
+    return _account_page(request, sessions, account, new_token=info, new_token_value=raw)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, account: BrowserUser, token_id: int) -> Response:
-    with session_scope(request.app.state.sessions) as session:
-        api_tokens.revoke_token(session, account.id, token_id)
+def revoke_token(session: WriteSession, account: BrowserUser, token_id: int) -> Response:
+    api_tokens.revoke_token(session, account.id, token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
 def delete_account(
-    request: Request, account: BrowserUser, settings: SettingsDep, password: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    account: BrowserUser,
+    settings: SettingsDep,
+    password: FormText = "",
 ) -> Response:
     count_password_check(request, user_id=account.id)
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             users.delete_account(session, account.id, password=password)
     except InvalidInput as exc:
-        return _account_page(request, account, 400, error=exc.message)
+        return _account_page(request, sessions, account, 400, error=exc.message)
     request.state.auth = None  # the page below is rendered signed out
     response = message_page(
         request,

@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.accounts import users
 from paperfeed.errors import InvalidInput
+from paperfeed.http import routing
 from paperfeed.http.auth import AdminUser
-from paperfeed.http.deps import NowDep
+from paperfeed.http.deps import NowDep, PrimaryRead, WriteSession
 from paperfeed.service import authors, moderation
-from paperfeed.store.db import session_scope
 from paperfeed.web.templating import render
 
-router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
+router = routing.router(prefix="/admin", tags=["admin"], include_in_schema=False)
 
 FormText = Annotated[str, Form(max_length=4000)]
 
@@ -32,40 +32,36 @@ def _page(request: Request, template: str, context: dict) -> Response:
 
 
 @router.get("", response_class=HTMLResponse)
-def admin_users(request: Request, admin: AdminUser):
+def admin_users(request: Request, admin: AdminUser, session: PrimaryRead):
     """Least privilege: only admins see the member list and its email addresses."""
-    with session_scope(request.app.state.sessions, write=False) as session:
-        accounts = users.list_users(session)
-        banned = moderation.banned_users(session)
+    accounts = users.list_users(session)
+    banned = moderation.banned_users(session)
     return _page(request, "admin_users.html", {"users": accounts, "banned": banned})
 
 
 @router.get("/moderation", response_class=HTMLResponse)
-def moderation_page(request: Request, admin: AdminUser):
-    with session_scope(request.app.state.sessions, write=False) as session:
-        hidden = moderation.hidden_papers(session)
-        pending = authors.count_pending(session)
+def moderation_page(request: Request, admin: AdminUser, session: PrimaryRead):
+    hidden = moderation.hidden_papers(session)
+    pending = authors.count_pending(session)
     context = {"hidden": hidden, "pending": pending, "reason_max": moderation.MAX_REASON}
     return _page(request, "admin_moderation.html", context)
 
 
 @router.get("/log", response_class=HTMLResponse)
-def action_log(request: Request, admin: AdminUser):
-    with session_scope(request.app.state.sessions, write=False) as session:
-        actions = moderation.recent_actions(session)
+def action_log(request: Request, admin: AdminUser, session: PrimaryRead):
+    actions = moderation.recent_actions(session)
     return _page(request, "admin_log.html", {"actions": actions})
 
 
 @router.get("/claims", response_class=HTMLResponse)
-def claims_page(request: Request, admin: AdminUser):
-    with session_scope(request.app.state.sessions, write=False) as session:
-        claims = authors.pending_claims(session)
+def claims_page(request: Request, admin: AdminUser, session: PrimaryRead):
+    claims = authors.pending_claims(session)
     return _page(request, "admin_claims.html", {"claims": claims})
 
 
 @router.post("/claims/decide", response_class=HTMLResponse)
 def decide_claim(
-    request: Request,
+    session: WriteSession,
     admin: AdminUser,
     now: NowDep,
     claim_id: FormText = "",
@@ -74,10 +70,9 @@ def decide_claim(
 ) -> Response:
     if decision not in ("approve", "reject"):
         raise InvalidInput("Choose approve or reject.")
-    with session_scope(request.app.state.sessions) as session:
-        authors.decide_claim(
-            session, admin, claim_id, decision == "approve", reason=reason or None, now=now
-        )
+    authors.decide_claim(
+        session, admin, claim_id, decision == "approve", reason=reason or None, now=now
+    )
     return RedirectResponse("/admin/claims", status_code=303)
 
 
@@ -99,14 +94,13 @@ ACTIONS: dict[str, Action] = {
 
 def _action_route(path: str, call: Action) -> None:
     def act(
-        request: Request,
+        session: WriteSession,
         admin: AdminUser,
         now: NowDep,
         target: FormText = "",
         reason: FormText = "",
     ) -> Response:
-        with session_scope(request.app.state.sessions) as session:
-            call(session, admin, target, reason=reason or None, now=now)
+        call(session, admin, target, reason=reason or None, now=now)
         return RedirectResponse("/admin/log", status_code=303)
 
     act.__name__ = "admin" + path.replace("/", "_")
@@ -122,28 +116,26 @@ for _path, _call in ACTIONS.items():
 
 
 @router.get("/digests", response_class=HTMLResponse)
-def digests_page(request: Request, admin: AdminUser):
+def digests_page(request: Request, admin: AdminUser, session: PrimaryRead):
     """Subscriptions and outbox by status, and the addresses the mail server refuses."""
     from paperfeed.digest import subscriptions
 
-    with session_scope(request.app.state.sessions, write=False) as session:
-        context = {
-            "subscription_counts": subscriptions.subscription_counts(session),
-            "outbox_counts": subscriptions.outbox_counts(session),
-            "failing": subscriptions.failing_subscriptions(session),
-        }
+    context = {
+        "subscription_counts": subscriptions.subscription_counts(session),
+        "outbox_counts": subscriptions.outbox_counts(session),
+        "failing": subscriptions.failing_subscriptions(session),
+    }
     return _page(request, "admin_digests.html", context)
 
 
 @router.post("/digests/reactivate", response_class=HTMLResponse)
 def reactivate_digest(
-    request: Request, admin: AdminUser, subscription_id: FormText = ""
+    session: WriteSession, admin: AdminUser, subscription_id: FormText = ""
 ) -> Response:
     """Send digests to a failing address again (e.g. after its mailbox was fixed)."""
     from paperfeed.digest import subscriptions
 
     if not subscription_id.isdigit():
         raise InvalidInput("Choose a subscription.")
-    with session_scope(request.app.state.sessions) as session:
-        subscriptions.reactivate(session, int(subscription_id))
+    subscriptions.reactivate(session, int(subscription_id))
     return RedirectResponse("/admin/digests", status_code=303)

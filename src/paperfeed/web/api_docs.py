@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from paperfeed.http import routing
 from paperfeed.http.security_headers import csp
 from paperfeed.web.templating import render
 
@@ -26,7 +27,7 @@ REDOC_STYLES = (
     "sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc=",
 )
 
-router = APIRouter(include_in_schema=False)
+router = routing.router(include_in_schema=False)
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
-from paperfeed.http.deps import NowDep, SessionDep
+from paperfeed.http.deps import NowDep, ReadSession, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
-from paperfeed.store.db import session_scope
 from paperfeed.web.templating import render
 
-router = APIRouter(tags=["authors"], include_in_schema=False)
+router = routing.router(tags=["authors"], include_in_schema=False)
 
 
 @router.post(
@@ -24,7 +24,7 @@ router = APIRouter(tags=["authors"], include_in_schema=False)
     dependencies=[Depends(rate_limited("claim"))],
 )
 def claim(
-    request: Request,
+    session: WriteSession,
     arxiv_id: str,
     account: CurrentUser,
     now: NowDep,
@@ -32,12 +32,11 @@ def claim(
 ) -> Response:
     """Problems (not an author of the paper, claimed twice, unknown paper) are error pages
     with their 4xx status; success goes back to the paper with a notice."""
-    with session_scope(request.app.state.sessions) as session:
-        view = authors.claim_authorship(session, account, arxiv_id, author, now=now)
+    view = authors.claim_authorship(session, account, arxiv_id, author, now=now)
     return RedirectResponse(f"/papers/{view.arxiv_id}?notice=claimed", status_code=303)
 
 
 @router.get("/users/{username}", response_class=HTMLResponse)
-def user_page(request: Request, username: str, session: SessionDep) -> Response:
+def user_page(request: Request, username: str, session: ReadSession) -> Response:
     page = authors.author_page(session, username)
     return render(request, "user.html", {"author": page})

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
+from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
-from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.deps import NowDep, PrimarySessions, SettingsDep
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.store.db import session_scope
 from paperfeed.web.templating import render
 
-router = APIRouter(tags=["community"], include_in_schema=False)
+router = routing.router(tags=["community"], include_in_schema=False)
 
 FormText = Annotated[str, Form()]
 NO_STORE = "no-store"
@@ -57,11 +59,16 @@ def submit_form(request: Request, account: CurrentUser, settings: SettingsDep):
 
 @router.post("/submit", response_class=HTMLResponse, dependencies=[Depends(rate_limited("submit"))])
 def submit(
-    request: Request, account: CurrentUser, settings: SettingsDep, now: NowDep, arxiv: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    account: CurrentUser,
+    settings: SettingsDep,
+    now: NowDep,
+    arxiv: FormText = "",
 ) -> Response:
     try:
         done = submissions.submit_paper(
-            request.app.state.sessions,
+            sessions,
             submissions.arxiv_lookup(settings),
             arxiv,
             account,
@@ -108,6 +115,7 @@ def _parent(value: str) -> int | None:
 )
 def add_comment(
     request: Request,
+    sessions: PrimarySessions,
     arxiv_id: str,
     account: CurrentUser,
     now: NowDep,
@@ -116,7 +124,7 @@ def add_comment(
 ) -> Response:
     action = f"/papers/{arxiv_id}/comments"
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             view = comments.add_comment(
                 session, arxiv_id, account, body, now=now, parent_id=_parent(parent_id)
             )
@@ -140,10 +148,15 @@ def add_comment(
     dependencies=[Depends(rate_limited("comment"))],
 )
 def edit_comment(
-    request: Request, comment_id: int, account: CurrentUser, now: NowDep, body: FormText = ""
+    request: Request,
+    sessions: PrimarySessions,
+    comment_id: int,
+    account: CurrentUser,
+    now: NowDep,
+    body: FormText = "",
 ) -> Response:
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             view = comments.edit_comment(session, comment_id, account, body, now=now)
             page = comments.page_of(session, view.id, account)
     except PaperfeedError as exc:
@@ -151,7 +164,7 @@ def edit_comment(
             request,
             exc,
             heading="Your edit was not saved",
-            arxiv_id=_paper_of(request, comment_id),
+            arxiv_id=_paper_of(sessions, comment_id),
             action=f"/comments/{comment_id}/edit",
             body=body[: comments.MAX_BODY * 2],
             button="Save",
@@ -161,10 +174,10 @@ def edit_comment(
 
 @router.post("/comments/{comment_id}/delete", response_class=HTMLResponse)
 def delete_comment(
-    request: Request, comment_id: int, account: CurrentUser, now: NowDep
+    request: Request, sessions: PrimarySessions, comment_id: int, account: CurrentUser, now: NowDep
 ) -> Response:
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             arxiv_id = comments.delete_comment(session, comment_id, account, now=now)
     except PaperfeedError as exc:
         return _comment_error(
@@ -173,9 +186,9 @@ def delete_comment(
     return _to_comment(arxiv_id)
 
 
-def _paper_of(request: Request, comment_id: int) -> str:
+def _paper_of(sessions: sessionmaker[Session], comment_id: int) -> str:
     try:
-        with session_scope(request.app.state.sessions, write=False) as session:
+        with session_scope(sessions, write=False) as session:
             return comments.get_comment(session, comment_id).paper_id
     except PaperfeedError:
         return ""

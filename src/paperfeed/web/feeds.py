@@ -25,17 +25,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from feedgen.feed import FeedGenerator
 
 import paperfeed
 from paperfeed.errors import InvalidInput
+from paperfeed.http import routing
 from paperfeed.http.deps import (
     NowDep,
-    ReleasingRoute,
+    ReadSession,
     SearchDep,
     SemanticDep,
-    SessionDep,
     SettingsDep,
 )
 from paperfeed.search.query import parse_query
@@ -49,7 +49,7 @@ from paperfeed.web.pages import FEED_CACHE
 from paperfeed.web.search_form import FeedSearchDep
 from paperfeed.web.vote_pages import half_life
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=ReleasingRoute)
+router = routing.router(prefix="/feeds", tags=["feeds"])
 
 Format = Literal["atom", "rss"]
 CONTENT_TYPES: dict[str, str] = {
@@ -119,7 +119,7 @@ def render_feed(
 
 
 @router.get("/daily.{fmt}", summary="Today's papers (the latest day with any), by upvotes")
-def daily_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+def daily_feed(fmt: Format, session: ReadSession, settings: SettingsDep, now: NowDep) -> Response:
     page = feed_page(session, None, now=now, limit=settings.page_size)
     return render_feed(
         fmt,
@@ -134,7 +134,9 @@ def daily_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: Now
 
 
 @router.get("/trending.{fmt}", summary="Trending papers: time-decayed upvotes")
-def trending_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+def trending_feed(
+    fmt: Format, session: ReadSession, settings: SettingsDep, now: NowDep
+) -> Response:
     as_of = trending_as_of(session, now=now, half_life=half_life(settings))
     ranked, _total = trending(
         session, as_of=as_of.at, half_life=half_life(settings), limit=settings.page_size
@@ -164,7 +166,7 @@ def trending_feed(fmt: Format, session: SessionDep, settings: SettingsDep, now: 
 def search_feed(
     request: Request,
     fmt: Format,
-    session: SessionDep,
+    session: ReadSession,
     backend: SearchDep,
     semantic: SemanticDep,
     settings: SettingsDep,

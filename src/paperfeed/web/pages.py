@@ -10,18 +10,18 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.http import routing
 from paperfeed.http.auth import get_auth
 from paperfeed.http.deps import (
     NowDep,
-    ReleasingRoute,
+    ReadSession,
     SearchDep,
     SemanticDep,
-    SessionDep,
     SettingsDep,
     VectorDep,
 )
@@ -40,7 +40,7 @@ from paperfeed.web.bibtex import bibtex
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.templating import render
 
-router = APIRouter(tags=["pages"], include_in_schema=False, route_class=ReleasingRoute)
+router = routing.router(tags=["pages"], include_in_schema=False)
 
 FEED_CACHE = "public, max-age=60"
 PAPER_CACHE = "public, max-age=300"
@@ -141,7 +141,7 @@ def _feed(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep):
+def home(request: Request, session: ReadSession, settings: SettingsDep, now: NowDep):
     """Today's papers, or those of the latest day that has any."""
     return _feed(request, session, settings, now, None, 1)
 
@@ -149,7 +149,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, now: NowD
 @router.get("/papers", response_class=HTMLResponse)
 def papers(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     settings: SettingsDep,
     now: NowDep,
     day: Annotated[str | None, Query(alias="date", max_length=64)] = None,
@@ -178,7 +178,7 @@ def hf_period_path(request: Request, value: str):
 def paper(
     request: Request,
     arxiv_id: str,
-    session: SessionDep,
+    session: ReadSession,
     vectors: VectorDep,
     now: NowDep,
     comments_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -205,7 +205,7 @@ def paper(
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     backend: SearchDep,
     semantic: SemanticDep,
     settings: SettingsDep,

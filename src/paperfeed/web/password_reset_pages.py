@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from paperfeed.accounts import emails, users
 from paperfeed.accounts.identity import login_key
 from paperfeed.errors import InvalidInput
-from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http import routing
+from paperfeed.http.deps import NowDep, PrimaryRead, PrimarySessions, SettingsDep
 from paperfeed.http.ratelimits import client_ip, enforce
 from paperfeed.store.db import session_scope
 from paperfeed.web.account_forms import (
@@ -28,7 +29,7 @@ from paperfeed.web.account_forms import (
     uncached_page,
 )
 
-router = APIRouter(tags=["accounts"], include_in_schema=False)
+router = routing.router(tags=["accounts"], include_in_schema=False)
 
 FormText = Annotated[str, Form()]
 RESET_SENT = (
@@ -45,6 +46,7 @@ def reset_form(request: Request):
 @router.post("/reset", response_class=HTMLResponse)
 def reset_request(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     settings: SettingsDep,
     now: NowDep,
@@ -54,7 +56,7 @@ def reset_request(
     enforce(request, "reset-email", login_key(email)[:254], settings.rate_limit_password_reset)
     # Nothing about the account happens before the page is sent: the time it takes cannot
     # tell whether the address has one (a known address costs a lookup, a token and a mail).
-    background.add_task(_send_reset_link, request.app, email[:1000], now)
+    background.add_task(_send_reset_link, sessions, request.app, email[:1000], now)
     return message_page(
         request,
         "Check your inbox",
@@ -63,10 +65,10 @@ def reset_request(
     )
 
 
-def _send_reset_link(app, email: str, now) -> None:
+def _send_reset_link(sessions, app, email: str, now) -> None:
     """After the answer: a reset link for the account of ``email``, if there is one."""
     settings = app.state.settings
-    with session_scope(app.state.sessions) as session:
+    with session_scope(sessions) as session:
         found = users.request_reset(
             session, email, now=now, ttl=timedelta(minutes=settings.password_reset_minutes)
         )
@@ -101,25 +103,28 @@ def _bad_reset_link(request: Request) -> Response:
 
 @router.get("/reset/confirm", response_class=HTMLResponse)
 def reset_confirm_form(
-    request: Request, now: NowDep, token: Annotated[str, Query(max_length=200)] = ""
+    request: Request,
+    session: PrimaryRead,
+    now: NowDep,
+    token: Annotated[str, Query(max_length=200)] = "",
 ):
     from paperfeed.accounts.one_time import peek
 
-    with session_scope(request.app.state.sessions, write=False) as session:
-        valid = peek(session, token, "reset", now=now) is not None
+    valid = peek(session, token, "reset", now=now) is not None
     return _reset_page(request, token) if valid else _bad_reset_link(request)
 
 
 @router.post("/reset/confirm", response_class=HTMLResponse)
 def reset_confirm(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     now: NowDep,
     token: FormText = "",
     password: FormText = "",
 ) -> Response:
     try:
-        with session_scope(request.app.state.sessions) as session:
+        with session_scope(sessions) as session:
             done = users.reset_password(session, token, password, now=now)
     except InvalidInput as exc:
         return _reset_page(request, token, exc.message, 400)

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from paperfeed.accounts.identity import MAX_EMAIL, email_key, normalise_email
@@ -30,15 +30,16 @@ from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import check_cadence
 from paperfeed.digest.subscriptions import MAX_TOPIC_CHARS
 from paperfeed.errors import InvalidInput
+from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser, OptionalUser
-from paperfeed.http.deps import NowDep, SettingsDep
+from paperfeed.http.deps import NowDep, PrimaryRead, PrimarySessions, SettingsDep, WriteSession
 from paperfeed.http.ratelimits import client_ip, enforce
 from paperfeed.store.db import session_scope
 from paperfeed.web.account_forms import message_page, send_or_log, uncached_page
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["digests"], include_in_schema=False)
+router = routing.router(tags=["digests"], include_in_schema=False)
 
 FormText = Annotated[str, Form(max_length=2000)]
 TokenQuery = Annotated[str, Query(max_length=200)]
@@ -81,6 +82,7 @@ def subscribe_form(
 @router.post("/subscribe", response_class=HTMLResponse)
 def subscribe(
     request: Request,
+    sessions: PrimarySessions,
     background: BackgroundTasks,
     settings: SettingsDep,
     now: NowDep,
@@ -107,11 +109,11 @@ def subscribe(
     enforce(request, "subscribe-email", email_key(address), settings.rate_limit_subscribe)
     own = viewer is not None and viewer.confirmed and email_key(viewer.email) == email_key(address)
     if own:  # a member's own verified address: subscribed at once, no secret to keep
-        _subscribe(request.app, address, cadence, parsed, now, viewer)
+        _subscribe(sessions, request.app, address, cadence, parsed, now, viewer)
         return RedirectResponse("/account?done=subscribed", status_code=303)
     # The store is touched only after the answer: neither the page nor the time it takes
     # can tell whether the address was subscribed already.
-    background.add_task(_subscribe, request.app, address, cadence, parsed, now, None)
+    background.add_task(_subscribe, sessions, request.app, address, cadence, parsed, now, None)
     return message_page(
         request,
         "Check your inbox",
@@ -119,9 +121,9 @@ def subscribe(
     )
 
 
-def _subscribe(app, address: str, cadence: str, topic, now, account) -> None:
+def _subscribe(sessions, app, address: str, cadence: str, topic, now, account) -> None:
     settings = app.state.settings
-    with session_scope(app.state.sessions) as session:
+    with session_scope(sessions) as session:
         result = subscriptions.subscribe(
             session,
             email=address,
@@ -164,9 +166,8 @@ def _bad_link(request: Request, what: str) -> Response:
 
 
 @router.get("/subscribe/confirm", response_class=HTMLResponse)
-def confirm_form(request: Request, now: NowDep, token: TokenQuery = ""):
-    with session_scope(request.app.state.sessions, write=False) as session:
-        found = subscriptions.peek_confirm(session, token, now=now)
+def confirm_form(request: Request, session: PrimaryRead, now: NowDep, token: TokenQuery = ""):
+    found = subscriptions.peek_confirm(session, token, now=now)
     if found is None:
         return _bad_link(request, "Subscribe again to get a new confirmation link.")
     what = f"The {found.cadence} digest for {found.email}"
@@ -178,8 +179,10 @@ def confirm_form(request: Request, now: NowDep, token: TokenQuery = ""):
 
 
 @router.post("/subscribe/confirm", response_class=HTMLResponse)
-def confirm(request: Request, now: NowDep, token: FormText = "") -> Response:
-    with session_scope(request.app.state.sessions) as session:
+def confirm(
+    request: Request, sessions: PrimarySessions, now: NowDep, token: FormText = ""
+) -> Response:
+    with session_scope(sessions) as session:
         done = subscriptions.confirm(session, token, now=now)
     if done is None:
         return _bad_link(request, "Subscribe again to get a new confirmation link.")
@@ -192,9 +195,8 @@ def confirm(request: Request, now: NowDep, token: FormText = "") -> Response:
 
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
-def unsubscribe_form(request: Request, token: TokenQuery = ""):
-    with session_scope(request.app.state.sessions, write=False) as session:
-        found = subscriptions.peek_unsubscribe(session, token)
+def unsubscribe_form(request: Request, session: PrimaryRead, token: TokenQuery = ""):
+    found = subscriptions.peek_unsubscribe(session, token)
     if found is None:
         return _bad_link(request, "Use the link of a recent digest, or manage your account.")
     return _link_page(
@@ -208,8 +210,10 @@ def unsubscribe_form(request: Request, token: TokenQuery = ""):
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse)
-def unsubscribe(request: Request, now: NowDep, token: FormText = "") -> Response:
-    with session_scope(request.app.state.sessions) as session:
+def unsubscribe(
+    request: Request, sessions: PrimarySessions, now: NowDep, token: FormText = ""
+) -> Response:
+    with session_scope(sessions) as session:
         done = subscriptions.unsubscribe(session, token, now=now)
     if done is None:
         return _bad_link(request, "Use the link of a recent digest, or manage your account.")
@@ -221,10 +225,9 @@ def unsubscribe(request: Request, now: NowDep, token: FormText = "") -> Response
 
 
 @router.post(digest_mail.ONE_CLICK_PATH)
-def one_click_unsubscribe(request: Request, now: NowDep, token: TokenQuery = "") -> Response:
-    """RFC 8058: the mail client posts ``List-Unsubscribe=One-Click``; no session needed."""
-    with session_scope(request.app.state.sessions) as session:
-        done = subscriptions.unsubscribe(session, token, now=now)
+def one_click_unsubscribe(session: WriteSession, now: NowDep, token: TokenQuery = "") -> Response:
+    """RFC 8058: the mail client posts ``List-Unsubscribe=One-Click``; no log-in needed."""
+    done = subscriptions.unsubscribe(session, token, now=now)
     if done is None:
         raise InvalidInput("invalid or forged unsubscribe token")
     return JSONResponse({"ok": True, "status": "unsubscribed"})
@@ -241,8 +244,7 @@ def one_click_opened(token: TokenQuery = "") -> Response:
 
 @router.post("/account/subscriptions/{subscription_id}/unsubscribe")
 def account_unsubscribe(
-    request: Request, account: CurrentUser, now: NowDep, subscription_id: int
+    session: WriteSession, account: CurrentUser, now: NowDep, subscription_id: int
 ) -> Response:
-    with session_scope(request.app.state.sessions) as session:
-        subscriptions.unsubscribe_owned(session, account, subscription_id, now=now)
+    subscriptions.unsubscribe_owned(session, account, subscription_id, now=now)
     return RedirectResponse("/account?done=unsubscribed", status_code=303)

@@ -13,22 +13,22 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from paperfeed.errors import InvalidInput
+from paperfeed.http import routing
 from paperfeed.http.auth import OptionalUser
-from paperfeed.http.deps import NowDep, ReleasingRoute, SessionDep, SettingsDep
+from paperfeed.http.deps import NowDep, ReadSession, SettingsDep, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
-from paperfeed.store.db import session_scope
 from paperfeed.web.account_forms import safe_next
 from paperfeed.web.pages import FEED_CACHE, my_upvotes
 from paperfeed.web.templating import render
 
-router = APIRouter(tags=["votes"], include_in_schema=False, route_class=ReleasingRoute)
+router = routing.router(tags=["votes"], include_in_schema=False)
 
 ACTIONS = {"up": True, "down": False}
 
@@ -48,7 +48,7 @@ def _label(span: timedelta) -> str:
 @router.get("/papers/trending", response_class=HTMLResponse)
 def trending_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     settings: SettingsDep,
     now: NowDep,
     p: Annotated[int, Query(ge=1, le=1_000)] = 1,
@@ -79,7 +79,7 @@ def trending_page(
 
 @router.post("/papers/{arxiv_id:arxiv_id}/upvote", dependencies=[Depends(rate_limited("vote"))])
 def upvote_form(
-    request: Request,
+    session: WriteSession,
     arxiv_id: str,
     user: OptionalUser,
     now: NowDep,
@@ -92,8 +92,7 @@ def upvote_form(
         return RedirectResponse("/login?" + urlencode({"next": back}), status_code=303)
     if action not in ACTIONS:
         raise InvalidInput("action must be 'up' or 'down'")
-    with session_scope(request.app.state.sessions) as session:
-        set_vote(session, user.id, arxiv_id, up=ACTIONS[action], now=now)
+    set_vote(session, user.id, arxiv_id, up=ACTIONS[action], now=now)
     response = RedirectResponse(back, status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
