@@ -36,6 +36,7 @@ from paperfeed.http.read_routing import install_read_routing
 from paperfeed.http.security_headers import SecurityHeaders
 from paperfeed.mail import make_sender
 from paperfeed.search import open_backend, sync_at_startup
+from paperfeed.search.catch_up import IndexCatchUp
 from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
 from paperfeed.search.sync import open_vector_index, sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
@@ -100,11 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 embedding.start()
         app.state.background_embedder = embedding
+        # Searches never apply index changes; this thread does (paperfeed.search.catch_up).
+        app.state.catch_up = catch_up = IndexCatchUp([search_backend, vector_index])
+        catch_up.start()
         app.state.ready = True  # /readyz: start-up is done
         yield
         app.state.ready = False
         if embedding is not None:
             await asyncio.to_thread(embedding.stop)
+        await asyncio.to_thread(catch_up.stop)
         search_backend.close()
         if semantic is not None:
             semantic.close()
