@@ -3,7 +3,10 @@
 Reads never write (issue 14). Of the ways to get there, this is catch-up *after writes and in
 the background*: ingests, embedding rounds and ``paperfeed index sync`` sync after they
 write, as before, and in the web process one thread applies whatever else is pending, a
-batch at a time, every ``interval`` seconds or as soon as a search finds its index behind.
+batch at a time: at once when a search finds its index behind (or ``wake`` is called after
+a write in this process), and otherwise once changes have waited ``GRACE`` seconds, which
+leaves another process's fresh changes to its own sync after its write (an ingest, a demo
+load): two processes syncing at once would make one of them fail with ``IndexBusy``.
 Chosen over a lock-free search-time catch-up because neither index can apply changes
 without a writer: tantivy has one writer per folder, and a private copy of a usearch index
 would cost its whole size (1 GB at 1M papers) per batch.
@@ -26,11 +29,15 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from paperfeed.search.base import IndexBusy
+from paperfeed.search.changes import head_seq
 
 logger = logging.getLogger(__name__)
 
 CATCH_UP_INTERVAL = 2.0  # seconds between looks at the change sequence when idle
+GRACE = 60.0  # seconds changes are left to their writer's own sync before the thread applies them
 CATCH_UP_WAIT = 3.0  # the longest a search waits for the thread (seconds)
 POLL = 0.05  # a waiting search re-checks this often (a sync outside the thread sends no signal)
 
@@ -39,6 +46,7 @@ class DerivedIndex(Protocol):
     """An index derived from the store by change seq (tantivy, usearch)."""
 
     catch_up: IndexCatchUp | None
+    sessions: sessionmaker[Session]
 
     def is_behind(self, head: int) -> bool: ...
 
@@ -83,12 +91,14 @@ class IndexCatchUp:
         self._progress = threading.Condition()
         self._busy_since: float | None = None  # when the batch running now started
         self._failing: set[int] = set()  # ids of the indexes whose last batch failed
+        self._behind_since: dict[int, float] = {}  # id of an index -> when first seen behind
         self._thread = threading.Thread(target=self._run, name="paperfeed-catch-up", daemon=True)
 
     def start(self) -> None:
         if not self.indexes:
             return
         for index in self.indexes:
+            IndexCatchUp.release(index)  # one a search started before this took over
             index.catch_up = self
         self._thread.start()
 
@@ -128,21 +138,28 @@ class IndexCatchUp:
         return stuck or id(index) in self._failing
 
     def _run(self) -> None:
+        eager = False
         while not self._stop.is_set():
+            eager = eager or self._wake.is_set()
             self._wake.clear()  # before the round: a wake during it starts another at once
-            if not self.run_round():
+            eager = self.run_round(eager=eager)  # while batches apply, go on at once
+            if not eager:
                 self._wake.wait(self.interval)
 
-    def run_round(self) -> bool:
-        """One batch for each index; whether any applied something (then more may wait)."""
+    def run_round(self, *, eager: bool = True) -> bool:
+        """One batch for each index (``eager``: without waiting ``GRACE`` for another
+        process's sync); whether any applied something (then more may wait)."""
         progressed = False
         for index in list(self.indexes):
             if self._stop.is_set():
                 break
+            if not eager and not self._waited_long_enough(index):
+                continue
             self._busy_since = time.monotonic()
             try:
                 applied = index.apply_pending_batch()
                 self._failing.discard(id(index))
+                self._behind_since.pop(id(index), None)
             except IndexBusy as exc:
                 applied = 0
                 self._failing.add(id(index))
@@ -159,3 +176,17 @@ class IndexCatchUp:
                 self.batches += 1
                 progressed = True
         return progressed
+
+    def _waited_long_enough(self, index: DerivedIndex) -> bool:
+        """Whether ``index`` has been behind the store for ``GRACE`` seconds."""
+        try:
+            with index.sessions() as session:
+                behind = index.is_behind(head_seq(session))
+        except Exception:  # the database is not answering: the next look retries
+            logger.debug("index catch-up: change sequence unreadable", exc_info=True)
+            return False
+        if not behind:
+            self._behind_since.pop(id(index), None)
+            return False
+        since = self._behind_since.setdefault(id(index), time.monotonic())
+        return time.monotonic() - since >= GRACE
