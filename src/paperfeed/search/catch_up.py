@@ -120,9 +120,9 @@ class IndexCatchUp:
         the index is caught up."""
         if not index.is_behind(head):
             return True
+        self.wake()  # even when failing: the thread tries again, this search does not wait
         if self._stalled(index):
             return False
-        self.wake()
         deadline = time.monotonic() + CATCH_UP_WAIT
         with self._progress:
             while index.is_behind(head):
@@ -164,7 +164,7 @@ class IndexCatchUp:
                 applied = 0
                 self._failing.add(id(index))
                 logger.debug("keyword index busy, caught up later: %s", exc)
-            except Exception:  # the next round retries; searches meanwhile serve the index as it is
+            except Exception:  # retried at the next wake; searches serve the index as it is
                 applied = 0
                 self._failing.add(id(index))
                 logger.warning("index catch-up failed; retrying later", exc_info=True)
