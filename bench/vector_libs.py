@@ -462,7 +462,8 @@ def end_to_end(workdir: Path, queries: int, seed: int) -> dict:
     from paperfeed.ingest.records import PaperRecord
     from paperfeed.ingest.upsert import upsert_records
     from paperfeed.search.base import SearchFilters
-    from paperfeed.search.usearch_index import UsearchVectorIndex, _filtered_ids, filter_clauses
+    from paperfeed.search.usearch_index import UsearchVectorIndex
+    from paperfeed.search.vector_filters import filter_clauses, filtered_ids
     from paperfeed.store import migrate
     from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
     from paperfeed.store.models import Paper
@@ -515,7 +516,7 @@ def end_to_end(workdir: Path, queries: int, seed: int) -> dict:
     with sessions() as session:
         for name, filters in cases.items():
             clauses = filter_clauses(filters)
-            passing = len(_filtered_ids(session, "bench", clauses, None)) if clauses else None
+            passing = len(filtered_ids(session, "bench", clauses, None)) if clauses else None
             times = []
             for x in q:
                 begin = time.perf_counter()

@@ -28,6 +28,7 @@ from paperfeed.http.read_routing import install_read_routing
 from paperfeed.http.security_headers import SecurityHeaders
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_at_startup
+from paperfeed.search.catch_up import IndexCatchUp
 from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
 from paperfeed.search.sync import sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
@@ -159,11 +160,15 @@ async def lifespan(app: FastAPI):
     await asyncio.to_thread(sync_at_startup, runtime.search)
     if runtime.semantic is not None:
         app.state.background_embedder = await start_semantic(runtime)
+    # Searches never apply index changes; this thread does (paperfeed.search.catch_up).
+    app.state.catch_up = catch_up = IndexCatchUp([runtime.search, runtime.vector_index])
+    catch_up.start()
     app.state.ready = True  # /readyz: start-up is done
     yield
     app.state.ready = False
     if app.state.background_embedder is not None:
         await asyncio.to_thread(app.state.background_embedder.stop)
+    await asyncio.to_thread(catch_up.stop)  # before the indexes close
     for extra in app.state.disposables:
         extra.dispose()
     runtime.close()

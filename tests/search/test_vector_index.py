@@ -24,6 +24,7 @@ from paperfeed.search.sync import (
     sync_vector_index,
     vector_index_dir,
 )
+from paperfeed.search.usearch_file import folder_lock
 from paperfeed.search.usearch_index import UsearchVectorIndex
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import Paper
@@ -112,7 +113,7 @@ def test_hidden_and_deleted_papers_are_never_returned_even_before_sync(
     hide(papers[0])
     remove(papers[1])
     # Without catching up, the index still holds both: the SQL check drops them.
-    monkeypatch.setattr(index, "_catch_up", lambda session: None)
+    monkeypatch.setattr(index, "_await_changes", lambda session: None)
     assert nearest(index) == papers[2:]
     assert nearest(index, limit=1) == papers[2:3]
     monkeypatch.undo()
@@ -298,7 +299,7 @@ def test_two_processes_share_the_folder_and_skip_saving_while_locked(
         new = paper_factory()
         embed(session_factory, {new: angled(5)})
         saved = checkpoint.read_text()
-        with first._file_lock(wait=False) as locked:
+        with folder_lock(first.path, wait=False) as locked:
             assert locked
             assert second.sync() == 1  # applied in memory, not saved
             assert checkpoint.read_text() == saved

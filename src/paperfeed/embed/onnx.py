@@ -35,7 +35,7 @@ ONNX_EXTRA = "pip install onnxruntime onnx (paperfeed's own dependencies)"
 
 def _require_onnx() -> None:
     if "onnxruntime" not in sys.modules and "usearch.compiled" in sys.modules:
-        # paperfeed.search.usearch_index imports ONNX Runtime first when it is installed;
+        # paperfeed.search.usearch_file imports ONNX Runtime first when it is installed;
         # getting here means it was installed after this process imported usearch.
         raise ModelUnavailable(
             "ONNX Runtime cannot be loaded after usearch in one process (it crashes); "

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from paperfeed.search.query import ParsedQuery
 
 
+class IndexBusy(Exception):
+    """Another process holds the tantivy writer lock (e.g. an ingest syncing right now)."""
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     """Restrictions applied inside the index, so paging and totals stay right."""

@@ -63,13 +63,14 @@ class CheckpointFile:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (best effort: some filesystems refuse)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -124,7 +125,7 @@ def run_consumer(
 ) -> int:
     """Bring ``consumer`` up to date; return how many papers it applied.
 
-    ``max_batches`` bounds the work (a search-time catch-up does one batch and leaves the rest
+    ``max_batches`` bounds the work (a background catch-up does one batch and leaves the rest
     to the next call). A rebuild always runs to completion.
     """
     applied = 0

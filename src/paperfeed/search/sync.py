@@ -17,7 +17,8 @@ from paperfeed.search.base import KeywordIndex, VectorIndex
 from paperfeed.search.pg_term_stats import refresh_term_stats
 from paperfeed.search.postgres_fts import PostgresKeywordIndex
 from paperfeed.search.tantivy_index import IndexBusy, TantivyKeywordIndex
-from paperfeed.search.usearch_index import UsearchVectorIndex, model_slug
+from paperfeed.search.usearch_file import model_slug
+from paperfeed.search.usearch_index import UsearchVectorIndex
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_sessionmaker, session_scope
 
@@ -80,7 +81,9 @@ def sync_at_startup(backend: KeywordIndex) -> int:
     """:func:`sync_backend` that never stops a server from starting.
 
     If another process holds the index, or the database is not ready, log it and go on: the
-    backend catches up at search time and the service re-checks every hit in the database.
+    backend catches up later (the web process's background
+    :class:`~paperfeed.search.catch_up.IndexCatchUp`) and the service re-checks every hit in
+    the database.
     """
     try:
         return sync_backend(backend)
@@ -141,7 +144,7 @@ def sync_vector_at_startup(index: VectorIndex) -> int:
     """Sync and save ``index`` if it is derived from the store (the usearch one); never raises.
 
     On failure (database not ready, unwritable folder) log it and go on: the index catches up
-    at search time and every hit is checked in the database.
+    later (in the background in the web process) and every hit is checked in the database.
     """
     sync = getattr(index, "sync", None)
     if sync is None:

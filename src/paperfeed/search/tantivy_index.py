@@ -23,7 +23,8 @@ import tantivy
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from paperfeed.search.base import Hit, HitPage, SearchFilters
+from paperfeed.search.base import Hit, HitPage, IndexBusy, SearchFilters
+from paperfeed.search.catch_up import IndexCatchUp
 from paperfeed.search.changes import CheckpointFile, head_seq, run_consumer
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.models import Paper
@@ -42,10 +43,6 @@ TITLE_BOOST = 0.5
 ABSTRACT_BOOST = 1.0
 AUTHORS_BOOST = 1.0
 WRITER_HEAP = 50_000_000
-
-
-class IndexBusy(Exception):
-    """Another process holds the tantivy writer lock (e.g. an ingest syncing right now)."""
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
@@ -86,9 +83,11 @@ def build_schema() -> tantivy.Schema:
 class TantivyKeywordIndex:
     """Keyword backend and change consumer in one: it owns the directory it indexes into.
 
-    Searches are lock-free (a fresh searcher per query); syncs are serialised by a lock in
-    this process and by tantivy's writer lock across processes. Another process's commit is
-    picked up by tantivy's reader within about half a second.
+    Searches are lock-free (a fresh searcher per query) and never write: changes are applied
+    by syncs (after writes, and by the web process's background
+    :class:`~paperfeed.search.catch_up.IndexCatchUp`), serialised by a lock in this process
+    and by tantivy's writer lock across processes. Another process's commit is picked up by
+    tantivy's reader within about half a second, or at once by a search that sees it.
     """
 
     name = "tantivy"
@@ -102,6 +101,8 @@ class TantivyKeywordIndex:
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
         self._applied = self.checkpoint.read() or 0
+        # The background catch-up serving this index (paperfeed.search.catch_up), if any.
+        self.catch_up: IndexCatchUp | None = None
 
     def _open_or_recreate(self) -> tantivy.Index:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -151,6 +152,15 @@ class TantivyKeywordIndex:
             finally:
                 self._writer = None
 
+    def is_behind(self, head: int) -> bool:
+        """Whether the index lacks changes up to ``head``, the store's newest."""
+        return head > self._applied
+
+    def apply_pending_batch(self) -> int:
+        """One batch of pending changes, never waiting for a sync running in another thread
+        (the background catch-up's step); papers applied. Raises :class:`IndexBusy`."""
+        return self.sync(max_batches=1, wait=False)
+
     def reset(self) -> None:
         self._writer_or_open().delete_all_documents()
 
@@ -183,7 +193,7 @@ class TantivyKeywordIndex:
         *,
         count: bool = True,
     ) -> HitPage:
-        self._catch_up(session)
+        self._await_changes(session)
         built = self.build_query(query, filters)
         if built is None:
             return HitPage([], 0)
@@ -195,10 +205,11 @@ class TantivyKeywordIndex:
         ]
         return HitPage(hits, result.count if count else offset + len(hits))
 
-    def _catch_up(self, session: Session) -> None:
-        """Apply a bounded batch of changes written since the last sync (e.g. by this web
-        process after start-up). Never waits: if a sync is already running here or in
-        another process, serve what is indexed; the service re-checks hits in the database."""
+    def _await_changes(self, session: Session) -> None:
+        """Reads never write: a search applies no change itself (see catch_up.py). Another
+        process's commit is picked up here (lock-free: a reader reload); changes nobody has
+        applied yet are asked of the background catch-up and waited for a bounded time, so
+        a paper written a moment ago is found. The service re-checks every hit in SQL."""
         head = head_seq(session)
         if head <= self._applied:
             return
@@ -207,10 +218,7 @@ class TantivyKeywordIndex:
             self._applied = seq
             self._index.reload()
             return
-        try:
-            self.sync(max_batches=1, wait=False)
-        except IndexBusy:
-            logger.debug("keyword index busy; serving it as it is")
+        IndexCatchUp.of(self).wait_for(self, head)
 
     def build_query(self, query: ParsedQuery, filters: SearchFilters) -> tantivy.Query | None:
         # One flat OR of (unit, field) clauses: BM25 adds up the same way as a unit-per-clause
@@ -267,6 +275,7 @@ class TantivyKeywordIndex:
         return self._index.searcher().num_docs
 
     def close(self) -> None:
+        IndexCatchUp.release(self)
         with self._lock:
             self._drop_writer()
 

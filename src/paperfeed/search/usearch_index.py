@@ -1,88 +1,65 @@
-"""The embedded vector index: a usearch HNSW file per model, derived from the store by change seq.
+"""The embedded vector index: a usearch HNSW index per model, derived from the store by change seq.
 
-Layout: ``<index_dir>/vector/<model slug>/`` holds ``index.usearch`` (keys are ``papers.id``,
-vectors float16), ``checkpoint.json`` (the change seq that file reflects) and ``lock``.
 usearch was chosen by measurement (docs/vector-index.md): float16 storage keeps 1M x 384
 vectors at about 1.0 GB of memory, and it removes single vectors, which a change consumer
-needs.
+needs. The folder, its file format and its lock are :mod:`paperfeed.search.usearch_file`.
 
 Every process (web workers, the CLI) loads the file when it opens the index and then keeps
-its own copy in memory, with its own applied seq. A search first catches up with one batch of
-changes in memory only; a full :meth:`UsearchVectorIndex.sync` (``paperfeed index sync``,
-after ingest, at server start) also saves the file: written to a temporary file, fsynced and
-renamed, then the checkpoint, all under an exclusive ``flock`` on ``lock``. A process that
-finds the lock taken skips saving; its memory is still right. Readers read the checkpoint
-*before* the index file, so the seq they start from is never newer than the file they load;
-a crash between the rename and the checkpoint only replays a batch (``apply`` is idempotent).
+its own copy in memory, with its own applied seq. A search never applies changes: in the web
+process a background :class:`~paperfeed.search.catch_up.IndexCatchUp` applies them in memory
+(:meth:`UsearchVectorIndex.apply_pending_batch`); a full :meth:`UsearchVectorIndex.sync`
+(``paperfeed index sync``, after ingest and embedding rounds, at server start) also saves
+the file, under the folder's lock. A process that finds the lock taken skips saving; its
+memory is still right. A crash between the file's rename and its checkpoint only replays a
+batch (``apply`` is idempotent).
 
 Hidden and deleted papers are dropped at the next change they cause, and every hit is
-checked in SQL before it is returned, so one hidden since then is never served either.
+checked in SQL before it is returned (:mod:`paperfeed.search.vector_filters`), so one hidden
+or deleted since then is never served either.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import json
 import logging
 import math
-import os
-import re
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import (
-    ColumnElement,
-    LargeBinary,
-    String,
-    cast,
-    exists,
-    func,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import LargeBinary, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
-# usearch's wheel carries its own static libstdc++: importing ONNX Runtime (the optional
-# fast bulk embedder, paperfeed.embed.onnx) after it crashes the process, before it is fine.
-with contextlib.suppress(ImportError):
-    import onnxruntime  # noqa: F401
-from usearch.index import Index  # noqa: E402
-
 from paperfeed.search.base import Hit, SearchFilters, query_vector
-from paperfeed.search.changes import CheckpointFile, _fsync_dir, head_seq, run_consumer
-from paperfeed.search.query import words_of
+from paperfeed.search.catch_up import IndexCatchUp
+from paperfeed.search.changes import CheckpointFile, head_seq, run_consumer
+from paperfeed.search.usearch_file import (
+    EXPANSION_SEARCH,
+    FORMAT_VERSION,
+    Index,
+    folder_lock,
+    new_index,
+    read_index,
+    write_index,
+)
+from paperfeed.search.vector_filters import (
+    ID_CHUNK,
+    authors_match,
+    filter_clauses,
+    filtered_ids,
+    of_model,
+    visible_ids,
+)
 from paperfeed.store.models import Paper, PaperEmbedding
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when the parameters below or the file layout change: forces a rebuild
-CONNECTIVITY = 16  # HNSW links per node (M)
-EXPANSION_ADD = 128  # ef_construction
-# ef_search. At 1M (bench/search_scale.py: real + synthetic vectors, queries near papers)
-# recall@20 by ef: 256 -> 0.924, 512 -> 0.953, 1024 -> 0.973, 2048 -> 0.987, at k = 100
-# p50 5.5 / 9.4 / 14.2 / 22.8 ms (docs/benchmarks.md; docs/vector-index.md for 100k).
-EXPANSION_SEARCH = 512
 EXACT_MAX = 20_000  # filtered sets up to this size may be ranked exactly from stored vectors
 EXACT_BIAS = 4  # ...if at most sqrt(EXACT_BIAS * limit * vectors): see ``search``
 OVERFETCH = 4  # ANN candidates per wanted hit when filters are set, widened x4 while short
 MAX_FETCH = 50_000  # widest ANN search; beyond it the filtered papers are ranked exactly
 APPLY_CHUNK = 64  # vectors changed per hold of the lock searches take: they wait a few ms
-CATCH_UP_BATCH = 256  # changes a search applies before answering (well under a second)
-ID_CHUNK = 5_000  # ids per SQL IN list
-
-
-def model_slug(model: str) -> str:
-    """A folder name for ``model``: readable, and distinct for distinct names."""
-    readable = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")[:60] or "model"
-    digest = hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:8]
-    return f"{readable}-{digest}"
+CATCH_UP_BATCH = 256  # changes per background catch-up batch (well under a second)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -133,6 +110,8 @@ class UsearchVectorIndex:
         self._file_stale = False  # the file must be rewritten even at an equal seq
         self._lock = threading.Lock()  # the live index
         self._sync_lock = threading.RLock()  # one sync at a time in this process
+        # The background catch-up serving this index (paperfeed.search.catch_up), if any.
+        self.catch_up: IndexCatchUp | None = None
         self.path.mkdir(parents=True, exist_ok=True)
         self._load_newer_file()
 
@@ -146,41 +125,20 @@ class UsearchVectorIndex:
             return False
         if head is not None and seq > head:
             return False
-        try:
-            loaded = Index.restore(str(self.file))
-        except (ValueError, RuntimeError, OSError) as exc:
-            logger.warning("vector index %s unreadable (%s): rebuilding", self.file, exc)
+        loaded = read_index(self.file)
+        if loaded is None:
             self._file_stale = True
             return False
-        if loaded is None or loaded.dtype.name != "F16" or loaded.metric_kind.name != "IP":
-            logger.warning("vector index %s missing or of another kind: rebuilding", self.file)
-            self._file_stale = True
-            return False
-        loaded.expansion_search = EXPANSION_SEARCH
         with self._lock:
             self._index = loaded if len(loaded) else None
         self.checkpoint.seq = seq
         logger.info("vector index %s loaded: %d vectors at seq %d", self.file, len(loaded), seq)
         return True
 
-    @contextmanager
-    def _file_lock(self, *, wait: bool) -> Iterator[bool]:
-        """Hold the folder's exclusive lock; yields False if ``wait`` is off and it is taken."""
-        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)  # releases the lock
-
     def save(self) -> bool:
         """Write the in-memory index and its seq to the folder. False if another process
         holds the lock (skipped: this process's index is still right)."""
-        with self._sync_lock, self._file_lock(wait=False) as locked:
+        with self._sync_lock, folder_lock(self.path, wait=False) as locked:
             if not locked:
                 logger.info("vector index %s locked by another process: not saved", self.path)
                 return False
@@ -194,13 +152,8 @@ class UsearchVectorIndex:
         on_disk = self.file_checkpoint.read()
         if on_disk is not None and on_disk >= seq and not self._file_stale:
             return  # the file is sound and as new or newer: nothing to write
-        index = self._index or self._new_index(1)
-        tmp = self.file.with_name(self.file.name + ".tmp")
-        index.save(str(tmp))  # readers only; changes wait for the sync lock we hold
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.file)
-        _fsync_dir(self.path)
+        index = self._index or new_index(1)
+        write_index(index, self.file)  # readers only; changes wait for the sync lock we hold
         self.file_checkpoint.write(seq)
         self._file_stale = False
         logger.info("vector index %s saved: %d vectors at seq %d", self.file, len(index), seq)
@@ -233,7 +186,7 @@ class UsearchVectorIndex:
             if self.checkpoint.seq is None and save:
                 # Rebuild holding the file lock: other processes about to rebuild wait here,
                 # then load the file instead of repeating the work.
-                with self._file_lock(wait=True):
+                with folder_lock(self.path, wait=True):
                     if not rebuild:
                         self._check_store()
                     applied = run_consumer(
@@ -267,16 +220,6 @@ class UsearchVectorIndex:
             logger.warning("vector index has %d dimensions, store %d: rebuilding", index.ndim, dim)
             self.checkpoint.clear()
 
-    def _new_index(self, ndim: int) -> Index:
-        return Index(
-            ndim=ndim,
-            metric="ip",  # vectors are normalised first, so this is cosine similarity
-            dtype="f16",
-            connectivity=CONNECTIVITY,
-            expansion_add=EXPANSION_ADD,
-            expansion_search=EXPANSION_SEARCH,
-        )
-
     def reset(self) -> None:
         self.rebuilds += 1
         self._rebuilding = True
@@ -301,7 +244,7 @@ class UsearchVectorIndex:
         if self._rebuilding:
             if vectors:  # the staging index is not searched yet: add in one go, all cores
                 if self._staging is None:
-                    self._staging = self._new_index(ndim)
+                    self._staging = new_index(ndim)
                 keys = np.fromiter(vectors, dtype=np.uint64, count=len(vectors))
                 self._staging.remove(keys)
                 self._staging.add(keys, _unit(np.stack(list(vectors.values()))), threads=0)
@@ -315,7 +258,7 @@ class UsearchVectorIndex:
                 if self._index is None:
                     if not add:
                         continue
-                    self._index = self._new_index(ndim)
+                    self._index = new_index(ndim)
                 self._index.remove(np.asarray(chunk, dtype=np.uint64))
                 if add:
                     batch = _unit(np.stack([vectors[pid] for pid in add]))
@@ -327,6 +270,16 @@ class UsearchVectorIndex:
                 self._index = self._staging
             self._staging = None
             self._rebuilding = False
+
+    def is_behind(self, head: int) -> bool:
+        """Whether this process's index lacks changes up to ``head`` or must be rebuilt."""
+        seq = self.checkpoint.seq
+        return seq is None or seq < head
+
+    def apply_pending_batch(self) -> int:
+        """One batch of pending changes, in memory only and never waiting for a sync running
+        in another thread (the background catch-up's step); papers applied."""
+        return self.sync(max_batches=1, batch_size=CATCH_UP_BATCH, save=False, wait=False)
 
     def __len__(self) -> int:
         index = self._index
@@ -345,25 +298,31 @@ class UsearchVectorIndex:
         query = query_vector(vector)
         if limit <= 0:
             return []
-        self._catch_up(session)
+        self._await_changes(session)
         query = _unit(query)
         clauses = filter_clauses(filters)
         if clauses:
             # Ranking n papers exactly costs about n SQL rows; the graph search costs about
             # limit / (n / size) candidates checked in SQL. Exact wins below the square root.
             cap = min(EXACT_MAX, int(math.sqrt(EXACT_BIAS * (limit + len(exclude)) * len(self))))
-            ids = _filtered_ids(session, self.model, clauses, cap)
+            ids = filtered_ids(session, self.model, clauses, cap)
             if ids is not None:
                 return self._exact(session, query, filters.author, ids, limit, exclude)
         return self._approximate(session, query, filters, clauses, limit, exclude)
 
-    def _catch_up(self, session: Session) -> None:
-        """Apply one batch of new changes in memory (e.g. written by this web process since
-        it started); never waits for a sync running in another thread."""
+    def _await_changes(self, session: Session) -> None:
+        """Reads never write: a search applies no change itself (see catch_up.py). If the
+        store is ahead, the background catch-up is asked for the changes, and waited for
+        a bounded time, so a paper written a moment ago is found."""
+        head = head_seq(session)
         seq = self.checkpoint.seq
-        if seq is not None and head_seq(session) == seq:
-            return  # up to date (a seq past the head means another database: sync rebuilds)
-        self.sync(max_batches=1, batch_size=CATCH_UP_BATCH, save=False, wait=False)
+        if seq is not None and seq > head:
+            # A file of another database (a restored backup): its keys name other papers.
+            # Only marked here; the catch-up thread rebuilds, and this search waits for it.
+            logger.warning("vector index %s is ahead of the database: rebuilding", self.path)
+            self.checkpoint.clear()
+        if self.is_behind(head):
+            IndexCatchUp.of(self).wait_for(self, head)
 
     def _exact(self, session, query, author, ids, limit, exclude) -> list[Hit]:
         """Cosine over the stored vectors of the papers ``ids`` (few of them)."""
@@ -378,7 +337,7 @@ class UsearchVectorIndex:
                 .where(
                     Paper.id.in_(ids[start : start + ID_CHUNK]),
                     Paper.hidden.is_(False),
-                    _of_model(self.model),
+                    of_model(self.model),
                 )
             ).all()
         width = 2 * len(query)  # float16 bytes, as HalfVector stores them on SQLite
@@ -387,7 +346,7 @@ class UsearchVectorIndex:
             for r in rows
             if r[0] not in exclude
             and len(r[1]) == width
-            and (not author or _authors_match(r[2], author))
+            and (not author or authors_match(r[2], author))
         ]
         if not rows:
             return []
@@ -410,7 +369,7 @@ class UsearchVectorIndex:
             keys, sims = self._nearest(query, fetch)
             unseen = [int(k) for k in keys if int(k) not in checked]
             checked.update(dict.fromkeys(unseen))
-            checked.update(_visible(session, unseen, clauses, filters.author))
+            checked.update(visible_ids(session, unseen, clauses, filters.author))
             hits = [
                 Hit(checked[int(k)], float(s))
                 for k, s in zip(keys, sims, strict=True)
@@ -419,7 +378,7 @@ class UsearchVectorIndex:
             if len(hits) >= limit or fetch >= size:
                 return hits[:limit]
             if fetch >= MAX_FETCH:  # a filter few of the nearest papers pass
-                ids = _filtered_ids(session, self.model, clauses, None) or []
+                ids = filtered_ids(session, self.model, clauses, None) or []
                 return self._exact(session, query, filters.author, ids, limit, exclude)
             fetch = min(size, fetch * 4, MAX_FETCH)
 
@@ -433,101 +392,7 @@ class UsearchVectorIndex:
         return found.keys, 1.0 - found.distances
 
     def close(self) -> None:
+        IndexCatchUp.release(self)
         with self._sync_lock, self._lock:
             self._index = None
             self._staging = None
-
-
-# -- filters, the same definitions as the tantivy and PostgreSQL backends ----------------------
-
-
-def filter_clauses(filters: SearchFilters) -> list[ColumnElement[bool]]:
-    """SQL conditions on ``Paper`` (SQLite) for the filters; empty when none is set.
-
-    Dates are the paper's published date in UTC, inclusive. The category must be one of the
-    paper's categories. For authors the conditions only narrow (substrings of the names' JSON
-    text); the exact test, every word a whole word of the names in any case as in the tantivy
-    index, is :func:`_authors_match` on the rows.
-    """
-    clauses: list[ColumnElement[bool]] = []
-    if filters.date_from:
-        start = datetime.combine(filters.date_from, time(), tzinfo=UTC)
-        clauses.append(Paper.published_at >= start)
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=UTC)
-        clauses.append(Paper.published_at < end)
-    if filters.category:
-        # A substring test first (cheap, and a category has no LIKE wildcard), then exactly.
-        each = func.json_each(Paper.categories).table_valued("value")
-        clauses.append(cast(Paper.categories, String).like(f'%"{filters.category}"%'))
-        clauses.append(exists(select(1).select_from(each).where(each.c.value == filters.category)))
-    if filters.author:
-        words = words_of(filters.author)
-        text = cast(Paper.authors, String)
-        narrow = [
-            or_(*(text.like(f"%{form}%") for form in forms))
-            for forms in map(_stored_forms, words)
-            if forms
-        ]
-        # "id IS NOT NULL" keeps a search with nothing to narrow by a filtered one.
-        clauses += narrow or [Paper.id.is_not(None) if words else Paper.id.is_(None)]
-    return clauses
-
-
-def _stored_forms(word: str) -> list[str]:
-    """How ``word`` (lowercase) can appear in the authors' JSON text, for a LIKE that folds
-    ASCII case only: each non-ASCII letter in either case, raw or as a JSON ``\\u`` escape.
-    Empty (no narrowing) for words with more than three non-ASCII letters."""
-    special = [i for i, c in enumerate(word) if not c.isascii()]
-    if len(special) > 3:
-        return []
-    forms = set()
-    for mask in range(2 ** len(special)):
-        chars = list(word)
-        for bit, i in enumerate(special):
-            if mask >> bit & 1:
-                chars[i] = chars[i].upper()
-        form = "".join(chars)
-        forms |= {form, json.dumps(form)[1:-1]}
-    return sorted(forms)
-
-
-def _authors_match(authors: list[str] | None, author_filter: str | None) -> bool:
-    if not author_filter:
-        return True
-    names = set(words_of(" ".join(authors or [])))
-    return all(word in names for word in words_of(author_filter))
-
-
-def _of_model(model: str) -> ColumnElement[bool]:
-    """``paper_embeddings.model = model``, written so SQLite cannot use the model index: it
-    would pick it over a date filter's index (no statistics say the model matches every row)
-    and then read every embedding."""
-    return (PaperEmbedding.model + "") == model
-
-
-def _filtered_ids(session: Session, model: str, clauses: list, cap: int | None) -> list | None:
-    """Ids of the embedded visible papers passing ``clauses``; None if more than ``cap``."""
-    query = (
-        select(Paper.id)
-        .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
-        .where(_of_model(model), Paper.hidden.is_(False), *clauses)
-    )
-    if cap is not None:
-        query = query.limit(max(cap, 0) + 1)
-    ids = list(session.scalars(query))
-    return None if cap is not None and len(ids) > cap else ids
-
-
-def _visible(session: Session, ids: list[int], clauses: list, author: str | None) -> dict:
-    """``paper id -> arXiv id`` for those of ``ids`` that exist, are visible and pass."""
-    out = {}
-    columns = [Paper.id, Paper.arxiv_id] + ([Paper.authors] if author else [])
-    for start in range(0, len(ids), ID_CHUNK):
-        rows = session.execute(
-            select(*columns).where(
-                Paper.id.in_(ids[start : start + ID_CHUNK]), Paper.hidden.is_(False), *clauses
-            )
-        )
-        out.update({r[0]: r[1] for r in rows if not author or _authors_match(r[2], author)})
-    return out
