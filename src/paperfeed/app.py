@@ -106,7 +106,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     app.state.engine = runtime.engine
-    app.state.disposables = []  # further resources with dispose(), released at shutdown
+    app.state.version_probe = None  # the response cache's held connection, if caching
     app.state.sessions = runtime.sessions
     app.state.search = runtime.search
     app.state.vector_index = runtime.vector_index
@@ -129,8 +129,9 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before reading
     if settings.response_cache_seconds > 0:
         # The version of the data pages are read from: the replica's when there is one.
-        probe = VersionProbe(runtime.probe_engine)
-        app.state.disposables.append(probe)
+        # The probe holds one connection of the runtime's probe engine (the runtime disposes
+        # the engine); the lifespan closes the connection.
+        probe = app.state.version_probe = VersionProbe(runtime.probe_engine)
         app.add_middleware(
             ResponseCache,
             version=probe,
@@ -169,8 +170,8 @@ async def lifespan(app: FastAPI):
     if app.state.background_embedder is not None:
         await asyncio.to_thread(app.state.background_embedder.stop)
     await asyncio.to_thread(catch_up.stop)  # before the indexes close
-    for extra in app.state.disposables:
-        extra.dispose()
+    if app.state.version_probe is not None:
+        app.state.version_probe.close()
     runtime.close()
 
 

@@ -117,11 +117,6 @@ class VersionProbe:
             finally:
                 self.conn = None
 
-    def dispose(self) -> None:
-        """At shutdown: drop the connection and the engine's pool."""
-        self.close()
-        self.engine.dispose()
-
 
 class ResponseCache:
     """Pure ASGI middleware; ``prefixes`` selects the paths worth caching."""
