@@ -1,5 +1,6 @@
 """The email digests' tables (issue 5, migration 0009): subscriptions, the outbox of digests
-to send, and the locks that keep two workers from running the same scheduled job.
+to send, and the locks that keep two workers from running the same scheduled job; and
+(issue 15, migration 0013) the papers personal digests have suggested.
 
 On the same ``Base`` as :mod:`paperfeed.store.models`, whose tables never reference these:
 code that never touches digests need not import this module (the ORM resolves every foreign
@@ -98,3 +99,22 @@ class JobLock(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestSuggestion(Base):
+    """A paper a personal digest suggested to a member: never again in a later one. Written
+    in the transaction that fixes the digest's contents (``outbox_id``), so a resend after a
+    crash suggests the same papers and a new digest never repeats them."""
+
+    __tablename__ = "digest_suggestions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digest_outbox.id", ondelete="SET NULL"), index=True
+    )
+    suggested_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from paperfeed.store import digest_models  # noqa: F401  (its tables join Base.metadata)
+# Their tables join Base.metadata.
+from paperfeed.store import digest_models, library_models  # noqa: F401
 from paperfeed.store.db import make_engine
 from paperfeed.store.models import Base
 

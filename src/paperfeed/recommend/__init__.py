@@ -1,0 +1,1 @@
+"""What is ranked for one member: the for-you list and the Following feed."""
