@@ -13,7 +13,14 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import paperfeed
-from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
+from paperfeed.api import (  # issue 15: the library
+    account_routes,
+    community_routes,
+    library_routes,
+    moderation_routes,
+    save_routes,
+    vote_routes,
+)
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
@@ -63,6 +70,8 @@ ROUTERS = (
     community_routes.router,
     moderation_routes.router,  # claims and admin actions as JSON
     vote_routes.router,
+    library_routes.router,  # collections and their papers (docs/library.md#api)
+    save_routes.router,  # the one-click Save
     feeds.router,  # RSS and Atom (docs/feeds.md)
     health.router,
     account_pages.router,
