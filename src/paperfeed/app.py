@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import paperfeed
-from paperfeed.api import (  # issue 15: the library
+from paperfeed.api import (
     account_routes,
     community_routes,
     library_routes,
@@ -46,8 +46,11 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    library_forms,
+    library_pages,
     pages,
     password_reset_pages,
+    save_control,
     subscription_pages,
     vote_pages,
 )
@@ -81,6 +84,9 @@ ROUTERS = (
     community_pages.router,
     author_pages.router,
     vote_pages.router,
+    library_pages.router,  # /library and /collections/{key}
+    library_forms.router,
+    save_control.router,  # the Save form of cards and paper pages
     api_docs.router,  # /docs and /redoc
 )
 
