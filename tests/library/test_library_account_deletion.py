@@ -3,9 +3,10 @@ other members' libraries and the papers themselves stay."""
 
 from __future__ import annotations
 
-from library_helpers import NOW, PASSWORD, items_of, make_account, run
+from library_helpers import NOW, PASSWORD, items_of, log_in, make_account, run
 from sqlalchemy import func, select
 
+from members import post_form
 from paperfeed.accounts import users
 from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
@@ -33,10 +34,6 @@ def test_deleting_an_account_deletes_its_collections_and_items(session_factory, 
 def test_the_account_pages_delete_form_takes_the_library_and_its_share_url(
     client, session_factory, paper_factory
 ):
-    from library_helpers import log_in
-
-    from members import post_form
-
     ada = make_account(session_factory, "ada")
     paper = paper_factory()
     made = run(
