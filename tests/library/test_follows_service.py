@@ -216,3 +216,19 @@ def test_deleting_an_account_deletes_its_follows_and_stops_member_follows(runtim
         (left,) = follows.list_follows(s, ada.id)
         assert left.author_user_id is None and left.username is None
     assert feed(runtime, ada.id).total == 0
+
+
+def test_the_same_follow_sent_at_once_makes_one_row(session_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ada = make_account(session_factory)
+
+    def go(_n):
+        with session_scope(session_factory) as s:
+            return follows.follow_topic(s, ada.id, "same words", mode="keyword", now=NOW).id
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(go, range(16)))
+    assert len(ids) == 1
+    with session_scope(session_factory, write=False) as s:
+        assert len(follows.list_follows(s, ada.id)) == 1

@@ -61,7 +61,7 @@ class FollowingPage:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class BroughtPaper:
     paper_id: int
     published_at: datetime
 
@@ -109,7 +109,7 @@ def bring(
     follows: list[FollowView],
     first: date,
     last: date,
-) -> dict[_Candidate, list[FollowView]]:
+) -> dict[BroughtPaper, list[FollowView]]:
     """Every paper of the days ``first``..``last`` some follow brings, with those follows."""
     found: dict[int, set[int]] = defaultdict(set)  # paper id -> indexes into follows
     by_name = defaultdict(list)
@@ -145,7 +145,7 @@ def bring(
             if f.kind == TOPIC:
                 _bring_topic(session, backend, semantic, f, i, first, last, found, times)
     return {
-        _Candidate(paper_id, times[paper_id]): [follows[i] for i in sorted(indexes)]
+        BroughtPaper(paper_id, times[paper_id]): [follows[i] for i in sorted(indexes)]
         for paper_id, indexes in found.items()
         if paper_id in times
     }
