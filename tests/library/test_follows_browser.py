@@ -4,6 +4,8 @@ unfollow; without JavaScript the same buttons work as forms."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -67,3 +69,44 @@ def test_follow_and_unfollow_in_the_browser(site, session_factory, javascript):
             page.click("dd.categories button[data-label='cs.CL']")
             page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
             assert keys(session_factory) == ["cs.CL", "keyword:graph diffusion"]
+
+
+AXE = Path(__file__).resolve().parents[1] / "data" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def violations(page) -> list[str]:
+    """axe-core's violations of any impact (as tests/web/test_browser_pages.py audits)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())  # evaluated, not a script tag: the CSP allows no inline
+    found = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v =>"
+        " v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
+    )
+    return list(found)
+
+
+def test_follow_pages_pass_axe(site):
+    url, paper = site
+    with launched() as browser:
+        audit_pages(browser.new_context().new_page(), url, paper)
+
+
+def audit_pages(page, url: str, paper: str) -> None:
+    page.goto(url + "/login")
+    page.fill("input[name=login]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(url + "/")
+    page.goto(f"{url}/papers/{paper}")
+    page.click("dd.categories button[data-label='cs.CL']")
+    page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
+    found = []
+    for path in (
+        "/following",
+        "/follows",
+        f"/papers/{paper}",
+        "/search?q=graph&author=Ada+Lovelace&category=cs.CL",
+    ):
+        page.goto(url + path)
+        found += [f"{path}: {v}" for v in violations(page)]
+    assert found == []
