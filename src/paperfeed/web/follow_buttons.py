@@ -24,7 +24,6 @@ from paperfeed.service.authors import name_key
 from paperfeed.service.search_request import SearchRequest
 from paperfeed.service.views import PaperView
 
-
 # A collaboration paper may list thousands of authors: the first ones get buttons (the others
 # are followed from their search page, where every author link leads).
 AUTHOR_BUTTONS = 50
