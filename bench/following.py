@@ -76,6 +76,7 @@ def measure(url: str, workdir: Path, records: list[PaperRecord]) -> dict:
     started = time.perf_counter()
     report = run_ingest(sessions, iter(records), source="bench", now=now)
     result: dict = {"papers": report.added, "ingest_s": round(time.perf_counter() - started)}
+    print(json.dumps(result), flush=True)
     settings = Settings(database_url=url, index_dir=workdir / "index", _env_file=None)
     sync_search_index(settings, engine)
     backend = open_backend(settings, engine)
@@ -93,7 +94,8 @@ def measure(url: str, workdir: Path, records: list[PaperRecord]) -> dict:
 
     def follow_once(n: int):
         with session_scope(sessions) as s:
-            made = follows.follow_category(s, member.id, f"bench.X{n}", now=now)
+            code = "bench." + chr(ord("a") + n % 26) * (1 + n // 26)
+            made = follows.follow_category(s, member.id, code, now=now)
         with session_scope(sessions) as s:
             follows.unfollow(s, member.id, made.id)
 
@@ -102,6 +104,7 @@ def measure(url: str, workdir: Path, records: list[PaperRecord]) -> dict:
             page = feed(days)  # warm
             times = [timed(lambda d=days: feed(d)) for _ in range(RUNS)]
             result[f"feed_{days}d"] = {"brought": page.total, **percentiles(times)}
+            print(json.dumps({f"feed_{days}d": result[f"feed_{days}d"]}), flush=True)
         writes = []
         for n in range(RUNS):
             started = time.perf_counter()
