@@ -16,6 +16,7 @@ import paperfeed
 from paperfeed.api import (
     account_routes,
     community_routes,
+    follow_routes,
     library_routes,
     moderation_routes,
     save_routes,
@@ -46,6 +47,7 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    follow_pages,
     library_forms,
     library_pages,
     pages,
@@ -88,6 +90,8 @@ ROUTERS = (
     library_forms.router,
     save_control.router,  # the Save form of cards and paper pages
     api_docs.router,  # /docs and /redoc
+    follow_routes.router,  # /api/follows, /api/following
+    follow_pages.router,  # /following, /follows
 )
 
 
