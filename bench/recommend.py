@@ -85,6 +85,7 @@ def experiments(window: Window) -> dict[str, dict[str, float]]:
     the window's mean, a category prior, multi-interest clusters, per-reader classifiers."""
     from bench import recommend_methods as m
 
+    words = m.TfidfCentroid(window)
     variants = {
         "formula default (c=0.5,k=3,hl=180)": m.formula(),
         "formula centroid only": m.formula(centroid_weight=1.0),
@@ -102,6 +103,11 @@ def experiments(window: Window) -> dict[str, dict[str, float]]:
         "formula category 0.1": m.formula(category_weight=0.1),
         "formula category 0.2": m.formula(category_weight=0.2),
         "multi-interest k-means 3": m.multi_interest(3),
+        "hybrid formula + tfidf 0.5": m.hybrid(m.formula(), words, 0.5),
+        "hybrid formula + tfidf 1.0": m.hybrid(m.formula(), words, 1.0),
+        "formula, top 300 re-ranked by words 0.5": m.rerank_words(m.formula(), 0.5),
+        "formula, top 300 re-ranked by words 1.0": m.rerank_words(m.formula(), 1.0),
+        "formula, top 300 re-ranked by words 2.0": m.rerank_words(m.formula(), 2.0),
         "classifier vs window": m.classifier("window"),
         "classifier vs others": m.classifier("others"),
     }

@@ -13,6 +13,8 @@
                 - contrast * cos(paper, mean paper of the window)
                 + category_weight * weighted share of liked papers in the paper's primary category
                 - negative_weight * max(0, max cosine to a "not interested" paper)
+                (then the best ``words_top`` by the above re-scored with words_weight times their
+                scaled TF-IDF cosine to the liked papers, recommend/words.py)
                 + the bonus of each follow that matches the paper
 
   Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6) times
@@ -41,6 +43,12 @@ class Params:
     contrast: float = 0.0
     # Add this much of the (weighted) share of liked papers in the paper's primary category.
     category_weight: float = 0.0
+    # Words (recommend/words.py): the ``words_top`` best papers by content are re-scored with
+    # ``words_weight`` times their scaled TF-IDF cosine to the newest ``words_liked`` liked
+    # papers (0: off).
+    words_weight: float = 0.0
+    words_top: int = 300
+    words_liked: int = 100
     follow_bonus: dict[str, float] = field(
         default_factory=lambda: {"author": 0.3, "topic": 0.2, "category": 0.1}
     )
@@ -110,6 +118,16 @@ def category_prior(
         for c in set(cats):
             share[c] = share.get(c, 0.0) + float(w)
     return np.array([share.get(p, 0.0) / total if p else 0.0 for p in primaries])
+
+
+def add_words(relevance: np.ndarray, head: np.ndarray, words: np.ndarray, weight: float) -> None:
+    """Re-score the ``head`` rows in place: ``relevance + weight * spread * minmax(words)``,
+    ``spread`` the head's range of relevance, so that within the head the order is that of
+    ``minmax(relevance) + weight * minmax(words)`` and every head row stays above the rest."""
+    if not len(head):
+        return
+    spread = float(relevance[head].max() - relevance[head].min()) or 1.0
+    relevance[head] += weight * spread * minmax(np.asarray(words, dtype=np.float64))
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
