@@ -106,7 +106,8 @@ def formula(**knobs) -> Method:
     def score(window: Window, reader: Reader) -> np.ndarray:
         cand = matrices(window).candidates
         lib = library_matrix(window, reader)
-        w = np.exp2(-ages_days(window, reader) / params.item_half_life_days)
+        hl = params.item_half_life_days
+        w = np.ones(len(reader.library)) if hl is None else np.exp2(-ages_days(window, reader) / hl)
         out, _nearest = content_relevance(cand, lib, w, np.zeros((0, lib.shape[1])), params)
         if params.category_weight:
             primaries = [(window.papers[a].categories or (None,))[0] for a in window.candidates]
@@ -195,7 +196,7 @@ def rerank_words(content: Method, weight: float, top: int = 300) -> Method:
         base = np.array(content(window, reader), dtype=np.float64)
         head = np.argsort(-base, kind="stable")[:top]
         text = {a: f"{p.title}. {p.abstract}" for a, p in window.papers.items()}
-        w = np.exp2(-ages_days(window, reader) / 180.0)
+        w = np.ones(len(reader.library))
         words = word_relevance(
             [text[window.candidates[i]] for i in head], [text[a] for a in reader.library], w
         )

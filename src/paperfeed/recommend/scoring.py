@@ -17,8 +17,8 @@
                 scaled TF-IDF cosine to the liked papers, recommend/words.py)
                 + the bonus of each follow that matches the paper
 
-  Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6) times
-  ``2 ** (-age / item_half_life)``: old interests fade but never vanish.
+  Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6), times
+  ``2 ** (-age / item_half_life)`` when a half-life is set (by default none: measured worse).
 """
 
 from __future__ import annotations
@@ -34,15 +34,17 @@ import numpy as np
 class Params:
     """The formula's knobs, tuned by bench/recommend.py on an early window (docs/benchmarks.md)."""
 
-    item_half_life_days: float = 180.0
+    # None: liked papers do not fade (a half-life of 60, 180 or 365 days all ranked worse on
+    # the benchmark's readers, whose libraries span a year).
+    item_half_life_days: float | None = None
     centroid_weight: float = 0.5
     knn: int = 3
     negative_weight: float = 0.5
     # What every candidate of the window shares says nothing about this member: subtract
     # this much of the cosine to the window's mean paper.
-    contrast: float = 0.0
+    contrast: float = 0.3
     # Add this much of the (weighted) share of liked papers in the paper's primary category.
-    category_weight: float = 0.0
+    category_weight: float = 0.05
     # Words (recommend/words.py): the ``words_top`` best papers by content are re-scored with
     # ``words_weight`` times their scaled TF-IDF cosine to the newest ``words_liked`` liked
     # papers (0: off).
@@ -58,10 +60,12 @@ DEFAULT_PARAMS = Params()
 
 
 def decay(
-    times: Sequence[datetime], base: Sequence[float], as_of: datetime, half_life_days: float
+    times: Sequence[datetime], base: Sequence[float], as_of: datetime, half_life_days: float | None
 ) -> np.ndarray:
-    """``base * 2 ** (-age / half_life)`` per signal; a signal dated after ``as_of`` weighs
-    as one given at ``as_of``."""
+    """``base * 2 ** (-age / half_life)`` per signal (``base`` itself with no half-life); a
+    signal dated after ``as_of`` weighs as one given at ``as_of``."""
+    if half_life_days is None:
+        return np.asarray(base, dtype=np.float64)
     ages = np.array([max(0.0, (as_of - t).total_seconds()) / 86400.0 for t in times])
     return np.asarray(base, dtype=np.float64) * np.exp2(-ages / half_life_days)
 
