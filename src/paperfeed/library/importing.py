@@ -29,13 +29,19 @@ from paperfeed.ingest.arxiv_api import fetch_by_ids
 from paperfeed.ingest.http import Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 from paperfeed.ingest.upsert import upsert_records
-from paperfeed.library.collections import add_papers, owned_collection
+from paperfeed.library.collections import (
+    add_papers,
+    clean_name,
+    create_collection,
+    owned_collection,
+    saved_collection,
+)
 from paperfeed.library.matching import Match, match_references, papers_by_arxiv_id
 from paperfeed.library.reference_readers import parse_file
 from paperfeed.library.references import FORMATS, ImportLimits, ParsedFile, Reference
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
-from paperfeed.store.library_models import CollectionItem
+from paperfeed.store.library_models import Collection, CollectionItem
 
 SOURCE = "library-import"
 
@@ -117,8 +123,11 @@ def arxiv_fetch(settings: Settings, *, max_wait: float = 5.0) -> ArxivFetch:
             user_agent=settings.user_agent,
             sleep=lambda seconds: time.sleep(min(seconds, max_wait)),
         ) as fetcher:
-            return [item for batch in fetch_by_ids(fetcher, settings.arxiv_api_url, ids)
-                    for item in batch]  # fmt: skip
+            return [
+                item
+                for batch in fetch_by_ids(fetcher, settings.arxiv_api_url, ids)
+                for item in batch
+            ]
 
     return fetch
 
@@ -128,21 +137,30 @@ def import_file(
     fetch: ArxivFetch,
     *,
     user_id: int,
-    collection_id: int,
     data: bytes,
     fmt: str | None,
     limits: ImportLimits,
     max_fetch: int,
     now: datetime,
+    collection_id: int | None = None,
+    new_collection: str | None = None,
 ) -> ImportReport:
-    """Import ``data`` (``fmt`` one of FORMATS, None to detect) into the member's collection;
-    NotFound if it is not theirs, InvalidInput (TooLarge) for a bad file."""
+    """Import ``data`` (``fmt`` one of FORMATS, None to detect) into the member's collection
+    ``collection_id``, else the one named ``new_collection`` (made if need be, in the same
+    transaction), else "Saved". NotFound if the collection is not theirs, InvalidInput
+    (TooLarge) for a bad file."""
+    if new_collection is not None:
+        clean_name(new_collection)  # a bad name fails before any work
     parsed = parse_file(data, fmt, limits)
     with session_scope(sessions, write=False) as session:
-        owned_collection(session, user_id, collection_id)
+        if collection_id is not None:
+            owned_collection(session, user_id, collection_id)
         matches, hidden = match_references(session, parsed.references)
-    wanted = [r.arxiv_id for r in parsed.references
-              if r.arxiv_id and r.number not in matches and r.number not in hidden]  # fmt: skip
+    wanted = [
+        r.arxiv_id
+        for r in parsed.references
+        if r.arxiv_id and r.number not in matches and r.number not in hidden
+    ]
     wanted = list(dict.fromkeys(wanted))
     records, problems = _fetch(fetch, wanted[:max_fetch])
     for arxiv_id in wanted[max_fetch:]:
@@ -151,21 +169,43 @@ def import_file(
             "import the file again to fetch the rest"
         )
     with session_scope(sessions) as session:
-        collection = owned_collection(session, user_id, collection_id)
+        collection = _target(session, user_id, collection_id, new_collection, now)
         fetched = _store(session, records, problems, now)
         lines = _lines(parsed, matches, hidden, fetched, problems)
         paper_ids = _chosen(lines)
-        before = _in_collection(session, collection_id, paper_ids)
-        add_papers(session, user_id=user_id, collection_id=collection_id,
-                   paper_ids=paper_ids, now=now)  # fmt: skip
+        before = _in_collection(session, collection.id, paper_ids)
+        add_papers(
+            session, user_id=user_id, collection_id=collection.id, paper_ids=paper_ids, now=now
+        )
         lines = [_marked(line, before) for line in lines]
         return ImportReport(collection.id, collection.name, parsed.format, lines)
 
 
+def _target(
+    session: Session,
+    user_id: int,
+    collection_id: int | None,
+    new_collection: str | None,
+    now: datetime,
+) -> Collection:
+    if collection_id is not None:
+        return owned_collection(session, user_id, collection_id)
+    if new_collection is None:
+        return saved_collection(session, user_id, now=now)
+    name, key = clean_name(new_collection)
+    existing = session.scalar(
+        select(Collection).where(Collection.user_id == user_id, Collection.name_key == key)
+    )
+    return existing or create_collection(session, user_id, name=name, now=now)
+
+
 def _chosen(lines: list[ImportLine]) -> list[int]:
     """The papers to add, in file order (duplicates point at one already chosen)."""
-    return [line.paper_id for line in lines
-            if line.paper_id is not None and line.outcome in ("matched", "fetched")]  # fmt: skip
+    return [
+        line.paper_id
+        for line in lines
+        if line.paper_id is not None and line.outcome in ("matched", "fetched")
+    ]
 
 
 def _marked(line: ImportLine, before: set[int]) -> ImportLine:
@@ -212,9 +252,14 @@ def _lines(
         line = _line(ref, matches, hidden, fetched, problems)
         if line.paper_id is not None:
             if line.paper_id in first_of:
-                line = ImportLine(ref.number, ref.label, "duplicate",
-                             f"same paper as entry {first_of[line.paper_id]}",
-                             line.arxiv_id, paper_id=line.paper_id)  # fmt: skip
+                line = ImportLine(
+                    ref.number,
+                    ref.label,
+                    "duplicate",
+                    f"same paper as entry {first_of[line.paper_id]}",
+                    line.arxiv_id,
+                    paper_id=line.paper_id,
+                )
             else:
                 first_of[line.paper_id] = ref.number
         lines.append(line)
@@ -225,15 +270,41 @@ def _lines(
 def _line(ref: Reference, matches, hidden, fetched, problems) -> ImportLine:
     if ref.number in matches:
         m = matches[ref.number]
-        return ImportLine(ref.number, ref.label, "matched", f"by {m.how}", m.arxiv_id, paper_id=m.paper_id)
+        return ImportLine(
+            ref.number, ref.label, "matched", f"by {m.how}", m.arxiv_id, paper_id=m.paper_id
+        )
     if ref.number in hidden:
-        return ImportLine(ref.number, ref.label, "not_found", "removed from this instance by the moderators", ref.arxiv_id)
+        return ImportLine(
+            ref.number,
+            ref.label,
+            "not_found",
+            "removed from this instance by the moderators",
+            ref.arxiv_id,
+        )
     if ref.arxiv_id and ref.arxiv_id in fetched:
-        return ImportLine(ref.number, ref.label, "fetched", "from arXiv", ref.arxiv_id, paper_id=fetched[ref.arxiv_id])
+        return ImportLine(
+            ref.number,
+            ref.label,
+            "fetched",
+            "from arXiv",
+            ref.arxiv_id,
+            paper_id=fetched[ref.arxiv_id],
+        )
     if ref.arxiv_id:
-        return ImportLine(ref.number, ref.label, "not_found", problems.get(ref.arxiv_id, "arXiv has no paper with this id"), ref.arxiv_id)
+        return ImportLine(
+            ref.number,
+            ref.label,
+            "not_found",
+            problems.get(ref.arxiv_id, "arXiv has no paper with this id"),
+            ref.arxiv_id,
+        )
     what = "title" if not (ref.doi or ref.title) else "arXiv id, DOI or title"
-    return ImportLine(ref.number, ref.label, "not_found", f"no paper here matches its {what}; it has no arXiv id to fetch")  # fmt: skip
+    return ImportLine(
+        ref.number,
+        ref.label,
+        "not_found",
+        f"no paper here matches its {what}; it has no arXiv id to fetch",
+    )
 
 
 def _in_collection(session: Session, collection_id: int, paper_ids: list[int]) -> set[int]:

@@ -101,7 +101,8 @@ def match_references(
     for ref in rest:
         if ref.doi and ref.doi in by_doi:
             matches[ref.number] = Match(*by_doi[ref.doi], "DOI")
-    rest = [r for r in rest if r.number not in matches and title_key(r.title)]
+    # One word ("Introduction") is too little to tell papers apart.
+    rest = [r for r in rest if r.number not in matches and len(title_key(r.title).split()) > 1]
     by_title = _by_title(session, [r.title for r in rest])
     for ref in rest:
         key = title_key(ref.title)

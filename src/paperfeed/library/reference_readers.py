@@ -70,12 +70,16 @@ def _entry(
     """One entry's reference, or why it is skipped (a field over the limits)."""
     for name, value in fields.items():
         if len(value) > limits.max_field_chars:
-            return Skipped(number, label, f"field {name!r} is longer than the limit "
-                           f"({limits.max_field_chars:,} characters)")  # fmt: skip
+            return Skipped(
+                number,
+                label,
+                f"field {name!r} is longer than the limit ({limits.max_field_chars:,} characters)",
+            )
     title = " ".join(fields.get("title", "").split())
     if len(title) > limits.max_title_chars:
-        return Skipped(number, label[:100], f"title is longer than {limits.max_title_chars:,} "
-                       "characters")  # fmt: skip
+        return Skipped(
+            number, label[:100], f"title is longer than {limits.max_title_chars:,} characters"
+        )
     title = title.replace("{", "").replace("}", "")
     return Reference(
         number=number,
@@ -148,8 +152,11 @@ def _read_csl_json(text: str, limits: ImportLimits) -> tuple[list[Reference], li
 def _csl_entry(number: int, item: object, limits: ImportLimits) -> Reference | Skipped:
     if not isinstance(item, dict):
         return Skipped(number, f"item {number}", "not a CSL-JSON item (an object)")
-    fields = {str(k): v if isinstance(v, str) else str(v) for k, v in item.items()
-              if isinstance(v, str | int | float)}  # fmt: skip
+    fields = {
+        str(k): v if isinstance(v, str) else str(v)
+        for k, v in item.items()
+        if isinstance(v, str | int | float)
+    }
     label = fields.get("id") or fields.get("citation-key") or fields.get("title", "")
     eprints = [fields.get("arxiv", ""), fields.get("archive_location", "")]
     return _entry(number, label, fields, eprints, _CSL_TEXTS, limits)

@@ -81,7 +81,7 @@ def decode_text(data: bytes) -> str:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"The file is not valid {encoding.upper()}: byte {exc.start:,} "
+            f"The file is not valid {encoding.upper()}: byte {exc.start + 1:,} "
             f"(0x{body[exc.start]:02x}) cannot be decoded. Export it again as UTF-8 "
             "(Zotero, Mendeley and JabRef all offer it)."
         ) from None
