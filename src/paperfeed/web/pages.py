@@ -36,7 +36,7 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
-from paperfeed.web.bibtex import bibtex
+from paperfeed.service.bibtex import bibtex
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.templating import render
 
