@@ -13,7 +13,13 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import paperfeed
-from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
+from paperfeed.api import (
+    account_routes,
+    community_routes,
+    library_io_routes,
+    moderation_routes,
+    vote_routes,
+)
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
@@ -39,6 +45,7 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    library_io_pages,
     pages,
     password_reset_pages,
     subscription_pages,
@@ -75,6 +82,8 @@ ROUTERS = (
     author_pages.router,
     vote_pages.router,
     api_docs.router,  # /docs and /redoc
+    library_io_pages.router,  # /library/import and /library/export
+    library_io_routes.router,  # /api/library/import and /api/library/export
 )
 
 

@@ -186,6 +186,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Papers a member may submit per day (UTC); admins are not capped.",
     )
+    rate_limit_import: str = Field(
+        "20/hour",
+        description="Library imports (BibTeX, RIS, CSL-JSON uploads) per member.",
+    )
     import_max_bytes: int = Field(
         10 * 2**20,
         gt=0,

@@ -136,7 +136,9 @@ def test_an_export_imported_again_matches_every_paper_by_arxiv_id(session_factor
         limits=ImportLimits(), max_fetch=0, now=NOW, new_collection="From Ada",
     )  # fmt: skip
     assert report.format == fmt
-    assert [(line.outcome, line.detail) for line in report.lines] == [("matched", "by arxiv id")] * 3
+    assert [(line.outcome, line.detail) for line in report.lines] == [
+        ("matched", "by arxiv id")
+    ] * 3
     before = (counts(session_factory), item_rows(session_factory))
     again = import_file(
         session_factory, lambda ids: [], user_id=bob.id, data=out.body.encode(), fmt=fmt,

@@ -181,4 +181,3 @@ def _csl_json(items: list[ExportItem], keys: list[str]) -> str:
 def _csl_name(name: str) -> dict[str, str]:
     family, given = _name_parts(name)
     return {"family": family, "given": given} if given else {"literal": family}
-

@@ -62,6 +62,7 @@ class ImportLine:
     arxiv_id: str | None = None
     paper_id: int | None = None
     new_in_collection: bool = False
+    title: str = ""  # as the file has it (plain text, shown escaped)
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def _lines(
                 )
             else:
                 first_of[line.paper_id] = ref.number
-        lines.append(line)
+        lines.append(dataclasses.replace(line, title=ref.title[:300]))
     lines += [ImportLine(s.number, s.label, "skipped", s.reason) for s in parsed.skipped]
     return sorted(lines, key=lambda line: line.number)
 
