@@ -103,7 +103,7 @@ def match_references(
             matches[ref.number] = Match(*by_doi[ref.doi], "DOI")
     # One word ("Introduction") is too little to tell papers apart.
     rest = [r for r in rest if r.number not in matches and len(title_key(r.title).split()) > 1]
-    by_title = _by_title(session, [r.title for r in rest])
+    by_title = _by_title(session, [t for r in rest for t in (r.title, r.written_title) if t])
     for ref in rest:
         key = title_key(ref.title)
         if key in by_title:

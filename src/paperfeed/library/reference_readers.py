@@ -1,10 +1,12 @@
 """Read a reference file into :class:`~paperfeed.library.references.Reference` entries.
 
 BibTeX through bibtexparser 2 (its splitter keeps going after a broken entry and hands it
-back as a failed block, which we report; LaTeX accents are decoded by its
-``LatexDecodingMiddleware``), RIS through rispy, CSL-JSON through the standard ``json``
-module (CSL-JSON is plain JSON with a published schema; there is no maintained Python
-reader that adds anything but a dependency).
+back as a failed block, which we report), RIS through rispy, CSL-JSON through the standard
+``json`` module (CSL-JSON is plain JSON with a published schema; there is no maintained
+Python reader that adds anything but a dependency). LaTeX in titles (``J{\"u}rgen``,
+``$^3$``) is read by :func:`paperfeed.text.latex.to_plain_text`, on the title only:
+bibtexparser's ``LatexDecodingMiddleware`` decodes every field with pylatexenc, and made a
+1,000-entry Zotero file with abstracts take 60 s instead of 0.5 s.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Callable, Iterable
 
 import bibtexparser
 import rispy
-from bibtexparser.middlewares import LatexDecodingMiddleware
 
 from paperfeed.errors import InvalidInput
 from paperfeed.library.identifiers import arxiv_id_in, normalise_doi
@@ -31,6 +32,7 @@ from paperfeed.library.references import (
     decode_text,
     detect_format,
 )
+from paperfeed.text.latex import to_plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +82,12 @@ def _entry(
         return Skipped(
             number, label[:100], f"title is longer than {limits.max_title_chars:,} characters"
         )
-    title = title.replace("{", "").replace("}", "")
+    plain = to_plain_text(title).replace("{", "").replace("}", "")
     return Reference(
         number=number,
-        label=(label or title or f"entry {number}")[:200],
-        title=title,
+        label=(label or plain or f"entry {number}")[:200],
+        title=plain,
+        written_title=title if title != plain else "",
         arxiv_id=arxiv_id_in(eprints, (fields.get(name, "") for name in texts)),
         doi=normalise_doi(fields.get("doi") or fields.get("DOI")),
     )
@@ -92,7 +95,7 @@ def _entry(
 
 def _read_bibtex(text: str, limits: ImportLimits) -> tuple[list[Reference], list[Skipped]]:
     check_entries(count_entries(text, "bibtex"), limits)
-    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    library = bibtexparser.parse_string(text)
     references: list[Reference] = []
     skipped: list[Skipped] = []
     number = 0

@@ -44,6 +44,7 @@ class Reference:
     title: str = ""
     arxiv_id: str | None = None  # bare, no version
     doi: str | None = None  # lower-cased, without a resolver prefix
+    written_title: str = ""  # the title as written, when it has LaTeX ("MVD$^2$: ...")
 
 
 @dataclass(frozen=True)
