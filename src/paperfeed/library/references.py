@@ -116,11 +116,17 @@ def count_entries(text: str, fmt: str) -> int:
     return sum(1 for _ in pattern.finditer(text))
 
 
+def _size(n: int) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:.3g} MiB"
+    return f"{n / 2**10:.3g} KiB" if n >= 2**10 else f"{n} bytes"
+
+
 def check_size(size: int, limits: ImportLimits) -> None:
     if size > limits.max_bytes:
         raise TooLarge(
-            f"The file is {size / 2**20:.1f} MiB; an import takes at most "
-            f"{limits.max_bytes / 2**20:.0f} MiB. Split it into smaller files."
+            f"The file is {_size(size)}; an import takes at most {_size(limits.max_bytes)}. "
+            "Split it into smaller files (nothing was imported)."
         )
     if size == 0:
         raise InvalidInput("The file is empty.")
