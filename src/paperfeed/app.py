@@ -17,7 +17,9 @@ from paperfeed.api import (
     account_routes,
     community_routes,
     library_io_routes,
+    library_routes,
     moderation_routes,
+    save_routes,
     vote_routes,
 )
 from paperfeed.api import routes as api_routes
@@ -45,9 +47,12 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    library_forms,
     library_io_pages,
+    library_pages,
     pages,
     password_reset_pages,
+    save_control,
     subscription_pages,
     vote_pages,
 )
@@ -72,6 +77,8 @@ ROUTERS = (
     community_routes.router,
     moderation_routes.router,  # claims and admin actions as JSON
     vote_routes.router,
+    library_routes.router,  # collections and their papers (docs/library.md#api)
+    save_routes.router,  # the one-click Save
     feeds.router,  # RSS and Atom (docs/feeds.md)
     health.router,
     account_pages.router,
@@ -81,6 +88,9 @@ ROUTERS = (
     community_pages.router,
     author_pages.router,
     vote_pages.router,
+    library_pages.router,  # /library and /collections/{key}
+    library_forms.router,
+    save_control.router,  # the Save form of cards and paper pages
     api_docs.router,  # /docs and /redoc
     library_io_pages.router,  # /library/import and /library/export
     library_io_routes.router,  # /api/library/import and /api/library/export

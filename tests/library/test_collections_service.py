@@ -10,6 +10,7 @@ import pytest
 from library_helpers import NOW, hide, items_of, make_account, paper_id, run
 
 from paperfeed.errors import Conflict, InvalidInput, NotFound
+from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
 
 
@@ -19,7 +20,7 @@ def test_saved_collection_is_made_once_and_found_again(session_factory):
     again = run(session_factory, lambda s: lib.saved_collection(s, ada.id, now=NOW).id)
     assert first == again
     with session_factory() as session:
-        [view] = lib.list_collections(session, ada.id)
+        [view] = edits.list_collections(session, ada.id)
     assert (view.name, view.is_default, view.public, view.items) == ("Saved", True, False, 0)
     assert len(view.share_key) >= 20 and view.share_path == f"/collections/{view.share_key}"
 
@@ -77,7 +78,7 @@ def test_unsave_from_one_collection_keeps_the_paper_in_the_others(session_factor
     ada = make_account(session_factory, "ada")
     paper = paper_factory()
     reading = run(
-        session_factory, lambda s: lib.create_collection(s, ada.id, name="Reading", now=NOW).id
+        session_factory, lambda s: edits.create_collection(s, ada.id, name="Reading", now=NOW).id
     )
     run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW))
     run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW, collection_id=reading))
@@ -107,7 +108,7 @@ def test_library_papers_lists_each_paper_once_newest_first(session_factory, pape
     ada, bob = make_account(session_factory, "ada"), make_account(session_factory, "bob")
     old, new, bobs = paper_factory(), paper_factory(), paper_factory()
     reading = run(
-        session_factory, lambda s: lib.create_collection(s, ada.id, name="Reading", now=NOW).id
+        session_factory, lambda s: edits.create_collection(s, ada.id, name="Reading", now=NOW).id
     )
     earlier = NOW - timedelta(days=3)
     run(session_factory, lambda s: lib.save_paper(s, ada.id, old, now=earlier))
@@ -126,7 +127,7 @@ def test_named_collections_rename_publish_and_delete(session_factory, paper_fact
     made = run(
         session_factory,
         lambda s: lib.CollectionView.of(
-            lib.create_collection(s, ada.id, name="  Graph   nets ", description="GNNs", now=NOW)
+            edits.create_collection(s, ada.id, name="  Graph   nets ", description="GNNs", now=NOW)
         ),
     )
     assert (made.name, made.description, made.public) == ("Graph nets", "GNNs", False)
@@ -134,46 +135,71 @@ def test_named_collections_rename_publish_and_delete(session_factory, paper_fact
         with pytest.raises(Conflict):
             run(
                 session_factory,
-                lambda s, n=taken: lib.create_collection(s, ada.id, name=n, now=NOW),
+                lambda s, n=taken: edits.create_collection(s, ada.id, name=n, now=NOW),
             )
     for bad in ("", "   ", "x" * 101):
         with pytest.raises(InvalidInput):
-            run(session_factory, lambda s, n=bad: lib.create_collection(s, ada.id, name=n, now=NOW))
+            run(
+                session_factory,
+                lambda s, n=bad: edits.create_collection(s, ada.id, name=n, now=NOW),
+            )
     later = NOW + timedelta(hours=1)
     run(
         session_factory,
-        lambda s: lib.update_collection(s, ada.id, made.id, name="GNNs", public=True, now=later),
+        lambda s: edits.update_collection(s, ada.id, made.id, name="GNNs", public=True, now=later),
     )
     with pytest.raises(Conflict):
         run(
             session_factory,
-            lambda s: lib.update_collection(s, ada.id, made.id, name="Saved", now=NOW),
+            lambda s: edits.update_collection(s, ada.id, made.id, name="Saved", now=NOW),
         )
     run(
         session_factory,
         lambda s: lib.save_paper(s, ada.id, paper, now=later, collection_id=made.id),
     )
     with session_factory() as session:
-        views = lib.list_collections(session, ada.id)
+        views = edits.list_collections(session, ada.id)
     assert [(v.name, v.public, v.items) for v in views] == [("Saved", False, 0), ("GNNs", True, 1)]
     assert views[1].updated_at == later
-    run(session_factory, lambda s: lib.delete_collection(s, ada.id, made.id))
+    run(session_factory, lambda s: edits.delete_collection(s, ada.id, made.id))
     assert items_of(session_factory, ada.id) == []
     with pytest.raises(NotFound):
-        run(session_factory, lambda s: lib.delete_collection(s, ada.id, made.id))
+        run(session_factory, lambda s: edits.delete_collection(s, ada.id, made.id))
     default = views[0].id
     with pytest.raises(InvalidInput):
-        run(session_factory, lambda s: lib.delete_collection(s, ada.id, default))
+        run(session_factory, lambda s: edits.delete_collection(s, ada.id, default))
 
 
 def test_another_members_collection_cannot_be_changed(session_factory):
     ada, bob = make_account(session_factory, "ada"), make_account(session_factory, "bob")
-    bobs = run(session_factory, lambda s: lib.create_collection(s, bob.id, name="Mine", now=NOW).id)
+    bobs = run(
+        session_factory, lambda s: edits.create_collection(s, bob.id, name="Mine", now=NOW).id
+    )
     with pytest.raises(NotFound):
-        run(session_factory, lambda s: lib.update_collection(s, ada.id, bobs, name="x", now=NOW))
+        run(session_factory, lambda s: edits.update_collection(s, ada.id, bobs, name="x", now=NOW))
     with pytest.raises(NotFound):
-        run(session_factory, lambda s: lib.delete_collection(s, ada.id, bobs))
+        run(session_factory, lambda s: edits.delete_collection(s, ada.id, bobs))
     with pytest.raises(NotFound):
         run(session_factory, lambda s: lib.owned_collection(s, ada.id, bobs))
     with session_factory() as session:
-        assert [v.name for v in lib.list_collections(session, bob.id)] == ["Saved", "Mine"]
+        assert [v.name for v in edits.list_collections(session, bob.id)] == ["Saved", "Mine"]
+
+
+def test_concurrent_first_saves_make_one_default_collection(session_factory, paper_factory):
+    """Many first saves of one member at once (two tabs, a retried call) race to make
+    "Saved": one wins, the others read its row, and every paper lands in it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ada = make_account(session_factory, "ada")
+    papers = [paper_factory() for _ in range(12)]
+
+    def save(paper):
+        return run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW))
+
+    with ThreadPoolExecutor(6) as pool:
+        states = list(pool.map(save, papers + papers))
+    assert len({s.collection_id for s in states}) == 1
+    assert sum(s.changed for s in states) == len(papers)
+    with session_factory() as session:
+        [view] = edits.list_collections(session, ada.id)
+    assert (view.name, view.items) == ("Saved", len(papers))

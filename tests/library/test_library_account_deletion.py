@@ -7,6 +7,7 @@ from library_helpers import NOW, PASSWORD, items_of, make_account, run
 from sqlalchemy import func, select
 
 from paperfeed.accounts import users
+from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
 from paperfeed.store.library_models import Collection, CollectionItem
 from paperfeed.store.models import Paper
@@ -16,7 +17,7 @@ def test_deleting_an_account_deletes_its_collections_and_items(session_factory, 
     ada, bob = make_account(session_factory, "ada"), make_account(session_factory, "bob")
     paper = paper_factory()
     run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW))
-    named = run(session_factory, lambda s: lib.create_collection(s, ada.id, name="X", now=NOW).id)
+    named = run(session_factory, lambda s: edits.create_collection(s, ada.id, name="X", now=NOW).id)
     run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW, collection_id=named))
     run(session_factory, lambda s: lib.save_paper(s, bob.id, paper, now=NOW))
     run(session_factory, lambda s: users.delete_account(s, ada.id, password=PASSWORD))

@@ -50,12 +50,12 @@ AU  - He, Kaiming
 DO  - 10.48550/arXiv.1512.03385
 UR  - http://arxiv.org/abs/1512.03385
 N1  - arXiv:1512.03385 [cs]
-ER  - 
+ER  -
 
 TY  - JOUR
 T1  - A journal paper
 DO  - 10.1038/nature14539
-ER  - 
+ER  -
 """
 CSL = [
     {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from paperfeed.service.views import PaperView
 from paperfeed.service.bibtex import bibtex, citation_key, paper_year
+from paperfeed.service.views import PaperView
 
 BASE = PaperView(
     arxiv_id="1706.03762",
