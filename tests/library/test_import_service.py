@@ -10,6 +10,7 @@ from library_helpers import NOW, hide, items_of, make_account, run
 from sqlalchemy import select
 
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
 from paperfeed.library.importing import arxiv_fetch, import_file
 from paperfeed.library.references import ImportLimits, TooLarge
@@ -163,13 +164,13 @@ def test_a_failure_while_writing_leaves_nothing_behind(
     """The fetched paper and every item are one transaction: the collection vanishing
     between the lookups and the write (deleted in another tab) leaves nothing written."""
     ada = make_account(session_factory, "ada")
-    reading = run(session_factory, lambda s: lib.create_collection(s, ada.id, name="R", now=NOW))
+    reading = run(session_factory, lambda s: edits.create_collection(s, ada.id, name="R", now=NOW))
     before = counts(session_factory)
     real_fetch = fetch
 
     def fetch_then_delete(ids):
         records = real_fetch(ids)
-        run(session_factory, lambda s: lib.delete_collection(s, ada.id, reading.id))
+        run(session_factory, lambda s: edits.delete_collection(s, ada.id, reading.id))
         return records
 
     with pytest.raises(NotFound):
