@@ -103,6 +103,19 @@ def test_a_second_import_of_the_same_file_changes_nothing(session_factory, fetch
     assert not any(line.new_in_collection for line in second.lines)
 
 
+def test_titles_with_accents_and_latex_match_on_both_databases(
+    session_factory, fetch, paper_factory
+):
+    paper_factory(arxiv_id="2611.00011", title="Über naïve Lösungen: MVD$^2$ and more")
+    ada = make_account(session_factory, "ada")
+    data = bibtex_file(r"@article{u, title={{\"U}ber Na{\"i}ve L{\"o}sungen: {MVD}$^2$ and More.}}")
+    (line,) = _import(session_factory, fetch, ada, data=data).lines
+    assert (line.outcome, line.detail, line.arxiv_id) == ("matched", "by title", "2611.00011")
+    data = bibtex_file("@article{v, title={Über naïve lösungen: Mvd$^2$ AND MORE}}")
+    (line,) = _import(session_factory, fetch, ada, data=data).lines
+    assert line.outcome == "matched"
+
+
 def test_import_into_a_named_collection_makes_it_once(session_factory, fetch, library):
     ada = make_account(session_factory, "ada")
     report = _import(session_factory, fetch, ada, new_collection="Reading group")
