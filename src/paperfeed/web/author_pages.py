@@ -13,6 +13,7 @@ from paperfeed.http.auth import CurrentUser
 from paperfeed.http.deps import NowDep, ReadSession, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
+from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["authors"], include_in_schema=False)
@@ -39,4 +40,5 @@ def claim(
 @router.get("/users/{username}", response_class=HTMLResponse)
 def user_page(request: Request, username: str, session: ReadSession) -> Response:
     page = authors.author_page(session, username)
-    return render(request, "user.html", {"author": page})
+    context = {"author": page, "saved": my_saved(request, session, page.papers)}
+    return render(request, "user.html", context)
