@@ -13,7 +13,13 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import paperfeed
-from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
+from paperfeed.api import (
+    account_routes,
+    community_routes,
+    for_you_routes,
+    moderation_routes,
+    vote_routes,
+)
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
@@ -39,6 +45,9 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    for_you_feed,
+    for_you_pages,
+    for_you_start,
     pages,
     password_reset_pages,
     subscription_pages,
@@ -73,6 +82,10 @@ ROUTERS = (
     author_pages.router,
     vote_pages.router,
     api_docs.router,  # /docs and /redoc
+    for_you_pages.router,  # /for-you (docs/for-you-pages.md)
+    for_you_start.router,  # /for-you/start: the cold start
+    for_you_feed.router,  # the private Atom feed of /for-you
+    for_you_routes.router,  # /api/for-you, /api/prefs, /api/feedback
 )
 
 

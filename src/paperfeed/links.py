@@ -38,3 +38,9 @@ def github_url(value: str | None) -> str | None:
     if short:
         return f"https://github.com/{short.group(1)}"
     return web_url(value)
+
+
+def site_url(base_url: str, path: str) -> str:
+    """The absolute URL of ``path`` (a local path) on this site, from the configured
+    ``base_url``: never from the request's Host header, which a client chooses."""
+    return base_url.rstrip("/") + "/" + path.lstrip("/")

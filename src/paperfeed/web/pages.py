@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.web.bibtex import bibtex
 from paperfeed.web.search_form import PageSearchDep
+from paperfeed.web.seen_recording import record_paper_seen
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["pages"], include_in_schema=False)
@@ -174,7 +175,11 @@ def hf_period_path(request: Request, value: str):
 # ---------------------------------------------------------------- paper page
 
 
-@router.get("/papers/{arxiv_id:arxiv_id}", response_class=HTMLResponse)
+@router.get(
+    "/papers/{arxiv_id:arxiv_id}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(record_paper_seen)],  # for-you's "hide papers I have seen"
+)
 def paper(
     request: Request,
     arxiv_id: str,
