@@ -21,7 +21,7 @@ from paperfeed.accounts.secrets import new_token, plausible, token_hash
 from paperfeed.links import site_url
 from paperfeed.store.library_models import ReaderPrefs
 
-TOKEN_PREFIX = "pff_"  # says what a leaked string is: a paperfeed feed token
+TOKEN_PREFIX = "pff_"  # noqa: S105 (says what a leaked string is: a paperfeed feed token)
 # Outside /feeds: the anonymous response cache keeps /feeds pages until papers change.
 FEED_PATH = "/for-you/feed/{token}.atom"
 

@@ -18,7 +18,7 @@ import dataclasses
 from typing import Annotated
 
 from fastapi import Depends, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.http import routing
