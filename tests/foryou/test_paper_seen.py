@@ -9,7 +9,8 @@ from foryou_helpers import DAY, NOW, make_account, paper_id, seen_rows, signed_i
 from sqlalchemy import Engine, event
 
 from paperfeed.http.deps import get_now
-from paperfeed.library.seen import mark_seen, seen_among
+from paperfeed.library.seen import mark_seen
+from paperfeed.recommend.candidates import seen_among
 from paperfeed.store.db import session_scope
 
 

@@ -33,7 +33,6 @@ from paperfeed.library.feedback import clear_feedback, set_feedback
 from paperfeed.library.feedback_list import feedback_page
 from paperfeed.library.prefs import PrefsView, check_days, get_prefs, set_prefs
 from paperfeed.recommend.for_you import ForYouItem, for_you
-from paperfeed.recommend.reason_text import describe
 
 router = routing.router(
     prefix="/api",
@@ -72,7 +71,7 @@ class ForYouItemOut(BaseModel):
                 kind=reason.kind,
                 label=reason.label,
                 arxivId=reason.arxiv_id,
-                text=describe(reason.kind, reason.label),
+                text=reason.text,
             ),
         )
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.secrets import new_token, plausible, token_hash
+from paperfeed.library.prefs import ensure_prefs
 from paperfeed.links import site_url
 from paperfeed.store.library_models import ReaderPrefs
 
@@ -40,16 +40,10 @@ class FeedTokenState:
     created_at: datetime | None
 
 
-def prefs_row(session: Session, user_id: int, *, now: datetime) -> ReaderPrefs:
-    """The member's ``reader_prefs`` row, made with the defaults if missing (concurrent
-    callers make one: ``ON CONFLICT DO NOTHING``), locked for update on PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert_(ReaderPrefs)
-        .values(user_id=user_id, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id"])
-    )
+def _locked_prefs(session: Session, user_id: int, *, now: datetime) -> ReaderPrefs:
+    """The member's ``reader_prefs`` row (made with the defaults if missing), locked for
+    update on PostgreSQL so two new tokens at once end with one of them, not a mix."""
+    ensure_prefs(session, user_id, now=now)
     return session.scalars(
         select(ReaderPrefs).where(ReaderPrefs.user_id == user_id).with_for_update()
     ).one()
@@ -59,7 +53,7 @@ def new_feed_token(session: Session, user_id: int, *, now: datetime) -> str:
     """Make the member's feed token, revoking the one before; returns it raw (show it once).
     No commit."""
     raw = new_token(TOKEN_PREFIX)
-    row = prefs_row(session, user_id, now=now)
+    row = _locked_prefs(session, user_id, now=now)
     row.feed_token_hash = token_hash(raw)
     row.feed_token_created_at = now
     row.updated_at = now

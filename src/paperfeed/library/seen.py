@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 from paperfeed.store.library_models import PaperSeen
 from paperfeed.store.models import Paper
 
-_IN_CHUNK = 500  # ids per IN (...) list
-
 
 def visible_paper_id(session: Session, arxiv_id: str) -> int | None:
     """The internal id of the visible paper with this bare arXiv id (None if unknown)."""
@@ -50,19 +48,3 @@ def mark_seen(session: Session, user_id: int, paper_ids: Iterable[int], *, now: 
         .returning(PaperSeen.paper_id)
     )
     return len(session.execute(stmt).all())
-
-
-def seen_among(session: Session, user_id: int, paper_ids: Iterable[int]) -> set[int]:
-    """Which of ``paper_ids`` the member has seen."""
-    ids = list(dict.fromkeys(paper_ids))
-    found: set[int] = set()
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start : start + _IN_CHUNK]
-        found.update(
-            session.scalars(
-                select(PaperSeen.paper_id).where(
-                    PaperSeen.user_id == user_id, PaperSeen.paper_id.in_(chunk)
-                )
-            )
-        )
-    return found

@@ -34,7 +34,6 @@ from paperfeed.library.feed_tokens import (
 )
 from paperfeed.library.prefs import get_prefs
 from paperfeed.recommend.for_you import for_you
-from paperfeed.recommend.reason_text import describe
 from paperfeed.web.feeds import render_feed
 from paperfeed.web.templating import render
 from paperfeed.web.vote_pages import half_life
@@ -90,7 +89,7 @@ def for_you_feed(
     )
     papers = []
     for item in page.items:
-        why = describe(item.reason.kind, item.reason.label) if item.reason else ""
+        why = item.reason.text if item.reason else ""
         text = f"{why}.\n\n{item.paper.abstract}" if why else item.paper.abstract
         papers.append(dataclasses.replace(item.paper, abstract=text))
     response = render_feed(

@@ -34,7 +34,6 @@ from paperfeed.library.feedback import (
 )
 from paperfeed.library.prefs import WINDOWS, get_prefs, set_prefs
 from paperfeed.recommend.for_you import for_you
-from paperfeed.recommend.reason_text import reason_words
 from paperfeed.service.papers import get_paper
 from paperfeed.web.account_forms import safe_next
 from paperfeed.web.pages import my_upvotes
@@ -86,11 +85,6 @@ def for_you_page(
         "prefs": prefs,
         "windows": WINDOWS,
         "mix_percent": mix_percent(prefs.mix),
-        "reasons": {
-            item.paper.arxiv_id: reason_words(item.reason.kind, item.reason.label)
-            for item in page.items
-            if item.reason is not None
-        },
         "feedback": feedback_among(session, user.id, (p.arxiv_id for p in papers)),
         "upvoted": my_upvotes(request, session, papers),
         "undo": _hidden_paper(session, hidden),
