@@ -29,9 +29,7 @@ def papers(paper_factory):
     common = {"feed_day": DAY, "submitted_at": posted, "published_at": posted}
     return {
         "quiet_cl": paper_factory(title="Parsing quietly", categories=("cs.CL",), **common),
-        "hot_cv": paper_factory(
-            title="Seeing loudly", categories=("cs.CV",), upvotes=30, **common
-        ),
+        "hot_cv": paper_factory(title="Seeing loudly", categories=("cs.CV",), upvotes=30, **common),
         "warm_cl": paper_factory(
             title="Parsing warmly", categories=("cs.CL",), upvotes=3, **common
         ),
@@ -59,9 +57,7 @@ def test_anonymous_readers_are_sent_to_log_in(client):
     assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Ffor-you"
 
 
-def test_a_new_member_sees_trending_and_is_offered_the_cold_start(
-    client, session_factory, papers
-):
+def test_a_new_member_sees_trending_and_is_offered_the_cold_start(client, session_factory, papers):
     make_account(session_factory, "ada")
     signed_in(client, "ada")
     r = client.get("/for-you")
@@ -71,9 +67,7 @@ def test_a_new_member_sees_trending_and_is_offered_the_cold_start(
     assert "Trending in the community" in r.text
 
 
-def test_a_followed_category_ranks_its_papers_first_and_says_why(
-    client, session_factory, papers
-):
+def test_a_followed_category_ranks_its_papers_first_and_says_why(client, session_factory, papers):
     ada = make_account(session_factory, "ada")
     with session_scope(session_factory) as session:
         follow_category(session, ada.id, "cs.CL", now=NOW)
@@ -116,9 +110,7 @@ def test_bad_settings_are_refused_and_nothing_is_stored(client, session_factory,
     assert stored_prefs(session_factory, ada.id) is None
 
 
-def test_not_interested_hides_the_paper_and_undo_brings_it_back(
-    client, session_factory, papers
-):
+def test_not_interested_hides_the_paper_and_undo_brings_it_back(client, session_factory, papers):
     make_account(session_factory, "ada")
     signed_in(client, "ada")
     hot = papers["hot_cv"]

@@ -180,6 +180,8 @@ def for_you_list(
 
 @router.get("/prefs", response_model=PrefsOut, summary="Your for-you settings")
 def read_prefs(session: PrimaryRead, user: CurrentUser) -> PrefsOut:
+    """Your stored mix, window and hide-seen option (the defaults until you change one),
+    whether the cold-start picks are done and whether a private feed URL is on."""
     return PrefsOut.of(get_prefs(session, user.id))
 
 
