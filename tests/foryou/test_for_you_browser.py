@@ -67,7 +67,7 @@ def test_for_you_in_the_browser(site, session_factory, javascript):
         page = browser.new_context(java_script_enabled=javascript).new_page()
         with screenshot_on_failure(page, f"for-you-js-{javascript}"):
             _log_in(page, url)
-            expect(page.locator(f"#for-you-{mine} .reason")).to_have_text(
+            expect(page.locator(f"[id='for-you-{mine}'] .reason")).to_have_text(
                 "Because you follow cs.CL"
             )
             assert page.locator("button.apply").is_visible() is not javascript
@@ -80,21 +80,21 @@ def test_for_you_in_the_browser(site, session_factory, javascript):
             assert stored_prefs(session_factory, ada.id).mix == 1.0
 
             page.evaluate("window.notReloaded = true") if javascript else None
-            page.click(f"#for-you-{hot} button.feedback-not")
+            page.click(f"[id='for-you-{hot}'] button.feedback-not")
             expect(page.locator(".undo-notice")).to_contain_text("Seeing far")
             assert _order(page) == [mine]
             page.screenshot(path=str(OUTPUT / f"for-you-dismissed-js-{javascript}.png"))
             page.click(".undo-notice button")
-            expect(page.locator(f"#for-you-{hot}")).to_be_visible()
+            expect(page.locator(f"[id='for-you-{hot}']")).to_be_visible()
             expect(page.locator(".undo-notice")).to_have_count(0)
 
-            more = page.locator(f"#for-you-{mine} button.feedback-more")
+            more = page.locator(f"[id='for-you-{mine}'] button.feedback-more")
             more.click()
-            expect(page.locator(f"#for-you-{mine} button.feedback-more")).to_have_attribute(
+            expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
                 "aria-pressed", "true"
             )
-            page.locator(f"#for-you-{mine} button.feedback-more").click()
-            expect(page.locator(f"#for-you-{mine} button.feedback-more")).to_have_attribute(
+            page.locator(f"[id='for-you-{mine}'] button.feedback-more").click()
+            expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
                 "aria-pressed", "false"
             )
             if javascript:
