@@ -17,7 +17,9 @@ from paperfeed.api import (
     account_routes,
     community_routes,
     for_you_routes,
+    library_routes,
     moderation_routes,
+    save_routes,
     vote_routes,
 )
 from paperfeed.api import routes as api_routes
@@ -48,8 +50,11 @@ from paperfeed.web import (
     for_you_feed,
     for_you_pages,
     for_you_start,
+    library_forms,
+    library_pages,
     pages,
     password_reset_pages,
+    save_control,
     subscription_pages,
     vote_pages,
 )
@@ -72,6 +77,8 @@ ROUTERS = (
     community_routes.router,
     moderation_routes.router,  # claims and admin actions as JSON
     vote_routes.router,
+    library_routes.router,  # collections and their papers (docs/library.md#api)
+    save_routes.router,  # the one-click Save
     feeds.router,  # RSS and Atom (docs/feeds.md)
     health.router,
     account_pages.router,
@@ -81,6 +88,9 @@ ROUTERS = (
     community_pages.router,
     author_pages.router,
     vote_pages.router,
+    library_pages.router,  # /library and /collections/{key}
+    library_forms.router,
+    save_control.router,  # the Save form of cards and paper pages
     api_docs.router,  # /docs and /redoc
     for_you_pages.router,  # /for-you (docs/for-you-pages.md)
     for_you_start.router,  # /for-you/start: the cold start

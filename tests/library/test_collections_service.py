@@ -183,3 +183,23 @@ def test_another_members_collection_cannot_be_changed(session_factory):
         run(session_factory, lambda s: lib.owned_collection(s, ada.id, bobs))
     with session_factory() as session:
         assert [v.name for v in edits.list_collections(session, bob.id)] == ["Saved", "Mine"]
+
+
+def test_concurrent_first_saves_make_one_default_collection(session_factory, paper_factory):
+    """Many first saves of one member at once (two tabs, a retried call) race to make
+    "Saved": one wins, the others read its row, and every paper lands in it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ada = make_account(session_factory, "ada")
+    papers = [paper_factory() for _ in range(12)]
+
+    def save(paper):
+        return run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW))
+
+    with ThreadPoolExecutor(6) as pool:
+        states = list(pool.map(save, papers + papers))
+    assert len({s.collection_id for s in states}) == 1
+    assert sum(s.changed for s in states) == len(papers)
+    with session_factory() as session:
+        [view] = edits.list_collections(session, ada.id)
+    assert (view.name, view.items) == ("Saved", len(papers))

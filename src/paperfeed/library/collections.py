@@ -288,6 +288,17 @@ def saved_arxiv_ids_among(
     return frozenset(found)
 
 
+def collections_holding(session: Session, user_id: int, paper_id: int) -> list[int]:
+    """The ids of the member's collections that hold the paper (the paper page's panel)."""
+    return list(
+        session.scalars(
+            select(CollectionItem.collection_id)
+            .where(CollectionItem.user_id == user_id, CollectionItem.paper_id == paper_id)
+            .order_by(CollectionItem.collection_id)
+        )
+    )
+
+
 def library_papers(session: Session, user_id: int) -> list[tuple[int, datetime]]:
     """Every paper in any of the member's collections with when it was last added, newest
     first (one row a paper): what the for-you ranker reads as the member's library."""

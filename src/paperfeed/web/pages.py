@@ -37,6 +37,7 @@ from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.web.bibtex import bibtex
+from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.seen_recording import record_paper_seen
 from paperfeed.web.templating import render
@@ -137,6 +138,7 @@ def _feed(
         "next_url": period_url(feed.next) if feed.next else None,
         "page_url": lambda n: period_url(shown, n),
         "upvoted": my_upvotes(request, session, feed.papers),
+        "saved": my_saved(request, session, feed.papers),
     }
     return render(request, "feed.html", context, alternate=api, cache=FEED_CACHE)
 
@@ -197,6 +199,8 @@ def paper(
     similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
+    context["saved"] = my_saved(request, session, [view])
+    context.update(save_panel(request, session, bare))  # the "Save to" collections
     context["claimed"] = claimed_names(session, bare)  # author name -> username
     context.update(paper_comments(request, session, bare, comments_page))
     return render(
@@ -238,6 +242,7 @@ def search_page(
         "pages": max(1, -(-results.total // size)),
         "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
         "upvoted": my_upvotes(request, session, results.papers),
+        "saved": my_saved(request, session, results.papers),
     }
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
     return render(request, "search.html", context, alternate=api)

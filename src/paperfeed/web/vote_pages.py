@@ -26,6 +26,7 @@ from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
 from paperfeed.web.account_forms import safe_next
 from paperfeed.web.pages import FEED_CACHE, my_upvotes
+from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["votes"], include_in_schema=False)
@@ -71,6 +72,7 @@ def trending_page(
         "page_url": lambda n: "/papers/trending" + (f"?p={n}" if n > 1 else ""),
         "half_life_label": _label(half_life(settings)),
         "upvoted": my_upvotes(request, session, papers),
+        "saved": my_saved(request, session, papers),
     }
     api_params = {"sort": "trending", **({"p": p - 1, "limit": size} if p > 1 else {})}
     api = "/api/daily_papers?" + urlencode(api_params)

@@ -82,6 +82,49 @@
     });
   }
 
+  // Save: send the save form with fetch() to the JSON endpoint and show the new state in
+  // place (every Save button of the same paper on the page). Without JavaScript (or if
+  // fetch fails) the form posts and the page reloads.
+  function showSaved(id, saved) {
+    document.querySelectorAll("form.save-form[data-api]").forEach(function (form) {
+      if (form.getAttribute("data-api") !== "/api/papers/" + id + "/save") return;
+      form.elements.action.value = saved ? "unsave" : "save";
+      var button = form.querySelector("button");
+      button.setAttribute("aria-pressed", saved ? "true" : "false");
+      button.title = saved ? "Remove from your library" : "Save to your library";
+      form.querySelector(".save-mark").textContent = saved ? "\u2605" : "\u2606";
+      form.querySelector(".save-label").textContent = saved ? "Saved" : "Save";
+    });
+  }
+
+  function setupSaves() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || !window.fetch) return;
+    document.querySelectorAll("form.save-form[data-api]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var button = form.querySelector("button");
+        if (button.disabled) return;
+        button.disabled = true;
+        var save = form.elements.action.value === "save";
+        fetch(form.getAttribute("data-api"), {
+          method: save ? "POST" : "DELETE",
+          headers: { "X-CSRF-Token": meta.content, "Accept": "application/json" },
+          credentials: "same-origin"
+        }).then(function (response) {
+          if (!response.ok) throw new Error("save failed: " + response.status);
+          return response.json();
+        }).then(function (state) {
+          showSaved(state.id, state.saved);
+          button.disabled = false;
+        }).catch(function () {
+          form.submit(); // let the server answer (log in, rate limit, error page)
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", setupCopyButtons);
   document.addEventListener("DOMContentLoaded", setupVotes);
+  document.addEventListener("DOMContentLoaded", setupSaves);
 })();
