@@ -17,6 +17,7 @@ from paperfeed.api import (
     account_routes,
     community_routes,
     for_you_routes,
+    library_io_routes,
     library_routes,
     moderation_routes,
     save_routes,
@@ -51,6 +52,7 @@ from paperfeed.web import (
     for_you_pages,
     for_you_start,
     library_forms,
+    library_io_pages,
     library_pages,
     pages,
     password_reset_pages,
@@ -70,6 +72,8 @@ CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers", "/f
 
 # In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
 # greedy {...:path}, so no two routes take the same path (tests/web/test_route_order.py).
+UPLOAD_PATHS = ("/library/import", "/api/library/import")
+
 ROUTERS = (
     pages.router,
     api_routes.router,
@@ -96,6 +100,8 @@ ROUTERS = (
     for_you_start.router,  # /for-you/start: the cold start
     for_you_feed.router,  # the private Atom feed of /for-you
     for_you_routes.router,  # /api/for-you, /api/prefs, /api/feedback
+    library_io_pages.router,  # /library/import and /library/export
+    library_io_routes.router,  # /api/library/import and /api/library/export
 )
 
 
@@ -149,7 +155,13 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
     install_read_routing(  # replica reads (deploy.md)
         app, settings, runtime.replica_engine, runtime.replica_sessions
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before reading
+    # 413 before reading; a library import uploads a file of up to import_max_bytes.
+    upload = settings.import_max_bytes + 2**16  # the form's own fields and boundaries
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={path: max(upload, settings.max_body_bytes) for path in UPLOAD_PATHS},
+    )
     if settings.response_cache_seconds > 0:
         # The version of the data pages are read from: the replica's when there is one.
         # The probe holds one connection of the runtime's probe engine (the runtime disposes

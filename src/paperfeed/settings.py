@@ -186,6 +186,27 @@ class Settings(BaseSettings):
         ge=0,
         description="Papers a member may submit per day (UTC); admins are not capped.",
     )
+    rate_limit_import: str = Field(
+        "20/hour",
+        description="Library imports (BibTeX, RIS, CSL-JSON uploads) per member.",
+    )
+    import_max_bytes: int = Field(
+        10 * 2**20,
+        gt=0,
+        description="Largest reference file (BibTeX, RIS, CSL-JSON) a library import takes, in "
+        "bytes; its upload may exceed `max_body_bytes` by this much.",
+    )
+    import_max_entries: int = Field(
+        5000,
+        gt=0,
+        description="Most entries one library import takes; a larger file is refused whole.",
+    )
+    import_max_fetch: int = Field(
+        300,
+        ge=0,
+        description="Most papers one library import fetches from the arXiv API (entries with an "
+        "arXiv id that are not in the instance); the rest are fetched by importing again.",
+    )
     smtp_host: str | None = Field(
         None,
         description="SMTP server that sends account emails. Unset: emails are not sent "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from paperfeed.service.bibtex import bibtex, citation_key, paper_year
 from paperfeed.service.views import PaperView
-from paperfeed.web.bibtex import bibtex, citation_key, paper_year
 
 BASE = PaperView(
     arxiv_id="1706.03762",
@@ -34,13 +34,13 @@ BASE = PaperView(
 def test_bibtex_has_the_arxiv_fields():
     assert bibtex(BASE) == (
         "@misc{vaswani2017attention,\n"
-        "  title={Attention Is All You Need},\n"
-        "  author={Ashish Vaswani and Noam Shazeer},\n"
-        "  year={2017},\n"
-        "  eprint={1706.03762},\n"
-        "  archivePrefix={arXiv},\n"
-        "  primaryClass={cs.CL},\n"
-        "  url={https://arxiv.org/abs/1706.03762}\n"
+        "  title = {Attention Is All You Need},\n"
+        "  author = {Ashish Vaswani and Noam Shazeer},\n"
+        "  year = {2017},\n"
+        "  eprint = {1706.03762},\n"
+        "  archivePrefix = {arXiv},\n"
+        "  primaryClass = {cs.CL},\n"
+        "  url = {https://arxiv.org/abs/1706.03762}\n"
         "}"
     )
 
@@ -63,11 +63,11 @@ def test_year_falls_back_to_feed_day_then_id():
 
 
 def test_latex_title_is_kept_and_unbalanced_braces_are_escaped():
-    assert "title={AstroM$^3$: a model}" in bibtex(replace(BASE, title="AstroM$^3$: a model"))
+    assert "title = {AstroM$^3$: a model}" in bibtex(replace(BASE, title="AstroM$^3$: a model"))
     text = bibtex(replace(BASE, title="Broken } brace {"))
-    assert r"title={Broken \} brace \{}" in text
+    assert r"title = {Broken \} brace \{}" in text
 
 
 def test_doi_and_journal_ref_when_known():
     text = bibtex(replace(BASE, doi="10.1/x", journal_ref="NeurIPS 2017"))
-    assert "doi={10.1/x}" in text and "note={NeurIPS 2017}" in text
+    assert "doi = {10.1/x}" in text and "note = {NeurIPS 2017}" in text

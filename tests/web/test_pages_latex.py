@@ -68,7 +68,7 @@ def test_feed_card_typesets_math(client, paper):
 def test_paper_page_typesets_math_and_its_title_tag_is_text(client, paper):
     html = client.get(f"/papers/{paper}").text
     bibtex = re.search(r'<pre id="bibtex".*?</pre>', html, re.S).group(0)
-    assert "title={MVD$^2$: Efficient" in bibtex  # BibTeX stays LaTeX
+    assert "title = {MVD$^2$: Efficient" in bibtex  # BibTeX stays LaTeX
     assert_typeset(html.replace(bibtex, ""))
     assert title_tag(html).startswith(PLAIN_TITLE + " · ")
     description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1)

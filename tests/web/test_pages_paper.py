@@ -63,8 +63,8 @@ def test_paper_page_has_copyable_bibtex(client, full_paper):
     html = client.get("/papers/2406.12345").text
     pre = html.split('<pre id="bibtex"')[1].split("</pre>")[0]
     assert "@misc{lovelace2024attention," in pre
-    assert "author={Ada Lovelace and Alan Turing and Grace Hopper}" in pre
-    assert "eprint={2406.12345}" in pre
+    assert "author = {Ada Lovelace and Alan Turing and Grace Hopper}" in pre
+    assert "eprint = {2406.12345}" in pre
     assert 'data-copy-target="bibtex"' in html  # the JS copy button (hidden without JS)
 
 

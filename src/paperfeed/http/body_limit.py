@@ -19,6 +19,8 @@ not our error shape, and the versions we support lack it.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -41,17 +43,21 @@ def too_large_message(limit: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app, max_bytes: int):
+    """``larger`` maps exact paths (file uploads: a library import) to their own limit."""
+
+    def __init__(self, app, max_bytes: int, larger: Mapping[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            response = error_response(Request(scope), 413, too_large_message(self.max_bytes))
+        if length.isdigit() and int(length) > limit:
+            response = error_response(Request(scope), 413, too_large_message(limit))
             response.headers["Connection"] = "close"
             await response(scope, receive, send)
             return
@@ -62,8 +68,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, counted, send)

@@ -26,6 +26,7 @@ from paperfeed.http.deps import (
     VectorDep,
 )
 from paperfeed.service.authors import claimed_names
+from paperfeed.service.bibtex import bibtex
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
@@ -36,7 +37,6 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
-from paperfeed.web.bibtex import bibtex
 from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.seen_recording import record_paper_seen

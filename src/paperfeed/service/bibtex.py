@@ -1,9 +1,17 @@
-"""BibTeX for a paper, in the shape arXiv itself gives (``@misc`` with eprint fields)."""
+"""BibTeX for papers, in the shape arXiv itself gives (``@misc`` with eprint fields).
+
+The one BibTeX writer: the paper page's "Cite as BibTeX" and library exports both use it.
+Fields are chosen here; bibtexparser 2 writes them (``{...}`` around every value).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
+
+import bibtexparser
+from bibtexparser.model import Entry, Field
 
 from paperfeed.service.views import PaperView
 
@@ -80,8 +88,11 @@ def citation_key(paper: PaperView) -> str:
     return key or "arxiv" + re.sub(r"[^0-9a-z]", "", paper.arxiv_id.lower())
 
 
-def bibtex(paper: PaperView) -> str:
-    """A ``@misc`` entry for ``paper``; fields it does not know are left out."""
+def bibtex_entry(
+    paper: PaperView, *, key: str | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> Entry:
+    """A ``@misc`` entry for ``paper``; fields it does not know are left out. ``extra``
+    fields (a library's ``keywords`` and ``annote``) come last, escaped like the others."""
     fields: list[tuple[str, str]] = [("title", _value(paper.title))]
     if paper.authors:
         fields.append(("author", " and ".join(_value(a) for a in paper.authors)))
@@ -96,5 +107,44 @@ def bibtex(paper: PaperView) -> str:
     if paper.journal_ref:
         fields.append(("note", _value(paper.journal_ref)))
     fields.append(("url", paper.abs_url))
-    body = ",\n".join(f"  {name}={{{value}}}" for name, value in fields)
-    return f"@misc{{{citation_key(paper)},\n{body}\n}}"
+    fields += [(name, _value(value)) for name, value in extra if value]
+    return Entry("misc", key or citation_key(paper), [Field(n, v) for n, v in fields])
+
+
+def write_bibtex(entries: Iterable[Entry]) -> str:
+    """Entries as a BibTeX file, two-space indents, a blank line between entries. Keys must
+    be unique (:func:`unique_keys`)."""
+    layout = bibtexparser.BibtexFormat()
+    layout.indent = "  "
+    layout.block_separator = "\n"
+    return bibtexparser.write_string(bibtexparser.Library(list(entries)), bibtex_format=layout)
+
+
+def unique_keys(papers: Iterable[PaperView]) -> list[str]:
+    """One citation key per paper, a letter added to repeats (``smith2024deep``,
+    ``smith2024deepb``) as Google Scholar does."""
+    keys: list[str] = []
+    taken: set[str] = set()
+    for paper in papers:
+        base = key = citation_key(paper)
+        suffix = 1
+        while key in taken:
+            suffix += 1
+            key = f"{base}{_letters(suffix)}"
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def _letters(n: int) -> str:
+    """2 -> b, 26 -> z, 27 -> ab: spreadsheet-style letters, so keys stay letters."""
+    out = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
+
+
+def bibtex(paper: PaperView) -> str:
+    """The BibTeX entry of one paper (the paper page's "Cite as BibTeX")."""
+    return write_bibtex([bibtex_entry(paper)]).strip()
