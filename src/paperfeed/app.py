@@ -16,6 +16,7 @@ import paperfeed
 from paperfeed.api import (
     account_routes,
     community_routes,
+    follow_routes,
     for_you_routes,
     library_io_routes,
     library_routes,
@@ -48,6 +49,7 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    follow_pages,
     for_you_feed,
     for_you_pages,
     for_you_start,
@@ -102,6 +104,8 @@ ROUTERS = (
     for_you_routes.router,  # /api/for-you, /api/prefs, /api/feedback
     library_io_pages.router,  # /library/import and /library/export
     library_io_routes.router,  # /api/library/import and /api/library/export
+    follow_routes.router,  # /api/follows, /api/following
+    follow_pages.router,  # /following, /follows
 )
 
 

@@ -37,6 +37,7 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
+from paperfeed.web.follow_buttons import paper_buttons, search_buttons
 from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.seen_recording import record_paper_seen
@@ -202,6 +203,7 @@ def paper(
     context["saved"] = my_saved(request, session, [view])
     context.update(save_panel(request, session, bare))  # the "Save to" collections
     context["claimed"] = claimed_names(session, bare)  # author name -> username
+    context.update(paper_buttons(request, session, view))  # follow its authors, categories
     context.update(paper_comments(request, session, bare, comments_page))
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
@@ -244,5 +246,6 @@ def search_page(
         "upvoted": my_upvotes(request, session, results.papers),
         "saved": my_saved(request, session, results.papers),
     }
+    context["follow_buttons"] = search_buttons(request, session, asked, context["mode"])
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
     return render(request, "search.html", context, alternate=api)
