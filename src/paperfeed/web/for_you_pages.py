@@ -37,6 +37,7 @@ from paperfeed.recommend.for_you import for_you
 from paperfeed.service.papers import get_paper
 from paperfeed.web.account_forms import safe_next
 from paperfeed.web.pages import my_upvotes
+from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
 from paperfeed.web.vote_pages import half_life
 
@@ -87,6 +88,7 @@ def for_you_page(
         "mix_percent": mix_percent(prefs.mix),
         "feedback": feedback_among(session, user.id, (p.arxiv_id for p in papers)),
         "upvoted": my_upvotes(request, session, papers),
+        "saved": my_saved(request, session, papers),
         "undo": _hidden_paper(session, hidden),
         "page": p,
         "pages": max(1, -(-page.total // size)),
