@@ -153,3 +153,17 @@ def test_feed_url_writes_need_a_member_and_are_rate_limited(client, app, session
     assert client.post("/api/for-you/feed-url", headers=headers).status_code == 200
     assert client.post("/api/for-you/feed-url", headers=headers).status_code == 200
     assert client.post("/api/for-you/feed-url", headers=headers).status_code == 429
+
+
+def test_a_banned_members_feed_stops(client, session_factory, papers):
+    from paperfeed.service.moderation import ban_user
+
+    root = make_account(session_factory, "grace", role="admin")
+    ada = make_account(session_factory, "ada")
+    url = client.post(
+        "/api/for-you/feed-url", headers=bearer(new_token(session_factory, ada))
+    ).json()["url"]
+    assert client.get(_local(url)).status_code == 200
+    with session_scope(session_factory) as session:
+        ban_user(session, root, "ada", reason="spam", now=NOW)
+    assert client.get(_local(url)).status_code == 404

@@ -20,6 +20,7 @@ from paperfeed.accounts.secrets import new_token, plausible, token_hash
 from paperfeed.library.prefs import ensure_prefs
 from paperfeed.links import site_url
 from paperfeed.store.library_models import ReaderPrefs
+from paperfeed.store.models import User
 
 TOKEN_PREFIX = "pff_"  # noqa: S105 (says what a leaked string is: a paperfeed feed token)
 # Outside /feeds: the anonymous response cache keeps /feeds pages until papers change.
@@ -81,9 +82,12 @@ def feed_token_state(session: Session, user_id: int) -> FeedTokenState:
 
 
 def feed_owner(session: Session, raw: str | None) -> int | None:
-    """The member whose current feed token ``raw`` is, else None (unknown, revoked, junk)."""
+    """The member whose current feed token ``raw`` is, else None (unknown, revoked, junk,
+    or the member is banned: their API tokens are refused, and so is this)."""
     if not plausible(raw) or not raw.startswith(TOKEN_PREFIX):
         return None
     return session.scalar(
-        select(ReaderPrefs.user_id).where(ReaderPrefs.feed_token_hash == token_hash(raw))
+        select(ReaderPrefs.user_id)
+        .join(User, User.id == ReaderPrefs.user_id)
+        .where(ReaderPrefs.feed_token_hash == token_hash(raw), User.banned_at.is_(None))
     )
