@@ -121,7 +121,7 @@ def test_not_interested_hides_the_paper_and_undo_brings_it_back(client, session_
     assert "You will not see" in page and "Seeing loudly" in page  # the undo notice
     assert f'action="/papers/{hot}/feedback"' in page and 'value="clear">Undo' in page
     r = _feedback(client, hot, "clear")
-    assert r.status_code == 303 and r.headers["location"] == "/for-you"
+    assert r.status_code == 303 and r.headers["location"] == f"/for-you#paper-{hot}"
     assert hot in listed(client.get("/for-you").text)
 
 
@@ -211,3 +211,20 @@ def test_for_you_writes_are_rate_limited(client, app, session_factory, papers):
     r = _feedback(client, papers["warm_cl"], "clear")
     assert r.status_code == 429 and "Retry-After" in r.headers
     assert _settings_form(client).status_code == 303  # another bucket
+
+
+def test_every_card_of_a_signed_in_reader_has_the_feedback_buttons(client, session_factory, papers):
+    hot = papers["hot_cv"]
+    assert "feedback-form" not in client.get("/").text  # anonymous: no buttons
+    make_account(session_factory, "ada")
+    signed_in(client, "ada")
+    for path in ("/", "/papers/trending", "/for-you"):
+        assert client.get(path).text.count('class="feedback-form"') == 3, path
+    r = _feedback(client, hot, "not_interested", next_path="/papers/trending")
+    assert r.status_code == 303 and r.headers["location"] == f"/papers/trending#paper-{hot}"
+    pressed = 'value="clear" class="feedback-not" aria-pressed="true"'
+    assert client.get("/papers/trending").text.count(pressed) == 1  # shown, and undoable
+    assert hot not in listed(client.get("/for-you").text)  # gone from For you
+    _feedback(client, hot, "clear", next_path="/papers/trending")
+    assert pressed not in client.get("/papers/trending").text
+    assert hot in listed(client.get("/for-you").text)

@@ -29,13 +29,13 @@ from paperfeed.library.feedback import (
     KINDS,
     NOT_INTERESTED,
     clear_feedback,
-    feedback_among,
     set_feedback,
 )
 from paperfeed.library.prefs import WINDOWS, get_prefs, set_prefs
 from paperfeed.recommend.for_you import for_you
 from paperfeed.service.papers import get_paper
 from paperfeed.web.account_forms import safe_next
+from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.pages import my_upvotes
 from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
@@ -86,7 +86,7 @@ def for_you_page(
         "prefs": prefs,
         "windows": WINDOWS,
         "mix_percent": mix_percent(prefs.mix),
-        "feedback": feedback_among(session, user.id, (p.arxiv_id for p in papers)),
+        "feedback": my_feedback(request, session, papers),
         "upvoted": my_upvotes(request, session, papers),
         "saved": my_saved(request, session, papers),
         "undo": _hidden_paper(session, hidden),
@@ -155,11 +155,11 @@ def feedback_form(
         back = safe_next(next or "/for-you")
         return _see_other("/login?" + urlencode({"next": back}))
     if kind == CLEAR:
-        clear_feedback(session, user.id, arxiv_id, now=now)
-        return _see_other(_back(next))
-    if kind not in KINDS:
+        state = clear_feedback(session, user.id, arxiv_id, now=now)
+    elif kind in KINDS:
+        state = set_feedback(session, user.id, arxiv_id, kind, now=now)
+    else:
         raise InvalidInput(f"kind must be one of {', '.join((*KINDS, CLEAR))}")
-    state = set_feedback(session, user.id, arxiv_id, kind, now=now)
-    if kind == NOT_INTERESTED:  # the card is gone: the page offers to undo
-        return _see_other(_back(next, hidden=state.arxiv_id))
+    if kind == NOT_INTERESTED and urlsplit(_back(next)).path == "/for-you":
+        return _see_other(_back(next, hidden=state.arxiv_id))  # the card is gone: Undo
     return _see_other(_back(next, fragment=f"paper-{state.arxiv_id}"))

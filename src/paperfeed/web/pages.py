@@ -37,6 +37,7 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
+from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.follow_buttons import paper_buttons, search_buttons
 from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
@@ -140,6 +141,7 @@ def _feed(
         "page_url": lambda n: period_url(shown, n),
         "upvoted": my_upvotes(request, session, feed.papers),
         "saved": my_saved(request, session, feed.papers),
+        "feedback": my_feedback(request, session, feed.papers),
     }
     return render(request, "feed.html", context, alternate=api, cache=FEED_CACHE)
 
@@ -245,6 +247,7 @@ def search_page(
         "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
         "upvoted": my_upvotes(request, session, results.papers),
         "saved": my_saved(request, session, results.papers),
+        "feedback": my_feedback(request, session, results.papers),
     }
     context["follow_buttons"] = search_buttons(request, session, asked, context["mode"])
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})

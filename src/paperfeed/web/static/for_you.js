@@ -1,6 +1,8 @@
-// For you: progressive enhancement of the for-you pages. Every form there works without this
-// file (it posts and the server answers 303 back); with it, feedback goes to the JSON API
-// and updates the card in place, and the settings are sent as soon as a control changes.
+// For you: progressive enhancement. Every form works without this file (it posts and the
+// server answers 303 back); with it, the feedback buttons of every card ("more like this",
+// "not interested") go to the JSON API and update the card in place (on /for-you a card the
+// reader is not interested in goes, with Undo), and /for-you's settings are sent as soon as
+// a control changes.
 (function () {
   "use strict";
 
@@ -59,12 +61,32 @@
 
   // ---------------------------------------------------------------- feedback
 
-  function showMore(form, pressed) {
-    var button = form.querySelector("button.feedback-more");
-    button.value = pressed ? "clear" : "more";
-    button.textContent = pressed ? "More like this ✓" : "More like this";
-    button.setAttribute("aria-pressed", pressed ? "true" : "false");
-    button.title = pressed ? "Undo: stop asking for more like this" : "Rank papers like this one higher";
+  // Both buttons say whether they are on; pressed again, a button undoes itself.
+  var STATES = {
+    "feedback-more": {
+      kind: "more",
+      on: ["More like this ✓", "Undo: stop asking for more like this"],
+      off: ["More like this", "Rank papers like this one higher in For you"]
+    },
+    "feedback-not": {
+      kind: "not_interested",
+      on: ["Not interested ✓", "Undo: show it in For you again"],
+      off: ["Not interested", "Hide this paper from For you and rank papers like it lower"]
+    }
+  };
+
+  function showState(form, kind) {
+    Object.keys(STATES).forEach(function (name) {
+      var button = form.querySelector("button." + name);
+      if (!button) return;
+      var state = STATES[name];
+      var on = kind === state.kind;
+      var words = on ? state.on : state.off;
+      button.value = on ? "clear" : state.kind;
+      button.textContent = words[0];
+      button.title = words[1];
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
   }
 
   function setBusy(form, busy) {
@@ -72,7 +94,7 @@
   }
 
   function hideItem(form, api) {
-    var item = form.closest(".for-you-item") || form.parentNode;
+    var item = form.closest(".for-you-item");
     var bar = document.createElement("div");
     bar.className = "notice undo-notice";
     bar.setAttribute("role", "status");
@@ -91,7 +113,7 @@
       send("DELETE", api).then(function () {
         bar.parentNode.removeChild(bar);
         item.hidden = false;
-        showMore(form, false);
+        showState(form, null);
         setBusy(form, false);
         var first = form.querySelector("button");
         if (first) first.focus();
@@ -111,10 +133,10 @@
         setBusy(form, true);
         var sent = kind === "clear" ? send("DELETE", api) : send("PUT", api, { kind: kind });
         sent.then(function (state) {
-          if (state.kind === "not_interested") {
-            hideItem(form, api);
+          if (state.kind === "not_interested" && form.closest(".for-you-item")) {
+            hideItem(form, api); // on For you the card goes, with Undo
           } else {
-            showMore(form, state.kind === "more");
+            showState(form, state.kind);
             setBusy(form, false);
           }
         }).catch(function () { postPlainly(form, kind); });
