@@ -3,9 +3,10 @@ other members' libraries and the papers themselves stay."""
 
 from __future__ import annotations
 
-from library_helpers import NOW, PASSWORD, items_of, make_account, run
+from library_helpers import NOW, PASSWORD, items_of, log_in, make_account, run
 from sqlalchemy import func, select
 
+from members import post_form
 from paperfeed.accounts import users
 from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
@@ -28,3 +29,22 @@ def test_deleting_an_account_deletes_its_collections_and_items(session_factory, 
     assert set(left) == {bob.id} and item_owners == [bob.id]
     assert papers == 1
     assert items_of(session_factory, bob.id) == [("Saved", paper)]
+
+
+def test_the_account_pages_delete_form_takes_the_library_and_its_share_url(
+    client, session_factory, paper_factory
+):
+    ada = make_account(session_factory, "ada")
+    paper = paper_factory()
+    made = run(
+        session_factory,
+        lambda s: edits.create_collection(s, ada.id, name="Pub", public=True, now=NOW),
+    )
+    run(session_factory, lambda s: lib.save_paper(s, ada.id, paper, now=NOW, collection_id=made.id))
+    assert client.get(f"/collections/{made.share_key}").status_code == 200
+    log_in(client, "ada")
+    r = post_form(client, "/account", "/account/delete", {"password": PASSWORD})
+    assert r.status_code in (200, 303), r.text
+    client.cookies.clear()
+    assert client.get(f"/collections/{made.share_key}").status_code == 404
+    assert items_of(session_factory, ada.id) == []

@@ -60,3 +60,17 @@ def test_save_in_the_browser(site, session_factory, javascript):
         page.click(f"[id='paper-{paper}'] button.save-button")
         _wait_pressed(page, paper, "false")
     assert items_of(session_factory, account.id) == []
+
+
+def test_the_s_key_saves_the_selected_card(site, session_factory):
+    url, paper, account = site
+    with launched() as browser:
+        page = browser.new_context().new_page()
+        _log_in(page, url)
+        page.keyboard.press("j")
+        page.keyboard.press("s")
+        _wait_pressed(page, paper, "true")
+        assert items_of(session_factory, account.id) == [("Saved", paper)]
+        page.keyboard.press("s")
+        _wait_pressed(page, paper, "false")
+    assert items_of(session_factory, account.id) == []

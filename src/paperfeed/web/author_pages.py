@@ -14,6 +14,7 @@ from paperfeed.http.deps import NowDep, ReadSession, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
 from paperfeed.web.follow_buttons import member_button
+from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["authors"], include_in_schema=False)
@@ -40,5 +41,9 @@ def claim(
 @router.get("/users/{username}", response_class=HTMLResponse)
 def user_page(request: Request, username: str, session: ReadSession) -> Response:
     page = authors.author_page(session, username)
-    button = member_button(request, session, page.username)
-    return render(request, "user.html", {"author": page, "follow_button": button})
+    context = {
+        "author": page,
+        "saved": my_saved(request, session, page.papers),
+        "follow_button": member_button(request, session, page.username),
+    }
+    return render(request, "user.html", context)

@@ -1,5 +1,5 @@
 // paperfeed: keyboard shortcuts of the pages with paper cards (feed, trending, search).
-// j/k next/previous paper, h/l or [ ] previous/next day, o or Enter open, u upvote, ? help.
+// j/k next/previous paper, h/l or [ ] previous/next day, o or Enter open, u upvote, s save, ? help.
 // Progressive enhancement only: nothing here is needed to read or vote. Keys typed into a
 // field, or with Ctrl/Alt/Meta, are never taken.
 (function () {
@@ -12,6 +12,7 @@
     ["l or ]", "next day"],
     ["o or Enter", "open the paper"],
     ["u", "upvote the paper"],
+    ["s", "save the paper (or unsave it)"],
     ["?", "show or hide this help"],
     ["Esc", "close this help"]
   ];
@@ -117,6 +118,10 @@
         if (!card) return;
         var vote = card.querySelector(".votes"); // the vote button, or the log-in link
         if (vote) vote.click();
+      } else if (key === "s") {
+        if (!card) return;
+        var save = card.querySelector(".save-button"); // the Save button, or the log-in link
+        if (save) save.click();
       } else {
         return;
       }
