@@ -14,6 +14,7 @@ from library_helpers import NOW, hide, make_account, paper_id, run
 from sqlalchemy import update
 
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
 from paperfeed.library.exporting import export_library
 from paperfeed.library.importing import import_file
@@ -37,7 +38,7 @@ def shelf(session_factory, paper_factory):
 
     def build(s):
         saved = lib.saved_collection(s, ada.id, now=NOW)
-        reading = lib.create_collection(s, ada.id, name="Reading list", now=NOW)
+        reading = edits.create_collection(s, ada.id, name="Reading list", now=NOW)
         ids = {x: paper_id(session_factory, x) for x in (a, b, c, d)}
         lib.add_papers(s, user_id=ada.id, collection_id=saved.id, paper_ids=[ids[a], ids[b]],
                        now=NOW)  # fmt: skip

@@ -216,3 +216,46 @@ def test_imports_are_rate_limited(client, ada, settings, app):
     app.state.settings = settings.model_copy(update={"rate_limit_import": "2/hour"})
     log_in(client)
     assert [_upload(client, BIB).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_form_without_a_file_asks_for_one(client, ada, session_factory):
+    log_in(client)
+    token = csrf_of(client.get("/library/import").text)
+    r = client.post(
+        "/library/import",
+        data={"csrf_token": token, "format": "ris"},
+        files={"file": ("", b"", "application/octet-stream")},
+    )
+    assert r.status_code == 400 and "Choose a file to import" in r.text
+    r = _upload(client, BIB, collection="12abc")
+    assert r.status_code == 400 and "Choose one of your collections" in r.text
+    assert items_of(session_factory, ada.id) == []
+
+
+def test_api_import_of_ris_and_csl_json_with_the_format_given(client, ada, session_factory):
+    headers = {"Authorization": f"Bearer {new_token(session_factory, ada)}"}
+    ris = b"TY  - PREP\nTI  - Attention Is All You Need\nUR  - http://arxiv.org/abs/2611.00001\nER  -\n"
+    r = client.post(
+        "/api/library/import",
+        files={"file": ("z.ris", ris)},
+        data={"format": "ris"},
+        headers=headers,
+    )
+    assert (r.status_code, r.json()["format"], r.json()["added"]) == (200, "ris", 1)
+    csl = json.dumps([{"id": "x", "type": "article", "title": "Attention Is All You Need"}])
+    r = client.post(
+        "/api/library/import",
+        files={"file": ("z.json", csl.encode())},
+        data={"format": "ris"},
+        headers=headers,
+    )
+    assert r.status_code == 400 and "No RIS entries found" in r.json()["error"]
+    r = client.post(
+        "/api/library/import", files={"file": ("z.json", csl.encode())}, headers=headers
+    )
+    line = r.json()["lines"][0]
+    assert (line["outcome"], line["detail"], line["newInCollection"]) == (
+        "matched",
+        "by title",
+        False,
+    )

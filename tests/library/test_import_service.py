@@ -10,6 +10,7 @@ from library_helpers import NOW, hide, items_of, make_account, run
 from sqlalchemy import select
 
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.library import collection_edits as edits
 from paperfeed.library import collections as lib
 from paperfeed.library.importing import arxiv_fetch, import_file
 from paperfeed.library.references import ImportLimits, TooLarge
@@ -102,6 +103,19 @@ def test_a_second_import_of_the_same_file_changes_nothing(session_factory, fetch
     assert not any(line.new_in_collection for line in second.lines)
 
 
+def test_titles_with_accents_and_latex_match_on_both_databases(
+    session_factory, fetch, paper_factory
+):
+    paper_factory(arxiv_id="2611.00011", title="Über naïve Lösungen: MVD$^2$ and more")
+    ada = make_account(session_factory, "ada")
+    data = bibtex_file(r"@article{u, title={{\"U}ber Na{\"i}ve L{\"o}sungen: {MVD}$^2$ and More.}}")
+    (line,) = _import(session_factory, fetch, ada, data=data).lines
+    assert (line.outcome, line.detail, line.arxiv_id) == ("matched", "by title", "2611.00011")
+    data = bibtex_file("@article{v, title={Über naïve lösungen: Mvd$^2$ AND MORE}}")
+    (line,) = _import(session_factory, fetch, ada, data=data).lines
+    assert line.outcome == "matched"
+
+
 def test_import_into_a_named_collection_makes_it_once(session_factory, fetch, library):
     ada = make_account(session_factory, "ada")
     report = _import(session_factory, fetch, ada, new_collection="Reading group")
@@ -163,13 +177,13 @@ def test_a_failure_while_writing_leaves_nothing_behind(
     """The fetched paper and every item are one transaction: the collection vanishing
     between the lookups and the write (deleted in another tab) leaves nothing written."""
     ada = make_account(session_factory, "ada")
-    reading = run(session_factory, lambda s: lib.create_collection(s, ada.id, name="R", now=NOW))
+    reading = run(session_factory, lambda s: edits.create_collection(s, ada.id, name="R", now=NOW))
     before = counts(session_factory)
     real_fetch = fetch
 
     def fetch_then_delete(ids):
         records = real_fetch(ids)
-        run(session_factory, lambda s: lib.delete_collection(s, ada.id, reading.id))
+        run(session_factory, lambda s: edits.delete_collection(s, ada.id, reading.id))
         return records
 
     with pytest.raises(NotFound):

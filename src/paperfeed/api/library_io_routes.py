@@ -33,7 +33,7 @@ from paperfeed.library.importing import (
 
 router = routing.router(
     prefix="/api/library",
-    tags=["library import and export"],
+    tags=["library"],
     responses={status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 429)},
 )
 

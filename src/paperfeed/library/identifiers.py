@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from paperfeed.arxiv_ids import ID_PATTERN, match_arxiv_id
+from paperfeed.text.latex import to_plain_text
 
 # "arXiv:2401.00001", "arXiv 2401.00001", "arXiv.2401.00001" (DOIs), arxiv.org / HF URLs.
 _IN_TEXT = re.compile(
@@ -56,9 +57,9 @@ def normalise_doi(value: str | None) -> str | None:
 
 
 def title_key(title: str) -> str:
-    """What two spellings of one title share: accents folded, LaTeX commands, braces, math
-    and punctuation dropped, lower case, single spaces. ``{BERT}: Pre-training`` and
+    """What two spellings of one title share: LaTeX read as text (``MVD$^2$`` = MVD²),
+    accents folded, leftover commands, braces and punctuation dropped, lower case, single spaces. ``{BERT}: Pre-training`` and
     ``BERT - pre-training`` give the same key."""
-    text = _LATEX_COMMAND.sub(" ", title)
+    text = _LATEX_COMMAND.sub(" ", to_plain_text(title))
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(_NON_WORD.sub(" ", text).split())

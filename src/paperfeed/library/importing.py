@@ -29,13 +29,8 @@ from paperfeed.ingest.arxiv_api import fetch_by_ids
 from paperfeed.ingest.http import Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 from paperfeed.ingest.upsert import upsert_records
-from paperfeed.library.collections import (
-    add_papers,
-    clean_name,
-    create_collection,
-    owned_collection,
-    saved_collection,
-)
+from paperfeed.library.collection_edits import clean_name, create_collection
+from paperfeed.library.collections import add_papers, owned_collection, saved_collection
 from paperfeed.library.matching import Match, match_references, papers_by_arxiv_id
 from paperfeed.library.reference_readers import parse_file
 from paperfeed.library.references import FORMATS, ImportLimits, ParsedFile, Reference

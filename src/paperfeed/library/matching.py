@@ -4,7 +4,9 @@ Each step only looks at what the earlier ones left. arXiv ids and DOIs are exact
 (the DOI case-insensitively, as DOIs are); a title matches when its
 :func:`~paperfeed.library.identifiers.title_key` equals a paper's, found by looking up a few
 spellings of the title (as written, without braces or a final period) case-insensitively and
-then comparing keys, so "{BERT}: Pre-training" finds "BERT: Pre-training". Papers hidden by
+then comparing keys, so "{BERT}: Pre-training" finds "BERT: Pre-training". (The database
+lowers the case; SQLite only of ASCII letters, so there "ÜBER" in a file does not find
+"Über" in the store.) Papers hidden by
 the moderators are not matched. When several papers share a title, the earliest published
 is taken.
 """
@@ -14,14 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from paperfeed.library.identifiers import title_key
 from paperfeed.library.references import Reference
 from paperfeed.store.models import Paper
+from paperfeed.text.search_text import search_text
 
-_CHUNK = 500  # values per IN (...) list
+_CHUNK = 500  # values per IN (...) list of indexed lookups
+# DOIs and titles have no index (a case-insensitive match would need one on an expression):
+# each query reads the whole papers table, so they are asked in as few queries as
+# PostgreSQL and SQLite (>= 3.32: 32,766 parameters) allow comfortably.
+_SCAN_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -31,9 +38,9 @@ class Match:
     how: str  # "arxiv id" | "DOI" | "title"
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def _chunks(values: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def papers_by_arxiv_id(session: Session, arxiv_ids: Iterable[str]) -> dict[str, tuple[int, bool]]:
@@ -49,7 +56,7 @@ def papers_by_arxiv_id(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
 
 def _by_doi(session: Session, dois: list[str]) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(sorted(set(dois))):
+    for chunk in _chunks(sorted(set(dois)), _SCAN_CHUNK):
         rows = session.execute(
             select(func.lower(Paper.doi), Paper.id, Paper.arxiv_id)
             .where(func.lower(Paper.doi).in_(chunk), Paper.hidden.is_(False))
@@ -61,19 +68,32 @@ def _by_doi(session: Session, dois: list[str]) -> dict[str, tuple[int, str]]:
 
 
 def _spellings(title: str) -> set[str]:
+    """Lower-cased forms of a title as a database's lower() writes it: PostgreSQL lowers
+    every letter, SQLite only ASCII ones ("Über" stays "Über"), so both forms are asked."""
     title = " ".join(title.split())
     plain = title.replace("{", "").replace("}", "")
-    return {s.lower() for s in (title, plain, title.rstrip("."), plain.rstrip(".")) if s}
+    forms = {s for s in (title, plain, title.rstrip("."), plain.rstrip(".")) if s}
+    # papers.title_search is search_text(title) where that differs from the title (LaTeX,
+    # accents): "MVD$^2$" in the store and "{MVD}$^2$" in a file meet as "MVD²".
+    forms |= {search_text(s) for s in forms}
+    return {s.lower() for s in forms} | {_ascii_lower(s) for s in forms}
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def _by_title(session: Session, titles: list[str]) -> dict[str, tuple[int, str]]:
     """``title_key -> (paper id, arxiv id)`` for the papers whose title has that key."""
     spellings = sorted({s for t in titles for s in _spellings(t)})
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(spellings):
+    for chunk in _chunks(spellings, _SCAN_CHUNK):
         rows = session.execute(
             select(Paper.title, Paper.id, Paper.arxiv_id)
-            .where(func.lower(Paper.title).in_(chunk), Paper.hidden.is_(False))
+            .where(
+                or_(func.lower(Paper.title).in_(chunk), func.lower(Paper.title_search).in_(chunk)),
+                Paper.hidden.is_(False),
+            )
             .order_by(Paper.published_at, Paper.id)
         )
         for title, pid, arxiv_id in rows:

@@ -20,7 +20,7 @@ from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
 from paperfeed.http.deps import NowDep, PrimaryRead, PrimarySessions, SettingsDep
 from paperfeed.http.ratelimits import rate_limited
-from paperfeed.library.collections import list_collections
+from paperfeed.library.collection_edits import list_collections
 from paperfeed.library.exporting import export_library
 from paperfeed.library.importing import arxiv_fetch, import_file, limits_of
 from paperfeed.library.references import FORMATS
