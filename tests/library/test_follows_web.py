@@ -4,7 +4,7 @@ category or a search, the manage page, the Following page; and what must not lea
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from members import NOW, csrf_of, make_account, signed_in
 
@@ -201,6 +201,3 @@ def test_member_page_has_a_follow_button(client, session_factory):
     assert "member&#39;s papers" in client.get("/follows").text or "member's papers" in (
         client.get("/follows").text
     )
-
-
-_ = datetime, UTC

@@ -24,6 +24,10 @@ from paperfeed.service.authors import name_key
 from paperfeed.service.search_request import SearchRequest
 from paperfeed.service.views import PaperView
 
+# A collaboration paper may list thousands of authors: the first ones get buttons (the others
+# are followed from their search page, where every author link leads).
+AUTHOR_BUTTONS = 50
+
 
 @dataclass(frozen=True)
 class FollowButton:
@@ -85,7 +89,8 @@ def paper_buttons(request: Request, session: Session, paper: PaperView) -> dict[
     (category code -> button). Nothing for anonymous readers (the chips stay links)."""
     if get_auth(request).account is None:
         return {"author_follows": [], "category_follows": {}}
-    pairs = [_author(a) for a in paper.authors if a.strip() and len(a) <= follows.MAX_NAME]
+    names = [a for a in paper.authors if a.strip() and len(a) <= follows.MAX_NAME]
+    pairs = [_author(a) for a in names[:AUTHOR_BUTTONS]]
     categories = [made for c in paper.categories if (made := _category(c))]
     made = _buttons(request, session, pairs + categories)
     return {
