@@ -1,6 +1,6 @@
 """``/for-you``: a member's own ranking of the recent papers (docs/for-you-pages.md), the form
-that sets its window, mix and "hide papers I have seen", and the feedback buttons of its
-cards ("more like this", "not interested", undo).
+that sets its window, mix and "hide papers I have seen", and the form behind the feedback
+buttons of every card ("more like this", "not interested", undo).
 
 Every control is a plain form that works without JavaScript: it posts, the server stores the
 change and answers 303 back to the page (a local path only). ``static/for_you.js`` sends the
