@@ -37,7 +37,9 @@ def test_cards_save_with_a_plain_form_and_show_the_state(client, session_factory
     anonymous = client.get("/").text
     assert f'class="save-button" href="/login?next=%2F%23paper-{paper}"' in anonymous
     log_in(client, "ada")
-    assert SAVE.findall(client.get("/").text) == ["false"]
+    feed = client.get("/").text
+    assert SAVE.findall(feed) == ["false"]
+    assert f'href="/papers/{paper}#save"' in feed  # choosing a collection: the paper's panel
     r = _form(client, "/", f"/papers/{paper}/save", {"action": "save", "next": f"/#paper-{paper}"})
     assert r.status_code == 303 and r.headers["location"] == f"/#paper-{paper}"
     assert items_of(session_factory, ada.id) == [("Saved", paper)]
@@ -45,9 +47,8 @@ def test_cards_save_with_a_plain_form_and_show_the_state(client, session_factory
         assert "true" in SAVE.findall(client.get(page).text), page
     again = _form(client, "/", f"/papers/{paper}/save", {"action": "save"})
     assert again.status_code == 303 and items_of(session_factory, ada.id) == [("Saved", paper)]
-    _form(
-        client, "/", f"/papers/{paper}/save", {"action": "unsave", "next": "https://evil.example/"}
-    )
+    away = {"action": "unsave", "next": "https://evil.example/"}
+    assert _form(client, "/", f"/papers/{paper}/save", away).headers["location"] == "/"
     assert items_of(session_factory, ada.id) == [] and SAVE.findall(client.get("/").text) == [
         "false"
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query, Response
+from fastapi import Body, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from paperfeed.api.library_schemas import (
@@ -48,7 +48,7 @@ Tag = Annotated[str, Query(max_length=items.TAG_MAX, description="only papers wi
 Sort = Annotated[str, Query(pattern="^(" + "|".join(items.SORTS) + ")$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
-CollectionId = Annotated[int, "the id of one of your collections"]
+CollectionId = Annotated[int, Path(description="the id of one of your collections")]
 
 
 def _out(session: Session, row, settings) -> CollectionOut:

@@ -41,8 +41,7 @@ Target = Annotated[
 
 
 def _answer(session, user_id: int, state) -> SaveOut:
-    paper_id, _bare = visible_paper_id(session, state.arxiv_id)
-    return SaveOut.of(state, collections_holding(session, user_id, paper_id))
+    return SaveOut.of(state, collections_holding(session, user_id, state.paper_id))
 
 
 @router.post(

@@ -82,6 +82,7 @@ class SaveState:
     saved: bool
     collection_id: int | None
     changed: bool = False
+    paper_id: int | None = None  # the paper's internal id
 
 
 def new_share_key() -> str:
@@ -144,12 +145,16 @@ def add_papers(
     """Put papers (internal ids) into the member's collection; returns how many were not in
     it yet. Idempotent; NotFound if the collection is not the member's."""
     row = owned_collection(session, user_id, collection_id)
+    return _insert_items(session, row, paper_ids, now)
+
+
+def _insert_items(session: Session, row: Collection, paper_ids: Iterable[int], now) -> int:
     ids = list(dict.fromkeys(int(i) for i in paper_ids))
     insert_ = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     added = 0
     for start in range(0, len(ids), _IN_CHUNK):
         values = [
-            {"collection_id": row.id, "paper_id": pid, "user_id": user_id, "added_at": now}
+            {"collection_id": row.id, "paper_id": pid, "user_id": row.user_id, "added_at": now}
             for pid in ids[start : start + _IN_CHUNK]
         ]
         stmt = (
@@ -211,11 +216,11 @@ def save_paper(
     """Save a visible paper into ``collection_id`` (default: "Saved"); idempotent."""
     paper_id, bare = visible_paper_id(session, arxiv_id)
     if collection_id is None:
-        collection_id = saved_collection(session, user_id, now=now).id
-    added = add_papers(
-        session, user_id=user_id, collection_id=collection_id, paper_ids=[paper_id], now=now
-    )
-    return SaveState(bare, True, collection_id, changed=added > 0)
+        row = saved_collection(session, user_id, now=now)
+    else:
+        row = owned_collection(session, user_id, collection_id)
+    added = _insert_items(session, row, [paper_id], now)
+    return SaveState(bare, True, row.id, changed=added > 0, paper_id=paper_id)
 
 
 def unsave_paper(
@@ -241,8 +246,9 @@ def unsave_paper(
                 .returning(CollectionItem.collection_id)
             ).all()
         )
-    still = bool(saved_among(session, user_id, [paper_id]))
-    return SaveState(bare, still, collection_id, changed=removed > 0)
+    # Out of every collection: nothing to look up; out of one: maybe still in another.
+    still = collection_id is not None and bool(saved_among(session, user_id, [paper_id]))
+    return SaveState(bare, still, collection_id, changed=removed > 0, paper_id=paper_id)
 
 
 def saved_among(session: Session, user_id: int | None, paper_ids: Iterable[int]) -> set[int]:
