@@ -61,9 +61,8 @@ def test_the_import_form_shows_the_report_and_markup_stays_text(client, ada, ses
     assert 'enctype="multipart/form-data"' in page and 'name="file"' in page
     r = _upload(client, BIB)
     assert r.status_code == 200, r.text
-    assert (
-        "3 entries read from the BibTeX file into <strong>Saved</strong>: 2 papers added" in r.text
-    )
+    assert '3 entries read from the BibTeX file into <a href="/collections/' in r.text
+    assert "<strong>Saved</strong></a>: 2 papers added" in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text and "<script>alert(1)" not in r.text
     assert '<a href="/papers/2611.55555">2611.55555</a>' in r.text
     assert [a for _, a in items_of(session_factory, ada.id)] == ["2611.00001", "2611.55555"]
@@ -74,7 +73,7 @@ def test_the_import_form_shows_the_report_and_markup_stays_text(client, ada, ses
 def test_import_into_a_new_collection_from_the_form(client, ada, session_factory):
     log_in(client)
     r = _upload(client, BIB, collection="new", new_collection="Thesis")
-    assert "into <strong>Thesis</strong>" in r.text
+    assert "<strong>Thesis</strong></a>: 2 papers added" in r.text
     assert {name for name, _ in items_of(session_factory, ada.id)} == {"Thesis"}
 
 

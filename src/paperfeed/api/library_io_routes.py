@@ -65,6 +65,7 @@ class ImportLineOut(BaseModel):
 class ImportReportOut(BaseModel):
     collectionId: int
     collectionName: str
+    collectionPath: str = Field(description="the collection's page on this site")
     format: str = Field(description="bibtex, ris or csl-json (as detected or given)")
     entries: int
     matched: int = Field(description="entries whose paper was already in this instance")
@@ -79,6 +80,7 @@ class ImportReportOut(BaseModel):
         return cls(
             collectionId=report.collection_id,
             collectionName=report.collection_name,
+            collectionPath=report.collection_path,
             format=report.format,
             entries=report.entries,
             matched=report.matched,

@@ -30,7 +30,12 @@ from paperfeed.ingest.http import Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.library.collection_edits import clean_name, create_collection
-from paperfeed.library.collections import add_papers, owned_collection, saved_collection
+from paperfeed.library.collections import (
+    CollectionView,
+    add_papers,
+    owned_collection,
+    saved_collection,
+)
 from paperfeed.library.matching import Match, match_references, papers_by_arxiv_id
 from paperfeed.library.reference_readers import parse_file
 from paperfeed.library.references import FORMATS, ImportLimits, ParsedFile, Reference
@@ -66,6 +71,7 @@ class ImportReport:
     collection_name: str
     format: str
     lines: list[ImportLine] = field(default_factory=list)
+    collection_path: str = ""  # the collection's page
 
     def _count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
@@ -174,7 +180,8 @@ def import_file(
             session, user_id=user_id, collection_id=collection.id, paper_ids=paper_ids, now=now
         )
         lines = [_marked(line, before) for line in lines]
-        return ImportReport(collection.id, collection.name, parsed.format, lines)
+        path = CollectionView.of(collection).share_path
+        return ImportReport(collection.id, collection.name, parsed.format, lines, path)
 
 
 def _target(
