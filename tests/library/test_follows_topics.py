@@ -23,15 +23,19 @@ def test_a_topic_by_words_brings_papers_with_every_word(runtime, paper_factory):
     paper_factory(title="Graph neural networks", abstract="No second word here.")
     paper_factory(title="Image diffusion", abstract="Nor here.")
     paper_factory(title="Sparse attention", abstract="A phrase: in the middle of it.")
+    paper_factory(title="Imaging studies", abstract="Endings differ.")
+    paper_factory(title="Imagined study", abstract="Not the same word.")
     ada = make_account(runtime.sessions)
     with session_scope(runtime.sessions) as s:
         follows.follow_topic(s, ada.id, "graph diffusion", mode="keyword", now=NOW)
         follows.follow_topic(s, ada.id, '"middle of it"', mode="keyword", now=NOW)
         follows.follow_topic(s, ada.id, '"it middle"', mode="keyword", now=NOW)
+        follows.follow_topic(s, ada.id, "images study", mode="keyword", now=NOW)
     assert brought(runtime, ada.id) == {
         "Graph diffusion models": ["graph diffusion"],
         "Diffusions on graphs": ["graph diffusion"],
         "Sparse attention": ['"middle of it"'],
+        "Imaging studies": ["images study"],
     }
 
 
