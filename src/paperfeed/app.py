@@ -17,6 +17,7 @@ from paperfeed.api import (
     account_routes,
     community_routes,
     follow_routes,
+    for_you_routes,
     library_io_routes,
     library_routes,
     moderation_routes,
@@ -49,6 +50,9 @@ from paperfeed.web import (
     community_pages,
     feeds,
     follow_pages,
+    for_you_feed,
+    for_you_pages,
+    for_you_start,
     library_forms,
     library_io_pages,
     library_pages,
@@ -94,10 +98,14 @@ ROUTERS = (
     library_forms.router,
     save_control.router,  # the Save form of cards and paper pages
     api_docs.router,  # /docs and /redoc
-    follow_routes.router,  # /api/follows, /api/following
-    follow_pages.router,  # /following, /follows
+    for_you_pages.router,  # /for-you (docs/for-you-pages.md)
+    for_you_start.router,  # /for-you/start: the cold start
+    for_you_feed.router,  # the private Atom feed of /for-you
+    for_you_routes.router,  # /api/for-you, /api/prefs, /api/feedback
     library_io_pages.router,  # /library/import and /library/export
     library_io_routes.router,  # /api/library/import and /api/library/export
+    follow_routes.router,  # /api/follows, /api/following
+    follow_pages.router,  # /following, /follows
 )
 
 

@@ -19,7 +19,7 @@ from paperfeed.errors import InvalidInput
 # A well-formed id, put in place of a malformed one to ask whether a route has that shape.
 _SAMPLE = "2406.12345"
 # Prefixes of the routes that take a paper id: pages, the API and its admin actions.
-_PAPER_PREFIXES = ("/papers/", "/api/papers/", "/api/admin/papers/")
+_PAPER_PREFIXES = ("/papers/", "/api/papers/", "/api/admin/papers/", "/api/feedback/")
 
 
 class ArxivIdConvertor(Convertor[str]):

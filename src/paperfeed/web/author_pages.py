@@ -13,6 +13,7 @@ from paperfeed.http.auth import CurrentUser
 from paperfeed.http.deps import NowDep, ReadSession, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
+from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.follow_buttons import member_button
 from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
@@ -41,6 +42,10 @@ def claim(
 @router.get("/users/{username}", response_class=HTMLResponse)
 def user_page(request: Request, username: str, session: ReadSession) -> Response:
     page = authors.author_page(session, username)
-    context = {"author": page, "saved": my_saved(request, session, page.papers)}
-    context["follow_button"] = member_button(request, session, page.username)
+    context = {
+        "author": page,
+        "saved": my_saved(request, session, page.papers),
+        "feedback": my_feedback(request, session, page.papers),
+        "follow_button": member_button(request, session, page.username),
+    }
     return render(request, "user.html", context)

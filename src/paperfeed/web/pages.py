@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,11 @@ from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
+from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.follow_buttons import paper_buttons, search_buttons
 from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
+from paperfeed.web.seen_recording import record_paper_seen
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["pages"], include_in_schema=False)
@@ -139,6 +141,7 @@ def _feed(
         "page_url": lambda n: period_url(shown, n),
         "upvoted": my_upvotes(request, session, feed.papers),
         "saved": my_saved(request, session, feed.papers),
+        "feedback": my_feedback(request, session, feed.papers),
     }
     return render(request, "feed.html", context, alternate=api, cache=FEED_CACHE)
 
@@ -177,7 +180,11 @@ def hf_period_path(request: Request, value: str):
 # ---------------------------------------------------------------- paper page
 
 
-@router.get("/papers/{arxiv_id:arxiv_id}", response_class=HTMLResponse)
+@router.get(
+    "/papers/{arxiv_id:arxiv_id}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(record_paper_seen)],  # for-you's "hide papers I have seen"
+)
 def paper(
     request: Request,
     arxiv_id: str,
@@ -240,6 +247,7 @@ def search_page(
         "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
         "upvoted": my_upvotes(request, session, results.papers),
         "saved": my_saved(request, session, results.papers),
+        "feedback": my_feedback(request, session, results.papers),
     }
     context["follow_buttons"] = search_buttons(request, session, asked, context["mode"])
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})

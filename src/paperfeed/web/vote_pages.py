@@ -25,6 +25,7 @@ from paperfeed.service.trending import trending, trending_as_of
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
 from paperfeed.web.account_forms import safe_next
+from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.pages import FEED_CACHE, my_upvotes
 from paperfeed.web.save_control import my_saved
 from paperfeed.web.templating import render
@@ -73,6 +74,7 @@ def trending_page(
         "half_life_label": _label(half_life(settings)),
         "upvoted": my_upvotes(request, session, papers),
         "saved": my_saved(request, session, papers),
+        "feedback": my_feedback(request, session, papers),
     }
     api_params = {"sort": "trending", **({"p": p - 1, "limit": size} if p > 1 else {})}
     api = "/api/daily_papers?" + urlencode(api_params)

@@ -1,0 +1,33 @@
+"""Recording the papers a signed-in member opens (for "hide papers I have seen" on /for-you).
+
+A dependency of the paper page, run before it renders: anonymous readers cost nothing, a
+member costs one primary-key read, and only the first view of a paper takes the write lock
+(:mod:`paperfeed.library.seen`). It reads on the primary so that a lagging replica never
+makes it write twice; the insert is idempotent anyway.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.http.auth import get_auth
+from paperfeed.http.deps import NowDep, PrimarySessions
+from paperfeed.library.seen import has_seen, mark_seen, visible_paper_id
+from paperfeed.store.db import session_scope
+
+
+def record_paper_seen(
+    request: Request, arxiv_id: str, sessions: PrimarySessions, now: NowDep
+) -> None:
+    """Mark the paper of this page seen by the signed-in member, once."""
+    account = get_auth(request).account
+    if account is None:
+        return
+    bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
+    with session_scope(sessions, write=False) as session:
+        paper_id = visible_paper_id(session, bare)
+        if paper_id is None or has_seen(session, account.id, paper_id):
+            return
+    with session_scope(sessions) as session:
+        mark_seen(session, account.id, [paper_id], now=now)
