@@ -2,8 +2,11 @@
 
 - **Fresh contents**: the member's For you list (:func:`paperfeed.recommend.for_you.for_you`,
   with their stored mix and "hide papers I have seen", over the period's days: 1 for a daily
-  digest, 7 for a weekly one, as of the period's end) or their Following feed, best first,
-  without the papers any earlier digest of theirs suggested; at most ``limit``.
+  digest, 7 for a weekly one, as of the period's end) or their Following feed
+  (:func:`paperfeed.recommend.following.following_feed`, papers published on arXiv on the
+  period's days), best first, without the papers any earlier digest of theirs suggested; at
+  most ``limit``. Both rankers judge an idle instance as of its latest activity, as the
+  pages do; the record below keeps a quiet week from repeating the last busy one.
 - **Fixing them**: :func:`fix` writes one ``digest_suggestions`` row per paper (its place and
   its reason) with the outbox row's id, in the transaction that decides the digest's contents,
   with ``ON CONFLICT DO NOTHING`` on (member, paper): when two digests of one member are
@@ -90,7 +93,7 @@ class Sources:
                     self.backend,
                     self.semantic,
                     user_id=user_id,
-                    now=end,
+                    now=end - timedelta(microseconds=1),  # its window ends with now's day
                     days=days,
                     limit=PAGE,
                     offset=page * PAGE,
