@@ -5,6 +5,7 @@ papers, and one-click unsubscribe."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -33,15 +34,11 @@ class CrashingSender:
     def __init__(self, mailer, crash_at: int):
         self.mailer, self.crash_at, self.count = mailer, crash_at, 0
 
+    @contextmanager
     def batch(self):
-        return self
-
-    def __enter__(self):
-        self.connection = self.mailer.batch().__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.connection.__exit__(*exc)
+        with self.mailer.batch() as connection:
+            self.connection = connection
+            yield self
 
     def send(self, message):
         self.count += 1
@@ -77,7 +74,11 @@ def test_for_you_digest_sends_the_members_papers_with_reasons_once(
 
     # One click in the mail client (RFC 8058): no session, no CSRF token.
     token = inbox.link(message, "/unsubscribe")
-    r = client.post(f"/api/digest/unsubscribe?token={token}", data="List-Unsubscribe=One-Click")
+    r = client.post(
+        f"/api/digest/unsubscribe?token={token}",
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 200, r.text
     with session_factory() as session:
         assert personal_digests(session, ada.id)["for-you"].cadence is None
