@@ -48,7 +48,7 @@ REASON_CHARS = 200
 @dataclass(frozen=True)
 class Suggested:
     paper: PaperView
-    reason: str  # "close to <saved paper>", "follows cs.CL": a few words, plain text
+    reason: str  # "Because you follow cs.CL", "Close to “<title>”, which you saved"
 
 
 @dataclass
@@ -84,9 +84,7 @@ class Sources:
                     offset=page * PAGE,
                     half_life=self.half_life,
                 )
-                items = [
-                    Suggested(i.paper, i.reason.label if i.reason else "") for i in found.items
-                ]
+                items = [Suggested(i.paper, i.reason.text if i.reason else "") for i in found.items]
             else:
                 found = following_feed(
                     session,
@@ -125,7 +123,9 @@ class Sources:
 
 
 def _because(follows: list[str]) -> str:
-    return ("follows " + ", ".join(follows)) if follows else ""
+    """The For you cards' words for a follow (recommend/for_you.py Reason.text), for all
+    the follows that brought the paper."""
+    return ("Because you follow " + ", ".join(follows)) if follows else ""
 
 
 def _insert(session: Session):

@@ -140,6 +140,14 @@ def matching_follows(
     words = set(_words(text)) if text else set()
     found = []
     for rule in rules:
-        if rule.kind == "author" and rule.key in names or rule.kind == "category" and rule.key in {c.casefold() for c in categories} or rule.kind == "topic" and words and all(w in words for w in rule.words):
+        if (
+            rule.kind == "author"
+            and rule.key in names
+            or rule.kind == "category"
+            and rule.key in {c.casefold() for c in categories}
+            or rule.kind == "topic"
+            and words
+            and all(w in words for w in rule.words)
+        ):
             found.append(rule)
     return found
