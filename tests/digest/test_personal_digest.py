@@ -5,11 +5,12 @@ papers, and one-click unsubscribe."""
 
 from __future__ import annotations
 
+import signal
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from digest_helpers import DAY, DAY_KEY, NOW, PERIOD, outbox
+from digest_helpers import DAY, DAY_KEY, NOW, PERIOD, outbox, paperfeed
 from personal_helpers import fixed_for, mailed_ids, member, run, suggested
 
 from paperfeed.digest import subscriptions
@@ -216,3 +217,47 @@ def _account(session, user_id):
     from paperfeed.store.models import User
 
     return Account.of(session.get(User, user_id))
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_send_resumes_with_the_fixed_papers_and_no_duplicate(
+    settings, session_factory, paper_factory, feed, handler, tmp_path
+):
+    """``paperfeed digest send`` killed (SIGKILL) while the server holds the 3rd message:
+    the 3rd digest's contents were fixed before it was handed over, so the next run sends
+    exactly those, even though a fresh pick would now differ; nobody gets two."""
+    names = [f"reader{n}" for n in range(4)]
+    readers = {f"{n}@example.org": member(session_factory, n, follows=["cs.CL"]) for n in names}
+    handler.hang_at = 3
+    first = paperfeed(settings, tmp_path, "digest", "send", "--period", "daily", "--key", DAY_KEY)
+    assert handler.hung.wait(60), first.communicate(timeout=5)
+    first.send_signal(signal.SIGKILL)  # no clean-up: the job lock stays behind
+    first.wait(10)
+    states = outbox(session_factory)
+    assert sorted(s[0] for s in states.values()) == ["pending", "pending", "sent", "sent"]
+    fixed = {a: fixed_for(session_factory, r.id, DAY_KEY) for a, r in readers.items()}
+    hung = [a for a, s in states.items() if s[0] == "pending" and fixed[a]]
+    untouched = [a for a, s in states.items() if s[0] == "pending" and not fixed[a]]
+    assert len(hung) == 1 and len(untouched) == 1
+
+    paper_factory(
+        arxiv_id="2611.00088",
+        title="Late language model paper",
+        categories=("cs.CL",),
+        feed_day=DAY,
+        submitted_at=datetime(2026, 11, 19, 20, tzinfo=UTC),
+        published_at=datetime(2026, 11, 19, tzinfo=UTC),
+        upvotes=900,
+    )
+    handler.hang_at = None
+    handler.release()
+    second = paperfeed(settings, tmp_path, "digest", "send", "--period", "daily", "--key", DAY_KEY)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "2 sent" in out, out
+    got = handler.by_recipient()
+    assert sorted(got) == sorted(readers)
+    assert all(len(messages) == 1 for messages in got.values())
+    assert mailed_ids(got[hung[0]][0]) == fixed[hung[0]]  # the same papers, same order
+    assert "2611.00088" in mailed_ids(got[untouched[0]][0])  # picked fresh after the crash
+    assert {s[0] for s in outbox(session_factory).values()} == {"sent"}
