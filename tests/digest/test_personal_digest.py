@@ -73,8 +73,10 @@ def test_for_you_digest_sends_the_members_papers_with_reasons_once(
     again = run(runtime, PERIOD)
     assert (again.sent, again.planned) == (0, 0) and len(inbox.messages) == 1
 
-    # One click in the mail client (RFC 8058): no session, no CSRF token.
     token = inbox.link(message, "/unsubscribe")
+    page = client.get(f"/unsubscribe?token={token}")
+    assert "Stop sending the daily For you digest to ada@example.org?" in page.text
+    # One click in the mail client (RFC 8058): no session, no CSRF token.
     r = client.post(
         f"/api/digest/unsubscribe?token={token}",
         content="List-Unsubscribe=One-Click",

@@ -40,8 +40,8 @@ from paperfeed.service.views import PaperView
 from paperfeed.store.digest_models import DigestSuggestion
 from paperfeed.store.models import DailyEntry, Paper
 
-PAGE = 50  # candidates read per call of the ranker
-MAX_PAGES = 6  # then give up: everything near the top was suggested already
+PAGE = 100  # candidates per call of the ranker (its most): each call ranks the whole window
+MAX_PAGES = 3  # then give up: everything near the top was suggested already
 REASON_CHARS = 200
 
 
