@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import signal
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from digest_helpers import DAY, DAY_KEY, NOW, PERIOD, outbox, paperfeed
@@ -17,6 +17,7 @@ from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import period_from_key
 from paperfeed.digest.personal import personal_digests, set_personal_digest
 from paperfeed.digest.personal_run import NOTHING_NEW
+from paperfeed.digest.suggestions import Sources, fix
 from paperfeed.runtime import Runtime
 from paperfeed.store.db import session_scope
 from paperfeed.store.digest_models import Subscription
@@ -264,3 +265,27 @@ def test_a_run_killed_mid_send_resumes_with_the_fixed_papers_and_no_duplicate(
     assert mailed_ids(got[hung[0]][0]) == fixed[hung[0]]  # the same papers, same order
     assert "2611.00088" in mailed_ids(got[untouched[0]][0])  # picked fresh after the crash
     assert {s[0] for s in outbox(session_factory).values()} == {"sent"}
+
+
+def test_fresh_contents_page_past_what_was_suggested(settings, runtime, session_factory, feed):
+    """The ranker is asked for a few more than the email needs, then for more pages, until
+    enough papers are new to the member."""
+    ada = member(
+        session_factory,
+        "ada",
+        follows=["cs.CL", "cs.CV", "cs.LG", "cs.RO"],
+        digests={"following": "daily"},
+    )
+    sources = Sources(runtime.search, None, timedelta(hours=24))
+    with session_scope(session_factory) as session:
+        order = [
+            s.paper.arxiv_id
+            for s in sources.ranked(session, "following", ada.id, PERIOD, first=100)
+        ]
+        assert len(order) == 5 and len(set(order)) == 5
+        for n in range(5):
+            [new] = sources.fresh(session, "following", ada.id, PERIOD, limit=1)  # pages of 2
+            assert new.paper.arxiv_id == order[n]
+            assert fix(session, None, ada.id, [new], now=NOW) == [new]
+        assert sources.fresh(session, "following", ada.id, PERIOD, limit=1) == []
+        assert fix(session, None, ada.id, [new], now=NOW) == []  # at most once, by the key

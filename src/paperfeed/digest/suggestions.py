@@ -40,8 +40,10 @@ from paperfeed.service.views import PaperView
 from paperfeed.store.digest_models import DigestSuggestion
 from paperfeed.store.models import DailyEntry, Paper
 
-PAGE = 100  # candidates per call of the ranker (its most): each call ranks the whole window
-MAX_PAGES = 3  # then give up: everything near the top was suggested already
+# Candidates per call of a ranker: first twice what the email needs (cards cost a query
+# each page), then its most; each call ranks the whole window again, so a few calls at most.
+PAGE = 100
+MAX_PAGES = 4
 REASON_CHARS = 200
 
 
@@ -64,13 +66,14 @@ class Sources:
         return self.semantic.index if self.semantic is not None else None
 
     def ranked(
-        self, session: Session, kind: PersonalKind, user_id: int, period: Period
+        self, session: Session, kind: PersonalKind, user_id: int, period: Period, first: int
     ) -> Iterator[Suggested]:
         """The member's list for the period, best first, page by page."""
         _start, end = period_bounds(period)
         days = max(1, (period.end - period.start).days)
         prefs = get_prefs(session, user_id) if kind == "for-you" else None
-        for page in range(MAX_PAGES):
+        offset, size = 0, min(PAGE, first)
+        for _page in range(MAX_PAGES):
             if prefs is not None:
                 found = for_you(
                     session,
@@ -80,8 +83,8 @@ class Sources:
                     days=days,
                     mix=prefs.mix,
                     hide_seen=prefs.hide_seen,
-                    limit=PAGE,
-                    offset=page * PAGE,
+                    limit=size,
+                    offset=offset,
                     half_life=self.half_life,
                 )
                 items = [Suggested(i.paper, i.reason.text if i.reason else "") for i in found.items]
@@ -93,13 +96,15 @@ class Sources:
                     user_id=user_id,
                     now=end - timedelta(microseconds=1),  # its window ends with now's day
                     days=days,
-                    limit=PAGE,
-                    offset=page * PAGE,
+                    limit=size,
+                    offset=offset,
                 )
                 items = [Suggested(i.paper, _because(i.because)) for i in found.items]
             yield from items
-            if len(items) < PAGE or (page + 1) * PAGE >= found.total:
+            offset += size
+            if len(items) < size or offset >= found.total:
                 return
+            size = PAGE
 
     def fresh(
         self, session: Session, kind: PersonalKind, user_id: int, period: Period, *, limit: int
@@ -113,7 +118,7 @@ class Sources:
             )
         )
         chosen: list[Suggested] = []
-        for item in self.ranked(session, kind, user_id, period):
+        for item in self.ranked(session, kind, user_id, period, first=2 * limit):
             if item.paper.arxiv_id not in done:
                 done.add(item.paper.arxiv_id)
                 chosen.append(item)
