@@ -12,15 +12,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from digest_helpers import DAY, DAY_KEY, NOW, PERIOD, outbox, paperfeed
 from personal_helpers import fixed_for, mailed_ids, member, run, suggested
+from sqlalchemy import select
 
 from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import period_from_key
 from paperfeed.digest.personal import personal_digests, set_personal_digest
 from paperfeed.digest.personal_run import NOTHING_NEW
 from paperfeed.digest.suggestions import Sources, fix
+from paperfeed.library.feedback import NOT_INTERESTED, set_feedback
+from paperfeed.library.prefs import set_prefs
 from paperfeed.runtime import Runtime
 from paperfeed.store.db import session_scope
 from paperfeed.store.digest_models import Subscription
+from paperfeed.store.library_models import PaperSeen
+from paperfeed.store.models import Paper
 
 CL = ["2611.00002", "2611.00004"]  # the day's cs.CL papers (digest_helpers.add_feed)
 
@@ -289,3 +294,20 @@ def test_fresh_contents_page_past_what_was_suggested(settings, runtime, session_
             assert fix(session, None, ada.id, [new], now=NOW) == [new]
         assert sources.fresh(session, "following", ada.id, PERIOD, limit=1) == []
         assert fix(session, None, ada.id, [new], now=NOW) == []  # at most once, by the key
+
+
+def test_the_for_you_digest_keeps_the_members_settings(
+    settings, runtime, session_factory, feed, inbox
+):
+    """ "Not interested" hides a paper, and with "hide papers I have seen" so does one seen,
+    as on the page; the member's mix ranks the list."""
+    ada = member(session_factory, "ada", follows=["cs.RO"])
+    with session_scope(session_factory) as session:
+        set_feedback(session, ada.id, "2611.00001", NOT_INTERESTED, now=NOW)
+        set_prefs(session, ada.id, hide_seen=True, mix=1.0, now=NOW)
+        seen = session.scalar(select(Paper.id).where(Paper.arxiv_id == "2611.00003"))
+        session.add(PaperSeen(user_id=ada.id, paper_id=seen, seen_at=NOW))
+    assert run(runtime, PERIOD).sent == 1
+    ids = mailed_ids(inbox.wait(1)[0])
+    assert ids[0] == "2611.00005"  # only mine: the followed cs.RO paper first, 10 upvotes
+    assert "2611.00001" not in ids and "2611.00003" not in ids
