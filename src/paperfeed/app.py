@@ -13,7 +13,13 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import paperfeed
-from paperfeed.api import account_routes, community_routes, moderation_routes, vote_routes
+from paperfeed.api import (
+    account_routes,
+    community_routes,
+    follow_routes,
+    moderation_routes,
+    vote_routes,
+)
 from paperfeed.api import routes as api_routes
 from paperfeed.embed.background import BackgroundEmbedder
 from paperfeed.embed.model import use_one_thread_per_query
@@ -39,6 +45,7 @@ from paperfeed.web import (
     author_pages,
     community_pages,
     feeds,
+    follow_pages,
     pages,
     password_reset_pages,
     personal_digest_pages,
@@ -75,6 +82,8 @@ ROUTERS = (
     author_pages.router,
     vote_pages.router,
     api_docs.router,  # /docs and /redoc
+    follow_routes.router,  # /api/follows, /api/following
+    follow_pages.router,  # /following, /follows
 )
 
 

@@ -192,3 +192,43 @@ def test_feed_checks_its_window(runtime):
     for bad in ({"days": 0}, {"days": 91}, {"limit": 0}, {"limit": 201}, {"offset": -1}):
         with pytest.raises(InvalidInput):
             feed(runtime, ada.id, **bad)
+
+
+def test_deleting_an_account_deletes_its_follows_and_stops_member_follows(runtime, paper_factory):
+    from members import PASSWORD
+    from paperfeed.accounts.users import delete_account
+
+    claimed = paper_factory(authors=("G. Hopper",))
+    grace = make_account(runtime.sessions, "grace")
+    admin = make_account(runtime.sessions, "marg", role="admin")
+    ada = make_account(runtime.sessions)
+    with session_scope(runtime.sessions) as s:
+        claim = claim_authorship(s, grace, claimed, "G. Hopper", now=NOW)
+    with session_scope(runtime.sessions) as s:
+        decide_claim(s, admin, claim.id, True, now=NOW)
+        follows.follow_author(s, ada.id, username="grace", now=NOW)
+        follows.follow_category(s, grace.id, "cs.CL", now=NOW)
+    assert feed(runtime, ada.id).total == 1
+    with session_scope(runtime.sessions) as s:
+        delete_account(s, grace.id, password=PASSWORD)
+    with session_scope(runtime.sessions, write=False) as s:
+        assert s.scalar(select(Follow.id).where(Follow.user_id == grace.id)) is None
+        (left,) = follows.list_follows(s, ada.id)
+        assert left.author_user_id is None and left.username is None
+    assert feed(runtime, ada.id).total == 0
+
+
+def test_the_same_follow_sent_at_once_makes_one_row(session_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ada = make_account(session_factory)
+
+    def go(_n):
+        with session_scope(session_factory) as s:
+            return follows.follow_topic(s, ada.id, "same words", mode="keyword", now=NOW).id
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(go, range(16)))
+    assert len(ids) == 1
+    with session_scope(session_factory, write=False) as s:
+        assert len(follows.list_follows(s, ada.id)) == 1

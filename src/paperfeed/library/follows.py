@@ -273,14 +273,19 @@ def list_follows(session: Session, user_id: int) -> list[FollowView]:
     return [_as_view(row, username) for row, username in rows]
 
 
-def followed_keys(session: Session, user_id: int | None, kind: str) -> dict[str, int]:
-    """key -> follow id of the member's follows of ``kind`` (for follow buttons' state)."""
-    if user_id is None:
+def followed_among(
+    session: Session, user_id: int | None, things: list[Thing]
+) -> dict[tuple[str, str], int]:
+    """(kind, key) -> follow id for those of ``things`` the member follows (button states)."""
+    if user_id is None or not things:
         return {}
+    keys = {t.key for t in things}
     rows = session.execute(
-        select(Follow.key, Follow.id).where(Follow.user_id == user_id, Follow.kind == kind)
+        select(Follow.kind, Follow.key, Follow.id).where(
+            Follow.user_id == user_id, Follow.key.in_(keys)
+        )
     )
-    return {key: follow_id for key, follow_id in rows}
+    return {(kind, key): follow_id for kind, key, follow_id in rows}
 
 
 def _find(session: Session, user_id: int, kind: str, key: str) -> Follow | None:

@@ -12,9 +12,8 @@ in the order the member followed them):
 - an author by name: papers listing that name (case-folded, spaces collapsed);
 - a member: papers of their approved author claims, under whichever name;
 - a category: papers in it, primary or cross-listed;
-- a topic: the best :data:`TOPIC_DEPTH` results of its search (its words and mode, through
-  :func:`paperfeed.service.search.search`) among the window's papers; search by meaning
-  falls back to words as the search page does.
+- a topic: the window's papers its search matches (its words and mode; what "matches"
+  means by meaning is in :mod:`paperfeed.recommend.followed_topics`).
 
 Hidden papers are never brought. The window's papers are read once (id, time, authors,
 categories: ``ix_papers_published_at``) and matched here, so the cost is one range scan
@@ -32,16 +31,15 @@ from sqlalchemy.orm import Session
 
 from paperfeed.errors import InvalidInput
 from paperfeed.library.follows import AUTHOR, CATEGORY, TOPIC, FollowView, list_follows
-from paperfeed.search.base import KeywordIndex, SearchFilters
+from paperfeed.recommend.followed_topics import topic_papers
+from paperfeed.search.base import KeywordIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.service.authors import APPROVED, name_key
-from paperfeed.service.search import Mode, search
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import AuthorClaim, DailyEntry, Paper
 
 MAX_DAYS = 90
 MAX_LIMIT = 200
-TOPIC_DEPTH = 50
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class FollowingPage:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class BroughtPaper:
     paper_id: int
     published_at: datetime
 
@@ -111,7 +109,7 @@ def bring(
     follows: list[FollowView],
     first: date,
     last: date,
-) -> dict[_Candidate, list[FollowView]]:
+) -> dict[BroughtPaper, list[FollowView]]:
     """Every paper of the days ``first``..``last`` some follow brings, with those follows."""
     found: dict[int, set[int]] = defaultdict(set)  # paper id -> indexes into follows
     by_name = defaultdict(list)
@@ -147,7 +145,7 @@ def bring(
             if f.kind == TOPIC:
                 _bring_topic(session, backend, semantic, f, i, first, last, found, times)
     return {
-        _Candidate(paper_id, times[paper_id]): [follows[i] for i in sorted(indexes)]
+        BroughtPaper(paper_id, times[paper_id]): [follows[i] for i in sorted(indexes)]
         for paper_id, indexes in found.items()
         if paper_id in times
     }
@@ -171,22 +169,18 @@ def _bring_members(session, members, start, end, found, times) -> None:
 
 
 def _bring_topic(session, backend, semantic, f, index, first, last, found, times) -> None:
-    results = search(
-        session,
-        backend,
-        f.query or "",
-        SearchFilters(date_from=first, date_to=last),
-        limit=TOPIC_DEPTH,
-        mode=Mode(f.mode or Mode.HYBRID.value),
-        semantic=semantic,
+    arxiv_ids = topic_papers(
+        session, backend, semantic, f.query or "", f.mode or "hybrid", first, last
     )
-    arxiv_ids = [p.arxiv_id for p in results.papers]
     if not arxiv_ids:
         return
     start, end = _bounds(first, last)
     rows = session.execute(
         select(Paper.id, Paper.published_at).where(
-            Paper.arxiv_id.in_(arxiv_ids), Paper.published_at >= start, Paper.published_at < end
+            Paper.arxiv_id.in_(arxiv_ids),
+            Paper.published_at >= start,
+            Paper.published_at < end,
+            Paper.hidden.is_(False),  # an index may not have caught up with a hiding yet
         )
     )
     for paper_id, published_at in rows:

@@ -13,6 +13,7 @@ from paperfeed.http.auth import CurrentUser
 from paperfeed.http.deps import NowDep, ReadSession, WriteSession
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import authors
+from paperfeed.web.follow_buttons import member_button
 from paperfeed.web.templating import render
 
 router = routing.router(tags=["authors"], include_in_schema=False)
@@ -39,4 +40,5 @@ def claim(
 @router.get("/users/{username}", response_class=HTMLResponse)
 def user_page(request: Request, username: str, session: ReadSession) -> Response:
     page = authors.author_page(session, username)
-    return render(request, "user.html", {"author": page})
+    button = member_button(request, session, page.username)
+    return render(request, "user.html", {"author": page, "follow_button": button})

@@ -37,6 +37,7 @@ from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.web.bibtex import bibtex
+from paperfeed.web.follow_buttons import paper_buttons, search_buttons
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.templating import render
 
@@ -193,6 +194,7 @@ def paper(
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
     context["claimed"] = claimed_names(session, bare)  # author name -> username
+    context.update(paper_buttons(request, session, view))  # follow its authors, categories
     context.update(paper_comments(request, session, bare, comments_page))
     return render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
@@ -234,5 +236,6 @@ def search_page(
         "page_url": lambda n: "/search?" + urlencode({**params, **({"p": n} if n > 1 else {})}),
         "upvoted": my_upvotes(request, session, results.papers),
     }
+    context["follow_buttons"] = search_buttons(request, session, asked, context["mode"])
     api = "/api/papers/search?" + urlencode(api_params or {"q": ""})
     return render(request, "search.html", context, alternate=api)
