@@ -151,3 +151,14 @@ def test_a_deleted_account_takes_its_digests_and_suggestions(
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Subscription)) == 0
         assert session.scalar(select(func.count()).select_from(DigestSuggestion)) == 0
+
+
+def test_saving_again_does_not_revive_a_failing_address(session_factory):
+    ada = make_account(session_factory, "ada")
+    with session_scope(session_factory) as session:
+        set_personal_digest(session, ada, "for-you", "daily", now=NOW)
+        row = session.scalars(select(Subscription).where(Subscription.user_id == ada.id)).one()
+        row.status, row.failure_count = "failing", 3
+    with session_scope(session_factory) as session:
+        done = set_personal_digest(session, ada, "for-you", "daily", now=NOW)
+    assert (done.cadence, done.status) == ("daily", "failing")

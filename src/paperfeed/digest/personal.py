@@ -110,7 +110,9 @@ def set_personal_digest(
         if row is None:
             row = _insert(session, account, kind, wanted, now)
         row.user_id, row.email = account.id, account.email
-        if row.status != "confirmed":
+        # A failing row stays failing: only an admin's reactivation (after the mail server
+        # refused the address repeatedly) sends to it again.
+        if row.status not in ("confirmed", "failing"):
             row.status, row.confirmed_at, row.unsubscribed_at = "confirmed", now, None
             row.failure_count = 0
     session.flush()
