@@ -58,6 +58,7 @@ from paperfeed.web import (
     library_pages,
     pages,
     password_reset_pages,
+    personal_digest_pages,
     save_control,
     subscription_pages,
     vote_pages,
@@ -90,6 +91,7 @@ ROUTERS = (
     account_pages.router,
     password_reset_pages.router,  # /reset: a forgotten password
     subscription_pages.router,
+    personal_digest_pages.router,  # For you / Following by email (docs/digests.md)
     admin_pages.router,
     community_pages.router,
     author_pages.router,

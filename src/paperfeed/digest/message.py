@@ -24,6 +24,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, parseaddr
 from urllib.parse import quote, urlencode
 
+from paperfeed.digest.personal import LABELS, PAGES
 from paperfeed.digest.subscriptions import SubscriptionView, Topic
 from paperfeed.mail import compose
 from paperfeed.mail.message import environment
@@ -82,12 +83,16 @@ class DigestItem:
     excerpt: str
     upvotes: int
     categories: str
+    reason: str = ""  # personal digests: why the paper is there, in a few words
 
 
-def digest_items(settings: Settings, papers: list[PaperView]) -> list[DigestItem]:
-    """What the templates show of each paper; computed once per (period, topic)."""
+def digest_items(
+    settings: Settings, papers: list[PaperView], reasons: list[str] | None = None
+) -> list[DigestItem]:
+    """What the templates show of each paper; computed once per (period, topic), or per
+    member for a personal digest (with ``reasons``, one per paper)."""
     items = []
-    for p in papers:
+    for n, p in enumerate(papers):
         authors = ", ".join(p.authors[:MAX_AUTHORS_SHOWN])
         if len(p.authors) > MAX_AUTHORS_SHOWN:
             authors += f" and {len(p.authors) - MAX_AUTHORS_SHOWN} more"
@@ -100,15 +105,23 @@ def digest_items(settings: Settings, papers: list[PaperView]) -> list[DigestItem
                 excerpt=abstract,
                 upvotes=p.upvotes,
                 categories=", ".join(p.categories[:3]),
+                reason=one_line(reasons[n]) if reasons else "",
             )
         )
     return items
 
 
 def subject(
-    settings: Settings, cadence: str, period: Period, topic: Topic, idle_as_of: AsOf | None = None
+    settings: Settings,
+    cadence: str,
+    period: Period,
+    topic: Topic,
+    idle_as_of: AsOf | None = None,
+    personal: str | None = None,
 ) -> str:
     what = f"{topic_text(topic)} papers" if not topic.empty else "Trending papers"
+    if personal:
+        what = LABELS[personal]
     when = f" as of {idle_as_of.label}" if idle_as_of else f" · {period.label}"
     return one_line(f"{what}{when} · {settings.site_name}")
 
@@ -144,10 +157,11 @@ def render_body(
     topic: Topic,
     items: list[DigestItem],
     idle_as_of: AsOf | None = None,
+    personal: str | None = None,
 ) -> DigestBody:
     """``idle_as_of``: the items are an idle instance's trending papers as of then, which the
-    email says instead of the period (digest/selection.py)."""
-    period_param, period_value = period.param
+    email says instead of the period (digest/selection.py). ``personal``: the kind of a
+    member's own digest (digest/personal.py), whose page the email links to."""
     # Marks the token's place; fresh for every body, so no paper text (stored before it
     # existed) can hold it. Hex: unchanged by URL encoding and HTML escaping.
     slot = f"unsubscribe-slot-{secrets.token_hex(16)}"
@@ -157,19 +171,29 @@ def render_body(
         "period_label": period.label,
         "as_of_label": idle_as_of.label if idle_as_of else "",
         "topic": topic_text(topic),
+        "personal": LABELS[personal] if personal else "",
         "items": items,
-        "more_link": _link(settings, "/papers/trending")
-        if idle_as_of
-        else _link(settings, "/papers", **{period_param: period_value}),
+        "more_link": _more_link(settings, period, idle_as_of, personal),
         "unsubscribe_link": _link(settings, "/unsubscribe", token=slot),
-        "manage_link": _link(settings, "/account"),
+        "manage_link": _link(settings, "/account") + ("#personal-digests" if personal else ""),
     }
     env = environment()
     return DigestBody(
-        subject=subject(settings, cadence, period, topic, idle_as_of),
+        subject=subject(settings, cadence, period, topic, idle_as_of, personal),
         text=_split_at(env.get_template("digest.txt").render(context), slot),
         html=_split_at(env.get_template("digest.html").render(context), slot),
     )
+
+
+def _more_link(
+    settings: Settings, period: Period, idle_as_of: AsOf | None, personal: str | None
+) -> str:
+    if personal:
+        return _link(settings, PAGES[personal])
+    if idle_as_of:
+        return _link(settings, "/papers/trending")
+    period_param, period_value = period.param
+    return _link(settings, "/papers", **{period_param: period_value})
 
 
 def _header(value: str) -> str:

@@ -17,6 +17,11 @@ A crash leaves every unsent row pending, so the next run sends exactly those. Th
 window left is between the server accepting a message and the commit that marks it (a few
 milliseconds): a crash there sends that one digest again, with the same ``Message-ID``
 (derived from the row), which receiving systems use to drop the duplicate.
+
+**Personal digests** (a member's For you or Following list, digest/personal.py) go through
+the same rows; each one's contents are picked and recorded as suggested in their own commit
+before the email is sent (digest/personal_run.py), so a resend carries the same papers and
+no later digest suggests them again.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import smtplib
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -36,10 +41,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.digest import message as mail
+from paperfeed.digest import suggestions
 from paperfeed.digest.periods import Cadence, period_key
+from paperfeed.digest.personal import PersonalKind, kind_of
+from paperfeed.digest.personal_run import NOTHING_NEW, PersonalDigests
+from paperfeed.digest.report import INTERRUPTED, RunReport
 from paperfeed.digest.selection import Selector
 from paperfeed.digest.smtp_failures import Outcome, classify
 from paperfeed.digest.subscriptions import Topic, unsubscribe_token_of
+from paperfeed.digest.suggestions import Sources
 from paperfeed.service.periods import Period
 from paperfeed.service.trending import AsOf
 from paperfeed.settings import Settings
@@ -52,43 +62,6 @@ logger = logging.getLogger(__name__)
 BATCH = 200  # pending rows read per query
 MAX_BACKOFF = 60.0
 NO_MATCH = "no paper of the period matched the topic"
-
-INTERRUPTED = "interrupted"  # RunReport.stopped when asked to stop (SIGTERM)
-
-
-@dataclass
-class RunReport:
-    cadence: str
-    period_key: str
-    dry_run: bool = False
-    planned: int = 0  # outbox rows recorded by this run
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    remaining: int = 0  # still pending when the run ended
-    already_done: int = 0  # dry run: subscriptions whose digest is already sent or settled
-    stopped: str | None = None  # why the run ended before its last row
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.stopped is None
-
-    def summary(self) -> str:
-        head = f"{self.cadence} digest {self.period_key}"
-        if self.dry_run:
-            return (
-                f"{head} (dry run): would send {self.sent}, would skip {self.skipped} "
-                f"(nothing matched), {self.already_done} already done; nothing sent or written"
-            )
-        text = (
-            f"{head}: {self.sent} sent, {self.skipped} skipped, {self.failed} failed, "
-            f"{self.remaining} pending ({self.planned} newly planned)"
-        )
-        return text + (f"; stopped: {self.stopped}" if self.stopped else "")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def message_id(settings: Settings, row: DigestOutbox, sub: Subscription) -> str:
@@ -133,6 +106,8 @@ class _Work:
     unsubscribe_token: str
     message_id: str
     failure_count: int
+    personal: PersonalKind | None = None  # a member's own digest (digest/personal.py)
+    user_id: int | None = None
 
 
 class DigestRun:
@@ -163,6 +138,10 @@ class DigestRun:
         self.sleep = sleep
         self.should_stop = should_stop
         self.on_batch = on_batch
+        sources = Sources(selector.backend, selector.semantic, selector.half_life)
+        self.personal = PersonalDigests(
+            sessions, sources, settings, cadence=cadence, period=period, clock=clock
+        )
         self._items: dict[Topic, list[mail.DigestItem]] = {}
         self._idle_as_of: dict[Topic, AsOf | None] = {}
         self._bodies: dict[Topic, mail.DigestBody] = {}
@@ -196,11 +175,17 @@ class DigestRun:
             for row in rows:
                 if row.id in done:
                     report.already_done += 1
-                elif self.items(session, Topic(row.topic_query, tuple(row.topic_categories))):
+                elif self._would_send(session, row):
                     report.sent += 1
                 else:
                     report.skipped += 1
         return report
+
+    def _would_send(self, session: Session, row: Subscription) -> bool:
+        kind = kind_of(row.topic_key)
+        if kind is not None and row.user_id is not None:
+            return self.personal.preview(session, row.id, self.key, row.user_id, kind) > 0
+        return bool(self.items(session, Topic(row.topic_query, tuple(row.topic_categories))))
 
     # ------------------------------------------------------------ the run
 
@@ -257,6 +242,8 @@ class DigestRun:
                     unsubscribe_token=unsubscribe_token_of(sub),
                     message_id=row.message_id or message_id(self.settings, row, sub),
                     failure_count=sub.failure_count,
+                    personal=kind_of(sub.topic_key),
+                    user_id=sub.user_id,
                 )
                 for row, sub in rows
             ]
@@ -265,20 +252,10 @@ class DigestRun:
         if work.status != "confirmed":  # unsubscribed (or failing) since the plan
             self._mark(work, "skipped", error=f"subscription {work.status}")
             return
-        items = self.items(read, work.topic)
-        if not items:
-            self._mark(work, "skipped", error=NO_MATCH)
-            return
-        body = self._bodies.get(work.topic)
+        body = self._body(read, work)
         if body is None:
-            body = self._bodies[work.topic] = mail.render_body(
-                self.settings,
-                cadence=self.cadence,
-                period=self.period,
-                topic=work.topic,
-                items=items,
-                idle_as_of=self._idle_as_of[work.topic],
-            )
+            self._mark(work, "skipped", error=NOTHING_NEW if work.personal else NO_MATCH)
+            return
         message = mail.digest(
             self.settings,
             body,
@@ -300,6 +277,24 @@ class DigestRun:
             self._mark(work, "pending", error=error, tries=tries)
             what = "SMTP server unavailable" if outcome == "transient" else "SMTP refused"
             self.report.stopped = f"{what}: {error}"
+
+    def _body(self, read: Session, work: _Work) -> mail.DigestBody | None:
+        """The email's body: the member's own for a personal digest, else one per topic."""
+        if work.personal is not None and work.user_id is not None:
+            return self.personal.body(work.outbox_id, work.user_id, work.personal)
+        if not self.items(read, work.topic):
+            return None
+        body = self._bodies.get(work.topic)
+        if body is None:
+            body = self._bodies[work.topic] = mail.render_body(
+                self.settings,
+                cadence=self.cadence,
+                period=self.period,
+                topic=work.topic,
+                items=self._items[work.topic],
+                idle_as_of=self._idle_as_of[work.topic],
+            )
+        return body
 
     def _deliver(self, connection, message: Message) -> tuple[Outcome, str | None, int]:
         attempts = self.settings.digest_send_attempts
@@ -341,15 +336,19 @@ class DigestRun:
             .where(DigestOutbox.id == work.outbox_id, DigestOutbox.status == "pending")
             .values(**values)
         )
+        # A personal digest not sent after all gives its papers back (digest/suggestions.py).
+        release = work.personal is not None and status in ("skipped", "failed")
         if status == "failed":
             with session_scope(self.sessions) as session:
-                session.execute(mark)
+                if session.execute(mark).rowcount and release:
+                    suggestions.release(session, work.outbox_id)
                 self._count_failure(session, work.subscription_id, error or "", now)
         else:
             # The common case, once per digest: one statement in its own short transaction
             # on a plain connection (no ORM session to set up).
             with self.sessions.kw["bind"].begin() as conn:
-                conn.execute(mark)
+                if conn.execute(mark).rowcount and release:
+                    suggestions.release(conn, work.outbox_id)
                 if status == "sent" and work.failure_count:
                     conn.execute(
                         update(Subscription)

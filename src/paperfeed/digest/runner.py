@@ -3,7 +3,8 @@ job lock for (cadence, period), get the search it needs from the runtime, run th
 let go.
 
 Search by meaning (and its model, seconds to load) is asked for only when a subscription of
-the cadence has a topic query, and only where the site has it turned on. Topic queries are
+the cadence has a topic query or is a personal digest (the For you ranking reads the vector
+index; topic follows may search by meaning), and only where the site has it turned on. Topic queries are
 embedded by the runtime's query embedder, the web's.
 """
 
@@ -14,12 +15,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.digest import locks
 from paperfeed.digest.outbox import DigestRun, RunReport
 from paperfeed.digest.periods import Cadence, period_key
+from paperfeed.digest.personal import KEY_PREFIX
 from paperfeed.digest.selection import Selector
 from paperfeed.errors import Conflict, InvalidInput
 from paperfeed.runtime import Runtime
@@ -43,7 +45,10 @@ def _needs_semantic(sessions: sessionmaker[Session], cadence: Cadence) -> bool:
             .where(
                 Subscription.period == cadence,
                 Subscription.status == "confirmed",
-                Subscription.topic_query != "",
+                or_(
+                    Subscription.topic_query != "",
+                    Subscription.topic_key.startswith(KEY_PREFIX, autoescape=True),
+                ),
             )
             .limit(1)
         )

@@ -31,6 +31,7 @@ from paperfeed.accounts.secrets import new_token
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
 from paperfeed.digest import tokens
 from paperfeed.digest.periods import Cadence, check_cadence
+from paperfeed.digest.personal import PersonalKind, kind_of
 from paperfeed.errors import InvalidInput
 from paperfeed.search.query import normalize_category, parse_query
 from paperfeed.store.digest_models import DigestOutbox, Subscription
@@ -112,6 +113,7 @@ class SubscriptionView:
     failure_count: int
     last_failure: str | None
     last_failure_at: datetime | None
+    personal: PersonalKind | None = None  # a member's For you / Following digest
 
     @classmethod
     def of(cls, row: Subscription) -> SubscriptionView:
@@ -126,6 +128,7 @@ class SubscriptionView:
             failure_count=row.failure_count,
             last_failure=row.last_failure,
             last_failure_at=row.last_failure_at,
+            personal=kind_of(row.topic_key),
         )
 
 

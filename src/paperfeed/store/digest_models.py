@@ -104,7 +104,8 @@ class JobLock(Base):
 class DigestSuggestion(Base):
     """A paper a personal digest suggested to a member: never again in a later one. Written
     in the transaction that fixes the digest's contents (``outbox_id``), so a resend after a
-    crash suggests the same papers and a new digest never repeats them."""
+    crash suggests the same papers (in the same ``position``, with the same ``reason``) and a
+    new digest never repeats them."""
 
     __tablename__ = "digest_suggestions"
 
@@ -117,4 +118,6 @@ class DigestSuggestion(Base):
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("digest_outbox.id", ondelete="SET NULL"), index=True
     )
+    position: Mapped[int] = mapped_column(Integer)  # its place in the email, from 0
+    reason: Mapped[str] = mapped_column(String(200), default="")  # "close to <saved paper>"
     suggested_at: Mapped[datetime] = mapped_column(UTCDateTime)

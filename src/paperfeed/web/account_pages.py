@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperfeed.accounts import api_tokens, emails, users
 from paperfeed.accounts.identity import USERNAME_RULE, email_key
 from paperfeed.accounts.sessions import end_session, start_session
+from paperfeed.digest.personal import personal_digests
 from paperfeed.digest.subscriptions import list_for_account
 from paperfeed.errors import InvalidInput, PaperfeedError, RateLimited
 from paperfeed.http import routing
@@ -52,6 +53,8 @@ DONE = {
     "welcome": "Your email address is confirmed. Welcome!",
     "subscribed": "Subscribed: the digest will come to your address.",  # digests (issue 5)
     "unsubscribed": "Unsubscribed: that digest will not be sent any more.",
+    "personal-on": "Saved: your digest will come to your address.",  # issue 15
+    "personal-off": "Saved: that digest is off.",
 }
 
 
@@ -209,7 +212,13 @@ def _account_page(request: Request, sessions, account, status: int = 200, **extr
     with session_scope(sessions, write=False) as session:
         tokens = api_tokens.list_tokens(session, account.id)
         digests = list_for_account(session, account)  # email digests (issue 5)
-    context = {"tokens": tokens, "subscriptions": digests, **extra}
+        personal = personal_digests(session, account.id)  # For you, Following (issue 15)
+    context = {
+        "tokens": tokens,
+        "subscriptions": [d for d in digests if d.personal is None],
+        "personal_digests": list(personal.values()),
+        **extra,
+    }
     return uncached_page(request, "account.html", context, status)
 
 

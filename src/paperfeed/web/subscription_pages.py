@@ -28,6 +28,7 @@ from paperfeed.accounts.identity import MAX_EMAIL, email_key, normalise_email
 from paperfeed.digest import message as digest_mail
 from paperfeed.digest import subscriptions
 from paperfeed.digest.periods import check_cadence
+from paperfeed.digest.personal import LABELS
 from paperfeed.digest.subscriptions import MAX_TOPIC_CHARS
 from paperfeed.errors import InvalidInput
 from paperfeed.http import routing
@@ -205,7 +206,7 @@ def unsubscribe_form(request: Request, session: PrimaryRead, token: TokenQuery =
         "/unsubscribe",
         token,
         "Unsubscribe",
-        [f"Stop sending the {found.cadence} digest to {found.email}?"],
+        [f"Stop sending the {_what(found)} to {found.email}?"],
     )
 
 
@@ -220,8 +221,14 @@ def unsubscribe(
     return message_page(
         request,
         "You are unsubscribed",
-        f"No more {done.cadence} digests will be sent to {done.email}.",
+        f"No more of the {_what(done)} will be sent to {done.email}.",
     )
+
+
+def _what(found) -> str:
+    """``daily digest``, or ``weekly For you digest`` for a member's own."""
+    kind = f" {LABELS[found.personal]}" if found.personal else ""
+    return f"{found.cadence}{kind} digest"
 
 
 @router.post(digest_mail.ONE_CLICK_PATH)
