@@ -1,0 +1,333 @@
+"""The 1,000,000-paper instance that :mod:`bench.recommend_speed` times the for-you list on.
+
+Papers: the 74,728 real arXiv cs papers of ../shared/data plus synthetic ones made as
+:mod:`bench.search_scale` makes them (a random real parent, half its words swapped for words
+drawn from the corpus's unigram distribution), loaded through the real ingest pipeline. Unlike
+search_scale's (spread evenly over 2007-2024), the synthetic papers' dates grow linearly in
+density from April 2007 to the last real listing (1 July 2026), as arXiv's submissions have:
+the recent days hold ~260 synthetic papers a day beside the ~230 real ones, so a 7-day window
+holds ~3,500 candidates, not only the real papers of those days.
+
+Vectors: the embedding cache (bench.embed_cache) was being filled when these instances were
+built, so every vector is synthetic: a real paper's vector is its TF-IDF (title and abstract,
+hashed to 2^16 features) projected to 384 dimensions by a fixed Gaussian matrix, unit length
+(text-coherent: papers sharing words are close); a synthetic paper's is its parent's plus
+Gaussian noise with those vectors' covariance (bench.synthetic, sigma calibrated as there).
+The for-you list's cost depends on how many vectors it reads and compares, not on where they
+point, so the timing holds for real embeddings; the rankings it produces are not a quality
+figure (that is bench/recommend.py's job).
+
+Community: 2,000 other members with 100 saved papers, 20 follows, 50 votes on papers of the
+last 30 days, 10 feedback rows and 100 papers seen each (so every per-member table holds
+other members' rows, as on a live site); the measured member is made by
+:func:`bench.recommend_speed.make_reader`.
+
+Kept in ``KEEP/<backend>`` (a SQLite file or a pgserver data directory) with ``built.json``;
+a kept instance is reused (``--rebuild`` starts over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sqlalchemy import insert, select, text
+
+from bench.common import machine, postgres_server
+from bench.search_scale import (
+    Synthesizer,
+    configure_postgres,
+    load_papers,
+    load_vectors,
+    real_records,
+    vacuum,
+)
+from bench.synthetic import unit
+from paperfeed.ingest.records import PaperRecord
+from paperfeed.store import migrate
+from paperfeed.store.db import make_engine, make_sessionmaker
+from paperfeed.store.library_models import (
+    Collection,
+    CollectionItem,
+    Follow,
+    PaperFeedback,
+    PaperSeen,
+)
+from paperfeed.store.models import Paper, PaperVote, User
+
+SIZE = 1_000_000
+LAST_DAY = datetime(2026, 7, 1, tzinfo=UTC)  # the last real listing
+NOW = LAST_DAY + timedelta(hours=20)  # the evening after it
+OTHER_MEMBERS = 2_000
+FIRST_DAY = datetime(2007, 4, 1, tzinfo=UTC)
+
+
+class RecentSynthesizer(Synthesizer):
+    """search_scale's synthesizer, with dates whose density grows linearly up to LAST_DAY."""
+
+    def papers(self, n: int):
+        span = (LAST_DAY - FIRST_DAY).days
+        for i in range(n):
+            month, number = divmod(i, 99_999)  # ids as search_scale's (load_vectors relies on it)
+            year, mon = 7 + (month + 3) // 12, (month + 3) % 12 + 1
+            parent_i = int(self.rng.integers(len(self.records)))
+            parent = self.records[parent_i]
+            day = FIRST_DAY + timedelta(days=int(span * np.sqrt(self.rng.random())))
+            yield (
+                PaperRecord.build(
+                    arxiv_id=f"{year:02d}{mon:02d}.{number + 1:05d}",
+                    title=self._words(parent.title),
+                    abstract=self._words(parent.abstract),
+                    authors=parent.authors,
+                    categories=parent.categories,
+                    published_at=day,
+                    feed_day=day.date(),
+                    submitted_at=day,
+                ),
+                parent_i,
+            )
+
+
+def text_vectors(records: list[PaperRecord], dim: int = 384) -> np.ndarray:
+    """Hashed TF-IDF of title and abstract projected to ``dim`` dimensions, unit length."""
+    hashed = HashingVectorizer(n_features=2**16, alternate_sign=False, norm=None).transform(
+        f"{r.title} {r.abstract}" for r in records
+    )
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(hashed).astype(np.float32)
+    projection = np.random.default_rng(11).standard_normal((2**16, dim), dtype=np.float32)
+    return unit(np.asarray(tfidf @ projection))
+
+
+def instance_url(backend: str, workdir: Path, server=None) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir}/recommend.db"
+    return server.replace("/postgres?", "/recommend?")
+
+
+def build(backend: str, workdir: Path, url: str, size: int = SIZE) -> dict:
+    """Papers, vectors and the community into an empty database; the build's figures."""
+    if backend == "postgresql":
+        admin = make_engine(url.replace("/recommend?", "/postgres?"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS recommend"))
+            conn.execute(text("CREATE DATABASE recommend"))
+        admin.dispose()
+        configure_postgres(url.replace("/recommend?", "/postgres?"))
+    else:
+        for path in workdir.glob("recommend.db*"):
+            path.unlink()
+    engine = make_engine(url, pool_size=4)
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    records = real_records()
+    synth = RecentSynthesizer(records)
+    result: dict = {"backend": backend, "size": size}
+    figures, parents = load_papers(sessions, records, synth, size)
+    result.update(figures)
+    vacuum(engine, backend, result, "papers", "paper_changes", "daily_entries")
+    started = time.perf_counter()
+    real = text_vectors(records)
+    synth.use_vectors(real)
+    loaded = load_vectors(engine, records, real, synth, size, parents)
+    loaded.pop("vectors"), loaded.pop("order")
+    result.update(loaded)
+    result["vectors_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    populate(engine, np.random.default_rng(5))
+    result["community_s"] = round(time.perf_counter() - started, 1)
+    vacuum(engine, backend, result, "paper_embeddings", "users", "collection_items", "follows")
+    vacuum(engine, backend, result, "paper_votes", "paper_feedback", "paper_seen", "collections")
+    engine.dispose()
+    (workdir / "built.json").write_text(json.dumps(result))
+    return result
+
+
+def recent_paper_ids(conn, days: int) -> np.ndarray:
+    since = LAST_DAY - timedelta(days=days)
+    rows = conn.execute(
+        text("SELECT paper_id FROM daily_entries WHERE day > :d ORDER BY paper_id"),
+        {"d": since.date()},
+    )
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def populate(engine, rng: np.random.Generator) -> None:
+    """The other members and their rows (see the module docstring)."""
+    with engine.begin() as conn:
+        n_papers = conn.execute(text("SELECT max(id) FROM papers")).scalar()
+        recent = recent_paper_ids(conn, 30)
+        authors = list(conn.execute(select(Paper.authors).where(Paper.id <= 2000)).scalars())
+        conn.execute(insert(User.__table__), [member_row(i) for i in range(OTHER_MEMBERS)])
+        user_ids = [r[0] for r in conn.execute(text("SELECT id FROM users ORDER BY id"))]
+        conn.execute(
+            insert(Collection.__table__),
+            [collection_row(u, "Saved", True, f"s{u}") for u in user_ids],
+        )
+        collections = dict(conn.execute(text("SELECT user_id, id FROM collections")).all())
+        for chunk in np.array_split(np.array(user_ids), 20):
+            conn.execute(
+                insert(CollectionItem.__table__), items_of(chunk, collections, n_papers, rng)
+            )
+            conn.execute(insert(PaperVote.__table__), votes_of(chunk, recent, rng))
+            conn.execute(insert(PaperSeen.__table__), seen_of(chunk, recent, rng))
+            conn.execute(insert(PaperFeedback.__table__), feedback_of(chunk, recent, rng))
+            conn.execute(insert(Follow.__table__), follows_of(chunk, authors, rng))
+        conn.execute(
+            text(
+                "UPDATE papers SET upvotes = (SELECT count(*) FROM paper_votes v "
+                "WHERE v.paper_id = papers.id) WHERE id IN (SELECT paper_id FROM paper_votes)"
+            )
+        )
+
+
+def member_row(i: int, name: str | None = None) -> dict:
+    name = name or f"member{i:05d}"
+    return {
+        "username": name,
+        "username_key": name,
+        "email": f"{name}@example.org",
+        "email_key": f"{name}@example.org",
+        "password_hash": "!",  # cannot log in; the bench calls the services directly
+        "role": "member",
+        "email_verified_at": NOW - timedelta(days=400),
+        "created_at": NOW - timedelta(days=400),
+        "password_changed_at": NOW - timedelta(days=400),
+    }
+
+
+def collection_row(user_id: int, name: str, default: bool, share_key: str) -> dict:
+    return {
+        "user_id": int(user_id),
+        "name": name,
+        "name_key": name.casefold(),
+        "description": "",
+        "is_default": default,
+        "public": False,
+        "share_key": share_key,
+        "created_at": NOW - timedelta(days=400),
+        "updated_at": NOW - timedelta(days=1),
+    }
+
+
+def _ago(rng: np.random.Generator, days: int) -> datetime:
+    return NOW - timedelta(seconds=int(rng.integers(60, days * 86_400)))
+
+
+def items_of(users, collections: dict, n_papers: int, rng) -> list[dict]:
+    return [
+        {
+            "collection_id": collections[int(u)],
+            "paper_id": int(p),
+            "user_id": int(u),
+            "note": "",
+            "tags": [],
+            "added_at": _ago(rng, 700),
+        }
+        for u in users
+        for p in rng.choice(n_papers, size=100, replace=False) + 1
+    ]
+
+
+def votes_of(users, recent: np.ndarray, rng) -> list[dict]:
+    return [
+        {"user_id": int(u), "paper_id": int(p), "created_at": _ago(rng, 30)}
+        for u in users
+        for p in rng.choice(recent, size=50, replace=False)
+    ]
+
+
+def seen_of(users, recent: np.ndarray, rng) -> list[dict]:
+    return [
+        {"user_id": int(u), "paper_id": int(p), "seen_at": _ago(rng, 30)}
+        for u in users
+        for p in rng.choice(recent, size=100, replace=False)
+    ]
+
+
+def feedback_of(users, recent: np.ndarray, rng) -> list[dict]:
+    return [
+        {"user_id": int(u), "paper_id": int(p), "kind": kind, "created_at": _ago(rng, 30)}
+        for u in users
+        for p, kind in zip(
+            rng.choice(recent, size=10, replace=False), ["more", "not_interested"] * 5, strict=True
+        )
+    ]
+
+
+CATEGORIES = ["cs.CL", "cs.LG", "cs.CV", "cs.AI", "cs.RO", "cs.CR", "cs.IR", "cs.SE", "cs.HC"]
+
+
+def follows_of(users, authors: list[list[str]], rng) -> list[dict]:
+    rows = []
+    for u in users:
+        names = {a for i in rng.choice(len(authors), size=30) for a in authors[int(i)][:1]}
+        for name in list(names)[:15]:
+            rows.append(follow_row(u, "author", name.casefold(), name))
+        for code in rng.choice(CATEGORIES, size=5, replace=False):
+            rows.append(follow_row(u, "category", str(code), str(code)))
+    return rows
+
+
+def follow_row(user_id, kind: str, key: str, label: str, query: str | None = None) -> dict:
+    return {
+        "user_id": int(user_id),
+        "kind": kind,
+        "key": key[:255],
+        "label": label[:255],
+        "query": query,
+        "mode": "hybrid" if query else None,
+        "author_user_id": None,
+        "created_at": NOW - timedelta(days=30),
+    }
+
+
+@contextmanager
+def instance(backend: str, workdir: Path, *, rebuild: bool = False) -> Iterator[tuple[str, dict]]:
+    """The kept instance in ``workdir`` (built first if missing): its URL and build figures."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = postgres_server(workdir / "pg", keep=True) if backend == "postgresql" else None
+    base = server.__enter__() if server is not None else None
+    try:
+        url = instance_url(backend, workdir, base)
+        built = workdir / "built.json"
+        if rebuild or not built.exists():
+            figures = build(backend, workdir, url, SIZE)
+        else:
+            figures = json.loads(built.read_text())
+        yield url, figures
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], required=True)
+    parser.add_argument("--keep", type=Path, required=True, help="the instance's folder")
+    parser.add_argument("--size", type=int, default=SIZE)
+    args = parser.parse_args()
+    print(f"# machine: {machine()}", flush=True)
+    workdir = args.keep / args.backend
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = postgres_server(workdir / "pg", keep=True) if args.backend == "postgresql" else None
+    base = server.__enter__() if server is not None else None
+    try:
+        print(
+            json.dumps(
+                build(args.backend, workdir, instance_url(args.backend, workdir, base), args.size)
+            )
+        )
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)
+
+
+if __name__ == "__main__":
+    main()
