@@ -1,0 +1,112 @@
+"""The for-you formula, pure (arrays in, arrays out; no I/O). docs/for-you.md explains it::
+
+    score = mix * personal + (1 - mix) * community
+
+- ``community`` is the paper's trending score (:mod:`paperfeed.rank.trending`) as
+  ``log(1 + t) / log(1 + t_max)`` over the candidates: in [0, 1], the window's top paper 1.
+- ``personal`` is the raw relevance below, min-max normalised over the candidates to [0, 1]
+  (all 0 when nothing tells the candidates apart)::
+
+      relevance = centroid_weight * cos(paper, weighted mean of the liked papers)
+                + (1 - centroid_weight) * mean of the paper's knn highest weighted cosines
+                                          to single liked papers
+                - negative_weight * max(0, max cosine to a "not interested" paper)
+                + the bonus of each follow that matches the paper
+
+  Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6) times
+  ``2 ** (-age / item_half_life)``: old interests fade but never vanish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Params:
+    """The formula's knobs, tuned by bench/recommend.py on an early window (docs/benchmarks.md)."""
+
+    item_half_life_days: float = 180.0
+    centroid_weight: float = 0.5
+    knn: int = 3
+    negative_weight: float = 0.5
+    follow_bonus: dict[str, float] = field(
+        default_factory=lambda: {"author": 0.3, "topic": 0.2, "category": 0.1}
+    )
+
+
+DEFAULT_PARAMS = Params()
+
+
+def decay(
+    times: Sequence[datetime], base: Sequence[float], as_of: datetime, half_life_days: float
+) -> np.ndarray:
+    """``base * 2 ** (-age / half_life)`` per signal; a signal dated after ``as_of`` weighs
+    as one given at ``as_of``."""
+    ages = np.array([max(0.0, (as_of - t).total_seconds()) / 86400.0 for t in times])
+    return np.asarray(base, dtype=np.float64) * np.exp2(-ages / half_life_days)
+
+
+def content_relevance(
+    candidates: np.ndarray,
+    liked: np.ndarray,
+    weights: np.ndarray,
+    disliked: np.ndarray,
+    params: Params = DEFAULT_PARAMS,
+    same: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(relevance, nearest)`` per candidate row: the content part of the formula, and
+    the index of the liked paper that contributes most (-1 when there is none).
+
+    Rows are unit vectors. ``same`` (candidates x liked, bool) marks a candidate that *is*
+    that liked paper (an upvoted paper still in the window): it is not its own evidence.
+    """
+    n = len(candidates)
+    relevance = np.zeros(n)
+    nearest = np.full(n, -1)
+    if len(liked) and n:
+        sims = candidates @ liked.T
+        if same is not None:
+            sims = np.where(same, -1.0, sims)
+        centroid = (weights[:, None] * liked).sum(axis=0)
+        norm = np.linalg.norm(centroid)
+        if norm > 0:
+            relevance += params.centroid_weight * (candidates @ (centroid / norm))
+        weighted = sims * (weights / weights.max())[None, :]
+        k = max(1, min(params.knn, weighted.shape[1]))
+        top = np.partition(weighted, weighted.shape[1] - k, axis=1)[:, -k:]
+        relevance += (1.0 - params.centroid_weight) * top.mean(axis=1)
+        nearest = weighted.argmax(axis=1)
+    if len(disliked) and n and params.negative_weight:
+        relevance -= params.negative_weight * np.maximum(0.0, (candidates @ disliked.T).max(axis=1))
+    return relevance, nearest
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """``values`` scaled to [0, 1]; all 0 when they are all equal (nothing to tell apart)."""
+    if not len(values):
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-12:
+        return np.zeros_like(values, dtype=np.float64)
+    return (values - low) / (high - low)
+
+
+def community_scale(trending: np.ndarray) -> np.ndarray:
+    """Trending scores as ``log(1 + t) / log(1 + t_max)``: one viral paper does not flatten
+    the rest to 0. All 0 when no candidate has any vote."""
+    if not len(trending):
+        return trending
+    top = float(np.max(trending))
+    if top <= 0:
+        return np.zeros_like(trending, dtype=np.float64)
+    return np.log1p(np.maximum(trending, 0.0)) / np.log1p(top)
+
+
+def mix_scores(personal: np.ndarray, community: np.ndarray, mix: float) -> np.ndarray:
+    """The documented formula; both inputs already in [0, 1]."""
+    return mix * personal + (1.0 - mix) * community
