@@ -1,6 +1,6 @@
 """What the for-you tests share: papers on the feed with hand-made embeddings (so which
-paper is near which is known), members, and a member's library, votes and follows written
-as the library's service will write them."""
+paper is near which is known), members, their library (through the library's service), votes
+and follows."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from members import NOW, make_account  # noqa: F401 (re-exported)
 from paperfeed.embed.store import EmbeddingRow, write_embeddings
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
+from paperfeed.library.collections import save_paper
 from paperfeed.store.db import session_scope
-from paperfeed.store.library_models import Collection, CollectionItem, Follow
+from paperfeed.store.library_models import Follow
 from paperfeed.store.models import Paper, PaperVote
 
 DIM = 8
@@ -69,25 +70,9 @@ def paper_id(sessions, arxiv_id: str) -> int:
 
 
 def save(sessions, user_id: int, arxiv_id: str, *, at: datetime = NOW) -> None:
-    """Into the member's "Saved" (made here if missing), as the library service does."""
+    """Into the member's "Saved", through the library's service, as saved at ``at``."""
     with session_scope(sessions) as s:
-        coll = s.scalar(
-            select(Collection).where(Collection.user_id == user_id, Collection.is_default)
-        )
-        if coll is None:
-            coll = Collection(
-                user_id=user_id,
-                name="Saved",
-                name_key="saved",
-                is_default=True,
-                share_key=f"k{user_id}x{int(at.timestamp())}",
-                created_at=at,
-                updated_at=at,
-            )
-            s.add(coll)
-            s.flush()
-        pid = s.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
-        s.add(CollectionItem(collection_id=coll.id, paper_id=pid, user_id=user_id, added_at=at))
+        save_paper(s, user_id, arxiv_id, now=at)
 
 
 def vote(sessions, user_id: int, arxiv_id: str, *, at: datetime = NOW) -> None:

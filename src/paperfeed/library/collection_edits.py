@@ -1,7 +1,8 @@
 """Named collections: make, rename, describe, publish or unpublish, delete, and list a
 member's collections with their sizes. Names are unique per member case-folded (``name_key``);
 "Saved", the default collection's name, is taken as soon as a member makes any collection.
-A collection that is not the member's is NotFound, like one that does not exist."""
+A collection that is not the member's is NotFound, like one that does not exist; so is a
+private one opened by its share URL by anyone but its owner (:func:`shared_collection`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paperfeed.errors import Conflict, InvalidInput
+from paperfeed.errors import Conflict, InvalidInput, NotFound
 from paperfeed.library.collections import (
     CollectionView,
     new_share_key,
@@ -19,6 +20,7 @@ from paperfeed.library.collections import (
     saved_collection,
 )
 from paperfeed.store.library_models import Collection, CollectionItem
+from paperfeed.store.models import User
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 2_000
@@ -141,3 +143,21 @@ def collection_view(session: Session, row: Collection) -> CollectionView:
         .where(CollectionItem.collection_id == row.id)
     )
     return CollectionView.of(row, int(items or 0))
+
+
+def shared_collection(
+    session: Session, share_key: str, viewer_id: int | None
+) -> tuple[Collection, str]:
+    """The collection at ``/collections/{share_key}`` and its owner's username, for anyone
+    when it is public and for its owner always; NotFound otherwise, so a private
+    collection's URL looks exactly like one that never existed."""
+    row = None
+    if 0 < len(share_key) <= 32:
+        row = session.execute(
+            select(Collection, User.username)
+            .join(User, User.id == Collection.user_id)
+            .where(Collection.share_key == share_key)
+        ).first()
+    if row is None or not (row[0].public or row[0].user_id == viewer_id):
+        raise NotFound("No such collection.")
+    return row[0], row[1]

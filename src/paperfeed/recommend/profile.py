@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperfeed.library.collections import library_papers
 from paperfeed.library.feedback import MORE, NOT_INTERESTED, feedback_times
-from paperfeed.store.library_models import CollectionItem, Follow
+from paperfeed.store.library_models import Follow
 from paperfeed.store.models import PaperVote
 
 # What each kind of signal weighs in the profile before its time decay: saving a paper or
@@ -56,18 +57,6 @@ class Profile:
         return not self.positives and not self.follows
 
 
-def library_signals(session: Session, user_id: int) -> list[tuple[int, datetime]]:
-    """``(paper_id, first added_at)`` over all the member's collections, newest first."""
-    added = func.min(CollectionItem.added_at)
-    rows = session.execute(
-        select(CollectionItem.paper_id, added)
-        .where(CollectionItem.user_id == user_id)
-        .group_by(CollectionItem.paper_id)
-        .order_by(added.desc(), CollectionItem.paper_id)
-    ).all()
-    return [(pid, at) for pid, at in rows]
-
-
 def upvote_signals(session: Session, user_id: int) -> list[tuple[int, datetime]]:
     rows = session.execute(
         select(PaperVote.paper_id, PaperVote.created_at).where(PaperVote.user_id == user_id)
@@ -107,7 +96,7 @@ def load_profile(session: Session, user_id: int) -> Profile:
     "not interested" paper is never a positive, even if saved before."""
     best: dict[int, Signal] = {}
     sources = [
-        ("saved", library_signals(session, user_id)),
+        ("saved", library_papers(session, user_id)),
         ("upvoted", upvote_signals(session, user_id)),
     ]
     feedback = feedback_times(session, user_id)
