@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sqlalchemy import insert, select, text
 
 from bench.common import machine, postgres_server
@@ -51,7 +50,6 @@ from bench.search_scale import (
 from bench.synthetic import unit
 from paperfeed.embed.model import DEFAULT_MODEL
 from paperfeed.embed.store import text_hash
-from paperfeed.ingest.records import PaperRecord
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker
 from paperfeed.store.library_models import (
@@ -68,43 +66,8 @@ SIZE = 1_000_000
 LAST_DAY = datetime(2026, 7, 1, tzinfo=UTC)  # the last real listing
 NOW = LAST_DAY + timedelta(hours=20)  # the evening after it
 OTHER_MEMBERS = 2_000
+N_REAL = 74_728  # the real papers, ids 1..N_REAL
 FIRST_DAY = datetime(2007, 4, 1, tzinfo=UTC)
-
-
-class RecentSynthesizer(Synthesizer):
-    """search_scale's synthesizer, with dates whose density grows linearly up to LAST_DAY."""
-
-    def papers(self, n: int, start: int = 0):
-        span = (LAST_DAY - FIRST_DAY).days
-        for i in range(start, start + n):
-            month, number = divmod(i, 99_999)  # ids as search_scale's (load_vectors relies on it)
-            year, mon = 7 + (month + 3) // 12, (month + 3) % 12 + 1
-            parent_i = int(self.rng.integers(len(self.records)))
-            parent = self.records[parent_i]
-            day = FIRST_DAY + timedelta(days=int(span * np.sqrt(self.rng.random())))
-            yield (
-                PaperRecord.build(
-                    arxiv_id=f"{year:02d}{mon:02d}.{number + 1:05d}",
-                    title=self._words(parent.title),
-                    abstract=self._words(parent.abstract),
-                    authors=parent.authors,
-                    categories=parent.categories,
-                    published_at=day,
-                    feed_day=day.date(),
-                    submitted_at=day,
-                ),
-                parent_i,
-            )
-
-
-def text_vectors(records: list[PaperRecord], dim: int = 384) -> np.ndarray:
-    """Hashed TF-IDF of title and abstract projected to ``dim`` dimensions, unit length."""
-    hashed = HashingVectorizer(n_features=2**16, alternate_sign=False, norm=None).transform(
-        f"{r.title} {r.abstract}" for r in records
-    )
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(hashed).astype(np.float32)
-    projection = np.random.default_rng(11).standard_normal((2**16, dim), dtype=np.float32)
-    return unit(np.asarray(tfidf @ projection))
 
 
 def instance_url(backend: str, workdir: Path, server=None) -> str:
@@ -116,29 +79,27 @@ def instance_url(backend: str, workdir: Path, server=None) -> str:
 def build(backend: str, workdir: Path, url: str, size: int = SIZE) -> dict:
     """Papers, vectors and the community; the build's figures. The real papers go through
     the ingest pipeline (an interrupted build's are kept); the synthetic ones are bulk
-    inserted (:func:`bulk_papers`): the pipeline's 2-7k papers/s under this machine's load
-    would take hours for 925k."""
+    inserted (:func:`bulk_papers`): the pipeline's 2-7k papers/s, under a shared machine's
+    load, would take hours for 925k."""
     engine = open_database(backend, url)
-    sessions = make_sessionmaker(engine)
-    records = real_records()
-    synth = RecentSynthesizer(records)
     result: dict = {"backend": backend, "size": size}
     started = time.perf_counter()
-    n_real = min(size, len(records))
     with engine.connect() as conn:
-        have = conn.execute(text("SELECT count(*) FROM papers WHERE id <= :n"), {"n": n_real})
+        have = conn.execute(text("SELECT count(*) FROM papers WHERE id <= :n"), {"n": N_REAL})
         have = have.scalar()
-    if have != n_real:
-        figures, _ = load_papers(sessions, records, synth, n_real)
+    if have != N_REAL:
+        records = real_records()
+        assert len(records) == N_REAL, len(records)
+        figures, _ = load_papers(make_sessionmaker(engine), records, Synthesizer(records), N_REAL)
         result.update(figures)
     result["real_ingest_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    store_real_vectors(engine, records[:n_real])
+    store_real_vectors(engine)
     result["real_vectors_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    bulk_papers(engine, synth, n_real, size - n_real)
+    bulk_papers(engine, np.random.default_rng(1), size - N_REAL)
     result["synthetic_insert_s"] = round(time.perf_counter() - started, 1)
-    result.update(real_papers=n_real, synthetic_papers=size - n_real)
+    result.update(real_papers=N_REAL, synthetic_papers=size - N_REAL)
     started = time.perf_counter()
     populate(engine, np.random.default_rng(5))
     result["community_s"] = round(time.perf_counter() - started, 1)
@@ -167,49 +128,74 @@ def open_database(backend: str, url: str):
     return engine
 
 
-def bulk_papers(engine, synth: RecentSynthesizer, first: int, n: int) -> None:
-    """``n`` synthetic papers after the ``first`` real ones, straight into the tables the
-    pipeline fills (papers, daily_entries, paper_changes; a left-over partial load is
-    deleted first), each with a copy of its parent's stored vector."""
+def bulk_papers(engine, rng: np.random.Generator, n: int) -> None:
+    """``n`` synthetic papers after the real ones, straight into the tables the pipeline
+    fills (papers, daily_entries, paper_changes; a left-over partial load is deleted first).
+    Each is a random real parent's copy: its title, its abstract with the words rotated by a
+    random offset, its authors and categories, a date drawn as :func:`synthetic_day` says,
+    and its stored vector (copied in SQL)."""
     with engine.begin() as conn:
         for table in ("paper_embeddings", "paper_changes", "daily_entries"):
-            conn.execute(text(f"DELETE FROM {table} WHERE paper_id > :n"), {"n": first})
-        conn.execute(text("DELETE FROM papers WHERE id > :n"), {"n": first})
-    batch: list[tuple] = []
-    for i, (record, parent) in enumerate(synth.papers(n), start=first + 1):
-        batch.append((i, record, parent + 1))  # the real papers' ids are 1..first
-        if len(batch) == 5_000:
-            _insert_batch(engine, batch)
-            batch = []
-    if batch:
+            conn.execute(text(f"DELETE FROM {table} WHERE paper_id > :n"), {"n": N_REAL})
+        conn.execute(text("DELETE FROM papers WHERE id > :n"), {"n": N_REAL})
+        parents = conn.execute(
+            select(Paper.title, Paper.abstract, Paper.authors, Paper.categories)
+            .where(Paper.id <= N_REAL)
+            .order_by(Paper.id)
+        ).all()
+    for start in range(0, n, 5_000):
+        batch = []
+        for i in range(start, min(n, start + 5_000)):
+            parent = int(rng.integers(len(parents)))
+            batch.append((N_REAL + 1 + i, synthetic_id(i), parent + 1, parents[parent], rng))
         _insert_batch(engine, batch)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table, column in (("papers", "id"), ("daily_entries", "id")):
+            for table in ("papers", "daily_entries"):
                 conn.execute(
                     text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-                        f"(SELECT max({column}) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
                     )
                 )
 
 
+def synthetic_id(i: int) -> str:
+    """search_scale's ids: 0704.00001 .. (99,999 a month), clear of the real 2503-2607."""
+    month, number = divmod(i, 99_999)
+    return f"{7 + (month + 3) // 12:02d}{(month + 3) % 12 + 1:02d}.{number + 1:05d}"
+
+
+def synthetic_day(rng: np.random.Generator) -> datetime:
+    """A day from April 2007 to LAST_DAY with density growing linearly, as arXiv's has."""
+    span = (LAST_DAY - FIRST_DAY).days
+    return FIRST_DAY + timedelta(days=int(span * np.sqrt(rng.random())))
+
+
+def _rotated(words: str, rng: np.random.Generator) -> str:
+    parts = words.split(" ")
+    k = int(rng.integers(len(parts))) if len(parts) > 1 else 0
+    return " ".join(parts[k:] + parts[:k])
+
+
 def _insert_batch(engine, batch: list[tuple]) -> None:
     papers, entries, changes = [], [], []
-    for paper_id, r, _parent in batch:
+    for paper_id, arxiv_id, _parent, (title, abstract, authors, categories), rng in batch:
+        day = synthetic_day(rng)
+        abstract = _rotated(abstract, rng)
         papers.append(
             {
                 "id": paper_id,
-                "arxiv_id": r.arxiv_id,
+                "arxiv_id": arxiv_id,
                 "version": 1,
-                "title": r.title,
-                "abstract": r.abstract,
-                "title_search": search_text_or_none(r.title),
-                "abstract_search": search_text_or_none(r.abstract),
-                "authors": list(r.authors),
-                "categories": list(r.categories),
-                "primary_category": r.categories[0] if r.categories else None,
-                "published_at": r.published_at,
+                "title": title,
+                "abstract": abstract,
+                "title_search": search_text_or_none(title),
+                "abstract_search": search_text_or_none(abstract),
+                "authors": authors,
+                "categories": categories,
+                "primary_category": categories[0] if categories else None,
+                "published_at": day,
                 "upvotes": 0,
                 "imported_upvotes": 0,
                 "num_comments": 0,
@@ -222,8 +208,8 @@ def _insert_batch(engine, batch: list[tuple]) -> None:
         entries.append(
             {
                 "paper_id": paper_id,
-                "day": r.feed_day,
-                "submitted_at": r.submitted_at,
+                "day": day.date(),
+                "submitted_at": day,
                 "source": "bench",
                 "featured": False,
             }
@@ -233,7 +219,7 @@ def _insert_batch(engine, batch: list[tuple]) -> None:
         conn.execute(insert(Paper.__table__), papers)
         conn.execute(insert(DailyEntry.__table__), entries)
         conn.execute(insert(PaperChange.__table__), changes)
-        pairs = ",".join(f"({int(pid)}, {int(parent)})" for pid, _r, parent in batch)
+        pairs = ",".join(f"({int(b[0])}, {int(b[2])})" for b in batch)
         conn.execute(
             text(
                 f"WITH v(pid, parent) AS (VALUES {pairs}) "
@@ -245,37 +231,41 @@ def _insert_batch(engine, batch: list[tuple]) -> None:
         )
 
 
-def store_real_vectors(engine, records: list[PaperRecord]) -> None:
-    """The real papers' vectors (ids 1..len(records), in corpus order), unless stored."""
+def store_real_vectors(engine, dim: int = 384) -> None:
+    """The real papers' vectors, unless stored: one random direction per primary category
+    plus as much random noise, unit length (papers of a category are near each other)."""
     with engine.connect() as conn:
         have = conn.execute(
-            text("SELECT count(*) FROM paper_embeddings WHERE paper_id <= :n"), {"n": len(records)}
+            text("SELECT count(*) FROM paper_embeddings WHERE paper_id <= :n"), {"n": N_REAL}
         ).scalar()
-    if have == len(records):
+        rows = conn.execute(
+            select(Paper.id, Paper.primary_category).where(Paper.id <= N_REAL).order_by(Paper.id)
+        ).all()
+    if have == N_REAL:
         return
-    vectors = text_vectors(records)
+    rng = np.random.default_rng(11)
+    codes = sorted({c or "" for _id, c in rows})
+    centres = unit(rng.standard_normal((len(codes), dim)))
+    index = {c: i for i, c in enumerate(codes)}
+    picked = centres[[index[c or ""] for _id, c in rows]]
+    vectors = unit(picked + unit(rng.standard_normal((len(rows), dim))))
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM paper_embeddings"))
-        ids = dict(
-            conn.execute(
-                text("SELECT arxiv_id, id FROM papers WHERE id <= :n"), {"n": len(records)}
-            ).all()
-        )
-    for start in range(0, len(records), 5_000):
-        rows = [
+    for start in range(0, len(rows), 5_000):
+        part = [
             {
-                "paper_id": ids[r.arxiv_id],
+                "paper_id": pid,
                 "model": DEFAULT_MODEL,
-                "dim": vectors.shape[1],
+                "dim": dim,
                 "vector": vectors[start + j],
-                "text_hash": text_hash(r.arxiv_id),  # not checked: the embed job is not run
+                "text_hash": text_hash(str(pid)),  # not checked: the embed job is not run
                 "source_seq": 0,
                 "created_at": NOW,
             }
-            for j, r in enumerate(records[start : start + 5_000])
+            for j, (pid, _c) in enumerate(rows[start : start + 5_000])
         ]
         with engine.begin() as conn:
-            conn.execute(insert(PaperEmbedding.__table__), rows)
+            conn.execute(insert(PaperEmbedding.__table__), part)
 
 
 def recent_paper_ids(conn, days: int) -> np.ndarray:

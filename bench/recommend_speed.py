@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+
 try:  # TEMP until h-library
     from paperfeed.library.collections import save_paper, unsave_paper
 except ImportError:
@@ -39,7 +40,7 @@ from bench.recommend_scale import (
     member_row,
     recent_paper_ids,
 )
-from paperfeed.embed.model import DEFAULT_MODEL
+from paperfeed.embed.model import DEFAULT_MODEL, use_one_thread_per_query
 from paperfeed.library.feedback import clear_feedback, set_feedback
 from paperfeed.library.follows import follow_author, unfollow
 from paperfeed.recommend.for_you import for_you
@@ -224,12 +225,14 @@ def time_for_you(sessions, user_id: int, calls: int) -> tuple[dict, dict]:
 
     for _ in range(3):
         page = once()
-    times = []
+    times, cpu = [], []
     for _ in range(calls):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         page = once()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     shape = {
+        "cpu_p50_ms": round(float(np.median(cpu)), 1),
         "candidates": page.total,
         "cold_start": page.cold_start,
         "reasons": sorted({item.reason.kind for item in page.items if item.reason}),
@@ -277,6 +280,7 @@ def measure(backend: str, url: str, calls: int, rounds: int) -> dict:
     engine = make_engine(url, pool_size=4)
     migrate.upgrade(engine)  # a kept instance may predate the newest migrations
     sessions = make_sessionmaker(engine)
+    use_one_thread_per_query()  # torch and numpy's BLAS on one thread, as the server sets
     try:
         user_id = make_reader(engine, np.random.default_rng(23))
         with cpu_quiet():

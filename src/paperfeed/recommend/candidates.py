@@ -69,8 +69,10 @@ def window_papers(
             DailyEntry.submitted_at > since,
             DailyEntry.submitted_at <= until,
         )
-        .order_by(DailyEntry.submitted_at.desc(), Paper.id.desc())
     ).all()
+    # Sorted here, not by an ORDER BY: the database would sort whole rows, abstracts and
+    # all (on SQLite that doubled the query's time for a 1M-paper instance's window).
+    rows.sort(key=lambda row: (row[5], row[0]), reverse=True)
     return [
         WindowPaper(
             paper_id=row[0],

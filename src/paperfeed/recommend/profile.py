@@ -127,4 +127,4 @@ def matching_follows(
     papers, build one :class:`~paperfeed.recommend.follow_match.FollowMatcher` instead.)"""
     if not rules:
         return []
-    return FollowMatcher(rules).match(authors, categories, text)
+    return FollowMatcher(rules).match(authors, categories, text.casefold() if text else None)
