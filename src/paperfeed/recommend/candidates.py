@@ -212,3 +212,14 @@ def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, st
         ):
             found[pid] = (arxiv_id, title)
     return found
+
+
+def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """``paper_id -> categories`` (primary first): what the category prior counts."""
+    found: dict[int, tuple[str, ...]] = {}
+    for part in chunks(paper_ids):
+        for pid, cats in session.execute(
+            select(Paper.id, Paper.categories).where(Paper.id.in_(part))
+        ):
+            found[pid] = tuple(cats or ())
+    return found

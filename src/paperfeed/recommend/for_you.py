@@ -23,6 +23,7 @@ from paperfeed.library.prefs import check_days, check_mix
 from paperfeed.rank.trending import DEFAULT_HALF_LIFE
 from paperfeed.recommend.candidates import (
     WindowPaper,
+    categories_of,
     seen_among,
     titles_of,
     trending_scores,
@@ -40,6 +41,7 @@ from paperfeed.recommend.profile import (
 from paperfeed.recommend.scoring import (
     DEFAULT_PARAMS,
     Params,
+    category_prior,
     community_scale,
     content_relevance,
     decay,
@@ -216,6 +218,8 @@ def _personal(
             session, model, profile, papers, as_of, params
         )
         raw += relevance
+    if params.category_weight and profile.positives and papers:
+        raw += params.category_weight * _prior(session, profile, papers, as_of, params)
     reasons: list = []
     matcher = FollowMatcher(profile.follows)  # indexed once for the whole window
     for i, paper in enumerate(papers):
@@ -228,6 +232,20 @@ def _personal(
         else:
             reasons.append(None)
     return minmax(raw), reasons
+
+
+def _prior(session, profile, papers, as_of, params) -> np.ndarray:
+    """The category prior of every paper (see scoring.category_prior)."""
+    cats = categories_of(session, [s.paper_id for s in profile.positives])
+    weights = decay(
+        [s.at for s in profile.positives],
+        [SIGNAL_WEIGHTS[s.kind] for s in profile.positives],
+        as_of,
+        params.item_half_life_days,
+    )
+    liked = [cats.get(s.paper_id, ()) for s in profile.positives]
+    primaries = [p.categories[0] if p.categories else None for p in papers]
+    return category_prior(primaries, liked, weights)
 
 
 def _content(session, model, profile, papers, as_of, params):

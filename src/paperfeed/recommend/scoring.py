@@ -10,6 +10,8 @@
       relevance = centroid_weight * cos(paper, weighted mean of the liked papers)
                 + (1 - centroid_weight) * mean of the paper's knn highest weighted cosines
                                           to single liked papers
+                - contrast * cos(paper, mean paper of the window)
+                + category_weight * weighted share of liked papers in the paper's primary category
                 - negative_weight * max(0, max cosine to a "not interested" paper)
                 + the bonus of each follow that matches the paper
 
@@ -34,6 +36,11 @@ class Params:
     centroid_weight: float = 0.5
     knn: int = 3
     negative_weight: float = 0.5
+    # What every candidate of the window shares says nothing about this member: subtract
+    # this much of the cosine to the window's mean paper.
+    contrast: float = 0.0
+    # Add this much of the (weighted) share of liked papers in the paper's primary category.
+    category_weight: float = 0.0
     follow_bonus: dict[str, float] = field(
         default_factory=lambda: {"author": 0.3, "topic": 0.2, "category": 0.1}
     )
@@ -84,9 +91,28 @@ def content_relevance(
         weighted.partition(weighted.shape[1] - k, axis=1)
         top = weighted[:, -k:]
         relevance += (1.0 - params.centroid_weight) * top.mean(axis=1, dtype=np.float64)
+    if params.contrast and n:
+        mean = candidates.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        if norm > 0:
+            relevance -= params.contrast * (candidates @ (mean / norm))
     if len(disliked) and n and params.negative_weight:
         relevance -= params.negative_weight * np.maximum(0.0, (candidates @ disliked.T).max(axis=1))
     return relevance, nearest
+
+
+def category_prior(
+    primaries: Sequence[str | None], liked_categories: Sequence[Sequence[str]], weights: np.ndarray
+) -> np.ndarray:
+    """Per paper, the weighted share of liked papers that carry its primary category."""
+    total = float(weights.sum())
+    if not len(primaries) or total <= 0:
+        return np.zeros(len(primaries))
+    share: dict[str, float] = {}
+    for cats, w in zip(liked_categories, weights, strict=True):
+        for c in set(cats):
+            share[c] = share.get(c, 0.0) + float(w)
+    return np.array([share.get(p, 0.0) / total if p else 0.0 for p in primaries])
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
