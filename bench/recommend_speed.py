@@ -34,6 +34,7 @@ from bench.common import cpu_quiet, machine, median
 from bench.recommend_scale import (
     LAST_DAY,
     NOW,
+    catch_up_indexes,
     collection_row,
     follow_row,
     instance,
@@ -279,6 +280,7 @@ def _write_round(sessions, user_id: int, arxiv_id: str, name: str, times: dict) 
 def measure(backend: str, url: str, calls: int, rounds: int) -> dict:
     engine = make_engine(url, pool_size=4)
     migrate.upgrade(engine)  # a kept instance may predate the newest migrations
+    catch_up_indexes(engine)
     sessions = make_sessionmaker(engine)
     use_one_thread_per_query()  # torch and numpy's BLAS on one thread, as the server sets
     try:

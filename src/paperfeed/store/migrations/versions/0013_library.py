@@ -43,6 +43,7 @@ def _paper(*, primary_key: bool = False) -> list:
 
 
 def upgrade() -> None:
+    # over 60 lines because: seven tables, one after another, each as a reader checks it
     op.create_table(
         "collections",
         sa.Column("id", BIG_ID, primary_key=True),
@@ -131,8 +132,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["outbox_id"], ["digest_outbox.id"], ondelete="SET NULL"),
     )
     op.create_index("ix_digest_suggestions_outbox_id", "digest_suggestions", ["outbox_id"])
-    # The for-you list sums the votes of a window's papers: (paper_id, created_at) answers
-    # that from the index alone, and still serves lookups by paper_id, so it replaces 0006's.
+    _votes_by_paper_and_time()
+
+
+def _votes_by_paper_and_time() -> None:
+    """The for-you list sums the votes of a window's papers: (paper_id, created_at) answers
+    that from the index alone, and still serves lookups by paper_id, so it replaces 0006's."""
     op.create_index("ix_paper_votes_paper_created", "paper_votes", ["paper_id", "created_at"])
     op.drop_index("ix_paper_votes_paper_id", table_name="paper_votes")
 
