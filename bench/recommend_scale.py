@@ -1,29 +1,22 @@
 """The 1,000,000-paper instance that :mod:`bench.recommend_speed` times the for-you list on.
 
-Papers: the 74,728 real arXiv cs papers of ../shared/data plus synthetic ones made as
-:mod:`bench.search_scale` makes them (a random real parent, half its words swapped for words
-drawn from the corpus's unigram distribution), loaded through the real ingest pipeline. Unlike
-search_scale's (spread evenly over 2007-2024), the synthetic papers' dates grow linearly in
-density from April 2007 to the last real listing (1 July 2026), as arXiv's submissions have:
-the recent days hold ~260 synthetic papers a day beside the ~230 real ones, so a 7-day window
-holds ~3,500 candidates, not only the real papers of those days.
+Papers: the 74,728 real arXiv cs papers of ../shared/data through the real ingest pipeline
+(ids 1..74,728), then 925,272 synthetic ones bulk inserted (SQLite: :func:`bulk_papers`;
+PostgreSQL: the same recipe in SQL, :func:`bulk_papers_in_sql`): each copies a random real
+parent (title, authors, categories; its abstract rotated) and gets a date whose density grows
+linearly from April 2007 to the last real listing (1 July 2026), as arXiv's has, so a 7-day
+window holds ~2,800 candidates, not only the real papers of those days.
 
-Vectors: the embedding cache (bench.embed_cache) was being filled when these instances were
-built, so every vector is synthetic: a real paper's vector is its TF-IDF (title and abstract,
-hashed to 2^16 features) projected to 384 dimensions by a fixed Gaussian matrix, unit length
-(text-coherent: papers sharing words are close); a synthetic paper's is its parent's plus
-Gaussian noise with those vectors' covariance (bench.synthetic, sigma calibrated as there).
-The for-you list's cost depends on how many vectors it reads and compares, not on where they
-point, so the timing holds for real embeddings; the rankings it produces are not a quality
-figure (that is bench/recommend.py's job).
+Vectors: synthetic (the embedding cache was being filled by another session): a real paper's
+is a random direction per primary category plus as much random noise, unit length; a
+synthetic paper stores its parent's. The for-you list's cost depends on how many vectors it
+reads and compares, not on where they point; its rankings here are no quality figure.
 
 Community: 2,000 other members with 100 saved papers, 20 follows, 50 votes on papers of the
-last 30 days, 10 feedback rows and 100 papers seen each (so every per-member table holds
-other members' rows, as on a live site); the measured member is made by
+last 30 days, 10 feedback rows and 100 papers seen each; the measured member is made by
 :func:`bench.recommend_speed.make_reader`.
 
-Kept in ``KEEP/<backend>`` (a SQLite file or a pgserver data directory) with ``built.json``;
-a kept instance is reused (``--rebuild`` starts over).
+Kept in ``KEEP/<backend>`` (a SQLite file or a pgserver data directory) with ``built.json``.
 """
 
 from __future__ import annotations
