@@ -85,25 +85,34 @@ def experiments(window: Window) -> dict[str, dict[str, float]]:
     the window's mean, a category prior, multi-interest clusters, per-reader classifiers."""
     from bench import recommend_methods as m
 
+    words = m.TfidfCentroid(window)
+    tuned = {"item_half_life_days": None, "contrast": 0.3, "category_weight": 0.05}
+    decay = {"contrast": 0.0, "category_weight": 0.0}  # the first version's knobs
     variants = {
-        "formula default (c=0.5,k=3,hl=180)": m.formula(),
-        "formula centroid only": m.formula(centroid_weight=1.0),
-        "formula knn only k=3": m.formula(centroid_weight=0.0),
-        "formula k=1": m.formula(knn=1),
-        "formula k=5": m.formula(knn=5),
-        "formula c=0.7": m.formula(centroid_weight=0.7),
-        "formula c=0.3": m.formula(centroid_weight=0.3),
-        "formula hl=60": m.formula(item_half_life_days=60.0),
-        "formula hl=365": m.formula(item_half_life_days=365.0),
-        "formula no decay": m.formula(item_half_life_days=1e9),
-        "formula contrast 0.3": m.formula(contrast=0.3),
-        "formula contrast 0.6": m.formula(contrast=0.6),
-        "formula category 0.05": m.formula(category_weight=0.05),
-        "formula category 0.1": m.formula(category_weight=0.1),
-        "formula category 0.2": m.formula(category_weight=0.2),
+        "first version (c=0.5,k=3,hl=180)": m.formula(item_half_life_days=180.0, **decay),
+        "centroid only": m.formula(centroid_weight=1.0, item_half_life_days=180.0, **decay),
+        "knn only k=3": m.formula(centroid_weight=0.0, item_half_life_days=180.0, **decay),
+        "k=1": m.formula(knn=1, item_half_life_days=180.0, **decay),
+        "k=5": m.formula(knn=5, item_half_life_days=180.0, **decay),
+        "c=0.7": m.formula(centroid_weight=0.7, item_half_life_days=180.0, **decay),
+        "c=0.3": m.formula(centroid_weight=0.3, item_half_life_days=180.0, **decay),
+        "hl=60": m.formula(item_half_life_days=60.0, **decay),
+        "hl=365": m.formula(item_half_life_days=365.0, **decay),
+        "no decay": m.formula(item_half_life_days=None, **decay),
+        "hl=180, contrast 0.3": m.formula(item_half_life_days=180.0, contrast=0.3),
+        "hl=180, contrast 0.6": m.formula(item_half_life_days=180.0, contrast=0.6),
+        "hl=180, category 0.05": m.formula(item_half_life_days=180.0, category_weight=0.05),
+        "hl=180, category 0.1": m.formula(item_half_life_days=180.0, category_weight=0.1),
+        "hl=180, category 0.2": m.formula(item_half_life_days=180.0, category_weight=0.2),
+        "no decay, contrast 0.3": m.formula(item_half_life_days=None, contrast=0.3),
+        "no decay, contrast 0.3, k=5": m.formula(knn=5, item_half_life_days=None, contrast=0.3),
+        "product (no decay, contrast 0.3, category 0.05)": m.formula(**tuned),
         "multi-interest k-means 3": m.multi_interest(3),
         "classifier vs window": m.classifier("window"),
         "classifier vs others": m.classifier("others"),
+        "product + tfidf over the whole window 1.0": m.hybrid(m.formula(**tuned), words, 1.0),
+        "product + tfidf over the whole window 1.5": m.hybrid(m.formula(**tuned), words, 1.5),
+        "product, top 300 re-ranked by words 1.0": m.rerank_words(m.formula(**tuned), 1.0),
     }
     out = {}
     for name, method in variants.items():

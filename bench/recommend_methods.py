@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.recommend_data import Reader, Window
-from paperfeed.recommend.scoring import Params, content_relevance
+from paperfeed.recommend.scoring import Params, add_words, content_relevance
 from paperfeed.recommend.scoring import category_prior as scoring_prior
+from paperfeed.recommend.words import word_relevance
 
 Method = Callable[[Window, Reader], np.ndarray]
 
@@ -105,7 +106,8 @@ def formula(**knobs) -> Method:
     def score(window: Window, reader: Reader) -> np.ndarray:
         cand = matrices(window).candidates
         lib = library_matrix(window, reader)
-        w = np.exp2(-ages_days(window, reader) / params.item_half_life_days)
+        hl = params.item_half_life_days
+        w = np.ones(len(reader.library)) if hl is None else np.exp2(-ages_days(window, reader) / hl)
         out, _nearest = content_relevance(cand, lib, w, np.zeros((0, lib.shape[1])), params)
         if params.category_weight:
             primaries = [(window.papers[a].categories or (None,))[0] for a in window.candidates]
@@ -167,5 +169,38 @@ def classifier(negatives: str = "window", c: float = 1.0) -> Method:
         y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
         model = LogisticRegression(C=c, class_weight="balanced", max_iter=200).fit(x, y)
         return model.decision_function(m.candidates)
+
+    return score
+
+
+def _scaled(v: np.ndarray) -> np.ndarray:
+    low, high = float(v.min()), float(v.max())
+    return (v - low) / (high - low) if high > low else np.zeros_like(v)
+
+
+def hybrid(content: Method, words: Method, weight: float) -> Method:
+    """Min-max scaled content relevance plus ``weight`` times scaled TF-IDF relevance."""
+
+    def score(window: Window, reader: Reader) -> np.ndarray:
+        return _scaled(content(window, reader)) + weight * _scaled(words(window, reader))
+
+    return score
+
+
+def rerank_words(content: Method, weight: float, top: int = 300) -> Method:
+    """The content order's ``top`` candidates re-scored with the product's word relevance
+    (paperfeed.recommend.words: TF-IDF over only those and the library, what a request can
+    afford); the rest keep their order below them."""
+
+    def score(window: Window, reader: Reader) -> np.ndarray:
+        base = np.array(content(window, reader), dtype=np.float64)
+        head = np.argsort(-base, kind="stable")[:top]
+        text = {a: f"{p.title}. {p.abstract}" for a, p in window.papers.items()}
+        w = np.ones(len(reader.library))
+        words = word_relevance(
+            [text[window.candidates[i]] for i in head], [text[a] for a in reader.library], w
+        )
+        add_words(base, head, words, weight)
+        return base
 
     return score

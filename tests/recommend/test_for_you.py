@@ -11,7 +11,9 @@ from recommend_helpers import NOW, add_paper, at, axis, follow, make_account, pa
 
 from paperfeed.errors import InvalidInput
 from paperfeed.library.feedback import clear_feedback, set_feedback
-from paperfeed.recommend.for_you import for_you
+from paperfeed.recommend.for_you import for_you, rank_window
+from paperfeed.recommend.profile import load_profile
+from paperfeed.recommend.scoring import Params
 from paperfeed.store.db import session_scope
 from paperfeed.store.library_models import PaperSeen
 
@@ -177,3 +179,23 @@ def test_paging_and_bad_input(session_factory, index, member):
     for bad in ({"days": 3}, {"mix": 1.5}, {"mix": float("nan")}, {"limit": 0}, {"offset": -1}):
         with pytest.raises(InvalidInput):
             _page(session_factory, index, member.id, **bad)
+
+
+def test_the_words_knob_lifts_the_paper_that_shares_the_librarys_words(
+    session_factory, index, member
+):
+    m = index.model
+    mine = add_paper(
+        session_factory, m, 1, axis(0), age=timedelta(days=30), title="Quokka wombat tracking"
+    )
+    save(session_factory, member.id, mine, at=at(30))
+    shares = add_paper(session_factory, m, 2, axis(0, 0.3), title="Tracking quokka herds")
+    other = add_paper(session_factory, m, 3, axis(0, 0.3), title="Counting river fish")
+    with session_factory() as s:
+        profile = load_profile(s, member.id)
+        kw = {"user_id": member.id, "as_of": NOW, "days": 7, "mix": 1.0}
+        off = rank_window(s, m, profile, params=Params(words_weight=0.0), **kw)
+        on = rank_window(s, m, profile, params=Params(words_weight=1.0), **kw)
+    order = [[r.papers[i].arxiv_id for i in r.order] for r in (off, on)]
+    assert order[0] == [other, shares]  # same vector: the higher id first
+    assert order[1] == [shares, other]

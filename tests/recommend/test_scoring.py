@@ -33,17 +33,19 @@ def test_scalings_are_in_zero_one_and_flat_inputs_give_zero():
 
 def test_decay_halves_every_half_life_and_never_grows():
     now = datetime(2026, 11, 20, tzinfo=UTC)
-    w = decay([now, now - timedelta(days=180), now + timedelta(days=3)], [1, 1, 0.6], now, 180)
-    assert w.tolist() == pytest.approx([1.0, 0.5, 0.6])
+    times = [now, now - timedelta(days=180), now + timedelta(days=3)]
+    assert decay(times, [1, 1, 0.6], now, 180).tolist() == pytest.approx([1.0, 0.5, 0.6])
+    assert decay(times, [1, 1, 0.6], now, None).tolist() == pytest.approx([1.0, 1.0, 0.6])
 
 
 def test_content_relevance_prefers_the_nearest_and_the_centre():
     liked = np.stack([E[0], E[1]])
     cands = np.stack([E[0], E[2], (E[0] + E[1]) / np.sqrt(2)])
-    rel, nearest = content_relevance(cands, liked, np.array([1.0, 1.0]), np.zeros((0, 4)))
+    plain = Params(contrast=0.0)
+    rel, nearest = content_relevance(cands, liked, np.array([1.0, 1.0]), np.zeros((0, 4)), plain)
     assert rel[2] > rel[0] > rel[1]  # the middle of both interests, then one of them
     assert nearest[0] == 0
-    only_knn = Params(centroid_weight=0.0, knn=1)
+    only_knn = Params(centroid_weight=0.0, knn=1, contrast=0.0)
     rel, _ = content_relevance(cands, liked, np.array([1.0, 0.2]), np.zeros((0, 4)), only_knn)
     assert rel[0] == pytest.approx(1.0) and rel[1] == pytest.approx(0.0)
 
@@ -51,14 +53,17 @@ def test_content_relevance_prefers_the_nearest_and_the_centre():
 def test_negatives_contrast_and_self_matches_lower_a_paper():
     liked, w = np.stack([E[0]]), np.array([1.0])
     cands = np.stack([(E[0] + E[1]) / np.sqrt(2), (E[0] + E[2]) / np.sqrt(2)])
-    base, _ = content_relevance(cands, liked, w, np.zeros((0, 4)))
+    plain = Params(contrast=0.0)
+    base, _ = content_relevance(cands, liked, w, np.zeros((0, 4)), plain)
     assert base[0] == pytest.approx(base[1])
-    rel, _ = content_relevance(cands, liked, w, np.stack([E[1]]))
+    rel, _ = content_relevance(cands, liked, w, np.stack([E[1]]), plain)
     assert rel[0] < rel[1]
     contrasted, _ = content_relevance(cands, liked, w, np.zeros((0, 4)), Params(contrast=0.5))
     assert contrasted[0] < base[0]
     itself = np.array([[True], [False]])
-    rel, _ = content_relevance(np.stack([E[0], E[0]]), liked, w, np.zeros((0, 4)), same=itself)
+    rel, _ = content_relevance(
+        np.stack([E[0], E[0]]), liked, w, np.zeros((0, 4)), plain, same=itself
+    )
     assert rel[0] < rel[1]
 
 

@@ -223,3 +223,14 @@ def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str
         ):
             found[pid] = tuple(cats or ())
     return found
+
+
+def texts_of(session: Session, paper_ids: list[int]) -> dict[int, str]:
+    """``paper_id -> "title. abstract"``: what word relevance reads."""
+    found: dict[int, str] = {}
+    for part in chunks(paper_ids):
+        for pid, title, abstract in session.execute(
+            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(part))
+        ):
+            found[pid] = f"{title}. {abstract or ''}"
+    return found

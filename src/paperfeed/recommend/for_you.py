@@ -25,6 +25,7 @@ from paperfeed.recommend.candidates import (
     WindowPaper,
     categories_of,
     seen_among,
+    texts_of,
     titles_of,
     trending_scores,
     vectors_of,
@@ -41,6 +42,7 @@ from paperfeed.recommend.profile import (
 from paperfeed.recommend.scoring import (
     DEFAULT_PARAMS,
     Params,
+    add_words,
     category_prior,
     community_scale,
     content_relevance,
@@ -48,6 +50,7 @@ from paperfeed.recommend.scoring import (
     minmax,
     mix_scores,
 )
+from paperfeed.recommend.words import word_relevance
 from paperfeed.search.base import VectorIndex
 from paperfeed.service.trending import AsOf, trending_as_of
 from paperfeed.service.views import PaperView
@@ -218,6 +221,8 @@ def _personal(
             session, model, profile, papers, as_of, params
         )
         raw += relevance
+    if params.words_weight and profile.positives and papers:
+        _words(session, profile, papers, raw, as_of, params)
     if params.category_weight and profile.positives and papers:
         raw += params.category_weight * _prior(session, profile, papers, as_of, params)
     reasons: list = []
@@ -232,6 +237,25 @@ def _personal(
         else:
             reasons.append(None)
     return minmax(raw), reasons
+
+
+def _words(session, profile, papers, raw, as_of, params) -> None:
+    """Re-score the best ``words_top`` papers by content with word relevance (in place)."""
+    head = np.argsort(-raw, kind="stable")[: params.words_top]
+    liked = sorted(profile.positives, key=lambda s: s.at, reverse=True)[: params.words_liked]
+    texts = texts_of(session, [papers[i].paper_id for i in head] + [s.paper_id for s in liked])
+    weights = decay(
+        [s.at for s in liked],
+        [SIGNAL_WEIGHTS[s.kind] for s in liked],
+        as_of,
+        params.item_half_life_days,
+    )
+    words = word_relevance(
+        [texts.get(papers[i].paper_id, "") for i in head],
+        [texts.get(s.paper_id, "") for s in liked],
+        weights,
+    )
+    add_words(raw, head, words, params.words_weight)
 
 
 def _prior(session, profile, papers, as_of, params) -> np.ndarray:

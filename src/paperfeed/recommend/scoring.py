@@ -13,10 +13,12 @@
                 - contrast * cos(paper, mean paper of the window)
                 + category_weight * weighted share of liked papers in the paper's primary category
                 - negative_weight * max(0, max cosine to a "not interested" paper)
+                (then the best ``words_top`` by the above re-scored with words_weight times their
+                scaled TF-IDF cosine to the liked papers, recommend/words.py)
                 + the bonus of each follow that matches the paper
 
-  Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6) times
-  ``2 ** (-age / item_half_life)``: old interests fade but never vanish.
+  Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6), times
+  ``2 ** (-age / item_half_life)`` when a half-life is set (by default none: measured worse).
 """
 
 from __future__ import annotations
@@ -32,15 +34,23 @@ import numpy as np
 class Params:
     """The formula's knobs, tuned by bench/recommend.py on an early window (docs/benchmarks.md)."""
 
-    item_half_life_days: float = 180.0
+    # None: liked papers do not fade (a half-life of 60, 180 or 365 days all ranked worse on
+    # the benchmark's readers, whose libraries span a year).
+    item_half_life_days: float | None = None
     centroid_weight: float = 0.5
     knn: int = 3
     negative_weight: float = 0.5
     # What every candidate of the window shares says nothing about this member: subtract
     # this much of the cosine to the window's mean paper.
-    contrast: float = 0.0
+    contrast: float = 0.3
     # Add this much of the (weighted) share of liked papers in the paper's primary category.
-    category_weight: float = 0.0
+    category_weight: float = 0.05
+    # Words (recommend/words.py): the ``words_top`` best papers by content are re-scored with
+    # ``words_weight`` times their scaled TF-IDF cosine to the newest ``words_liked`` liked
+    # papers (0: off).
+    words_weight: float = 0.0
+    words_top: int = 300
+    words_liked: int = 100
     follow_bonus: dict[str, float] = field(
         default_factory=lambda: {"author": 0.3, "topic": 0.2, "category": 0.1}
     )
@@ -50,10 +60,12 @@ DEFAULT_PARAMS = Params()
 
 
 def decay(
-    times: Sequence[datetime], base: Sequence[float], as_of: datetime, half_life_days: float
+    times: Sequence[datetime], base: Sequence[float], as_of: datetime, half_life_days: float | None
 ) -> np.ndarray:
-    """``base * 2 ** (-age / half_life)`` per signal; a signal dated after ``as_of`` weighs
-    as one given at ``as_of``."""
+    """``base * 2 ** (-age / half_life)`` per signal (``base`` itself with no half-life); a
+    signal dated after ``as_of`` weighs as one given at ``as_of``."""
+    if half_life_days is None:
+        return np.asarray(base, dtype=np.float64)
     ages = np.array([max(0.0, (as_of - t).total_seconds()) / 86400.0 for t in times])
     return np.asarray(base, dtype=np.float64) * np.exp2(-ages / half_life_days)
 
@@ -113,6 +125,16 @@ def category_prior(
         for c in set(cats):
             share[c] = share.get(c, 0.0) + float(w)
     return np.array([share.get(p, 0.0) / total if p else 0.0 for p in primaries])
+
+
+def add_words(relevance: np.ndarray, head: np.ndarray, words: np.ndarray, weight: float) -> None:
+    """Re-score the ``head`` rows in place: ``relevance + weight * spread * minmax(words)``,
+    ``spread`` the head's range of relevance, so that within the head the order is that of
+    ``minmax(relevance) + weight * minmax(words)`` and every head row stays above the rest."""
+    if not len(head):
+        return
+    spread = float(relevance[head].max() - relevance[head].min()) or 1.0
+    relevance[head] += weight * spread * minmax(np.asarray(words, dtype=np.float64))
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
