@@ -101,10 +101,16 @@ def use_one_thread_per_query() -> None:
     query took p50 45 ms with 1 thread and 338 ms with 2. Requests still use both cores, in
     parallel. Process-wide (torch has one intra-op pool), so bulk embedding in the same
     process (the server's background embedder) also runs on one core.
+
+    numpy's BLAS likewise: the for-you list multiplies its candidates by the member's liked
+    papers (3,500 x 600 x 384 at 1M papers), and two BLAS threads per request spin against
+    each other and the other requests (bench/recommend_speed.py, docs/benchmarks.md).
     """
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    threadpool_limits(1, user_api="blas")
 
 
 def default_device() -> str:

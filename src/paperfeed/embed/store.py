@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import LargeBinary, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from paperfeed.store.models import Paper, PaperChange, PaperEmbedding
@@ -98,6 +98,40 @@ def load_embeddings(
     if paper_ids is not None:
         query = query.where(PaperEmbedding.paper_id.in_(list(paper_ids)))
     return {pid: vec for pid, vec in session.execute(query)}
+
+
+def load_embedding_matrix(
+    session: Session, model: str, paper_ids: Sequence[int]
+) -> tuple[list[int], np.ndarray]:
+    """The stored embeddings of ``paper_ids`` under ``model`` as one float32 matrix: the
+    ids found (in the database's order) and their vectors, one row each.
+
+    What :func:`load_embeddings` gives, for thousands of papers at once: the stored float16
+    bytes are read as bytes and decoded in one numpy call, not one vector object per row (on
+    PostgreSQL ``halfvec_send`` gives pgvector's binary form; its text form, what the column
+    reads as, is parsed float by float in Python, ~40 us a vector).
+    """
+    if not paper_ids:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    column = PaperEmbedding.vector
+    raw = func.halfvec_send(column) if postgres else type_coerce(column, LargeBinary)
+    rows = session.execute(
+        select(PaperEmbedding.paper_id, type_coerce(raw, LargeBinary)).where(
+            PaperEmbedding.model == model, PaperEmbedding.paper_id.in_(list(paper_ids))
+        )
+    ).all()
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    # pgvector's binary halfvec: int16 dim, int16 unused, then big-endian float16s.
+    skip, dtype = (4, ">f2") if postgres else (0, "<f2")
+    sizes = {len(blob) for _pid, blob in rows}
+    if len(sizes) != 1:
+        raise ValueError(f"embeddings of {model!r} have several dimensions")
+    size = sizes.pop()
+    data = np.frombuffer(b"".join(blob for _pid, blob in rows), dtype=np.uint8)
+    matrix = data.reshape(len(rows), size)[:, skip:].copy().view(dtype)
+    return [pid for pid, _blob in rows], matrix.astype(np.float32)
 
 
 def count_embedded(session: Session, model: str) -> tuple[int, int]:

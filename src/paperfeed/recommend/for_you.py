@@ -32,12 +32,12 @@ from paperfeed.recommend.candidates import (
     views_of,
     window_papers,
 )
+from paperfeed.recommend.follow_match import FollowMatcher
 from paperfeed.recommend.profile import (
     SIGNAL_WEIGHTS,
     Profile,
     Signal,
     load_profile,
-    matching_follows,
 )
 from paperfeed.recommend.scoring import (
     DEFAULT_PARAMS,
@@ -226,8 +226,9 @@ def _personal(
     if params.category_weight and profile.positives and papers:
         raw += params.category_weight * _prior(session, profile, papers, as_of, params)
     reasons: list = []
+    matcher = FollowMatcher(profile.follows)  # indexed once for the whole window
     for i, paper in enumerate(papers):
-        follows = matching_follows(profile.follows, paper.authors, paper.categories, paper.text)
+        follows = matcher.match(paper.authors, paper.categories, paper.text)
         raw[i] += sum(params.follow_bonus.get(f.kind, 0.0) for f in follows)
         if best_item[i] is not None and (closeness[i] >= CLOSE_ENOUGH or not follows):
             reasons.append(("item", best_item[i]))
@@ -293,14 +294,19 @@ def _content(session, model, profile, papers, as_of, params):
     disliked = [vecs[s.paper_id] for s in profile.negatives if s.paper_id in vecs]
     disliked_m = np.stack(disliked) if disliked else np.zeros((0, liked_m.shape[1]))
     cand = np.stack([vecs[papers[i].paper_id] for i in rows])
-    same = np.array([[papers[i].paper_id == s.paper_id for s in liked] for i in rows])
+    same = (
+        np.array([papers[i].paper_id for i in rows])[:, None]
+        == np.array([s.paper_id for s in liked])[None, :]
+    )
     rel, nearest = content_relevance(cand, liked_m, weights, disliked_m, params, same)
-    sims = cand @ liked_m.T
+    # Each candidate's cosine to its nearest liked paper: one dot product per row, not the
+    # whole candidates x liked product again.
+    near = np.einsum("ij,ij->i", cand, liked_m[np.maximum(nearest, 0)])
     for j, i in enumerate(rows):
         relevance[i] = rel[j]
         if nearest[j] >= 0:
             best[i] = liked[int(nearest[j])]
-            closeness[i] = float(sims[j, nearest[j]])
+            closeness[i] = float(near[j])
     # Papers without a vector rank below every embedded one on content.
     missing = [i for i in range(n) if papers[i].paper_id not in vecs]
     if missing:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from paperfeed.library.collections import library_papers
 from paperfeed.library.feedback import MORE, NOT_INTERESTED, feedback_times
+from paperfeed.recommend.follow_match import FollowMatcher, words_of
 from paperfeed.store.library_models import Follow
 from paperfeed.store.models import PaperVote
 
@@ -71,7 +72,7 @@ def topic_words(query: str) -> tuple[str, ...]:
 
 
 def _words(text: str) -> list[str]:
-    return "".join(c if c.isalnum() else " " for c in text.casefold()).split()
+    return words_of(text)
 
 
 def follow_rules(session: Session, user_id: int) -> list[FollowRule]:
@@ -122,21 +123,8 @@ def matching_follows(
     rules: list[FollowRule], authors: tuple[str, ...], categories: tuple[str, ...], text: str | None
 ) -> list[FollowRule]:
     """The member's follows that bring this paper: an author among its authors, a category
-    among its categories, a topic whose every word is in its title and abstract."""
+    among its categories, a topic whose every word is in its title and abstract. (Over many
+    papers, build one :class:`~paperfeed.recommend.follow_match.FollowMatcher` instead.)"""
     if not rules:
         return []
-    names = {" ".join(a.split()).casefold() for a in authors}
-    words = set(_words(text)) if text else set()
-    found = []
-    for rule in rules:
-        if (
-            rule.kind == "author"
-            and rule.key in names
-            or rule.kind == "category"
-            and rule.key in {c.casefold() for c in categories}
-            or rule.kind == "topic"
-            and words
-            and all(w in words for w in rule.words)
-        ):
-            found.append(rule)
-    return found
+    return FollowMatcher(rules).match(authors, categories, text.casefold() if text else None)

@@ -262,7 +262,9 @@ class PaperVote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_paper_votes_paper_id", "paper_id"),
+        # (paper_id, created_at): a window's votes and their times from the index alone
+        # (the for-you list sums thousands of papers' votes; migration 0013).
+        Index("ix_paper_votes_paper_created", "paper_id", "created_at"),
         Index("ix_paper_votes_created_at", "created_at"),
     )
 

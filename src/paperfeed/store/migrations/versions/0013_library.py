@@ -9,7 +9,8 @@ tags per paper); ``follows`` (authors, arXiv categories and topics); ``paper_fee
 ("more like this", "not interested"); ``paper_seen``; ``reader_prefs`` (the for-you mix,
 window, hide-seen option and the private feed token's hash); ``digest_suggestions`` (the
 papers a personal digest suggested, never again, with their place and reason in it). Every
-row goes with its member's account (ON DELETE CASCADE).
+row goes with its member's account (ON DELETE CASCADE). And ``paper_votes``' index on
+paper_id becomes one on (paper_id, created_at), for the for-you list's trending part.
 """
 
 import sqlalchemy as sa
@@ -133,9 +134,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["outbox_id"], ["digest_outbox.id"], ondelete="SET NULL"),
     )
     op.create_index("ix_digest_suggestions_outbox_id", "digest_suggestions", ["outbox_id"])
+    _votes_by_paper_and_time()
+
+
+def _votes_by_paper_and_time() -> None:
+    """The for-you list sums the votes of a window's papers: (paper_id, created_at) answers
+    that from the index alone, and still serves lookups by paper_id, so it replaces 0006's."""
+    op.create_index("ix_paper_votes_paper_created", "paper_votes", ["paper_id", "created_at"])
+    op.drop_index("ix_paper_votes_paper_id", table_name="paper_votes")
 
 
 def downgrade() -> None:
+    op.create_index("ix_paper_votes_paper_id", "paper_votes", ["paper_id"])
+    op.drop_index("ix_paper_votes_paper_created", table_name="paper_votes")
     for table in (
         "digest_suggestions",
         "reader_prefs",
