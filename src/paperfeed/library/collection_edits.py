@@ -28,7 +28,9 @@ DESCRIPTION_MAX = 2_000
 
 def clean_name(name: str) -> tuple[str, str]:
     """A collection name, trimmed and checked, and its case-folded key."""
-    name = " ".join((name or "").split())  # no control characters, no runs of blanks
+    name = " ".join((name or "").split())  # no runs of blanks
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):  # PostgreSQL refuses NUL in text
+        raise InvalidInput("A collection name cannot hold control characters.")
     if not name:
         raise InvalidInput("A collection needs a name.")
     if len(name) > NAME_MAX:
@@ -152,7 +154,7 @@ def shared_collection(
     when it is public and for its owner always; NotFound otherwise, so a private
     collection's URL looks exactly like one that never existed."""
     row = None
-    if 0 < len(share_key) <= 32:
+    if 0 < len(share_key) <= 32 and share_key.replace("-", "").replace("_", "").isalnum():
         row = session.execute(
             select(Collection, User.username)
             .join(User, User.id == Collection.user_id)

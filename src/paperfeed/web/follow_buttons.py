@@ -71,7 +71,11 @@ def _category(code: str) -> tuple[FollowButton, Thing] | None:
 def search_buttons(
     request: Request, session: Session, asked: SearchRequest, mode: str
 ) -> list[FollowButton]:
-    """The search page's: its author filter, its category filter and its words."""
+    """The search page's: its author filter, its category filter and its words; none for
+    text with control characters, which no follow can hold (PostgreSQL refuses NUL)."""
+    asked_text = (asked.filters.author or "") + (asked.filters.category or "") + asked.query
+    if any(ord(c) < 32 or ord(c) == 127 for c in asked_text):
+        return []
     pairs: list[tuple[FollowButton, Thing]] = []
     if asked.filters.author and asked.filters.author.strip():
         pairs.append(_author(asked.filters.author))
