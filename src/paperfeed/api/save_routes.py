@@ -27,8 +27,8 @@ from paperfeed.library.collections import (
     collections_holding,
     save_paper,
     unsave_paper,
-    visible_paper_id,
 )
+from paperfeed.service.papers import visible_paper_id
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 429)

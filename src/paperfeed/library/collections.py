@@ -29,8 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Conflict, NotFound
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.library_models import Collection, CollectionItem
 from paperfeed.store.models import Paper
 from paperfeed.store.types import MAX_ID
@@ -192,17 +192,6 @@ def remove_papers(
         row.updated_at = now
         session.flush()
     return removed
-
-
-def visible_paper_id(session: Session, arxiv_id: str) -> tuple[int, str]:
-    """The internal id and bare arXiv id of a visible paper (a version or URL is accepted)."""
-    bare, _version = parse_arxiv_id(arxiv_id)
-    paper_id = session.scalar(
-        select(Paper.id).where(Paper.arxiv_id == bare, Paper.hidden.is_(False))
-    )
-    if paper_id is None:
-        raise NotFound(f"No paper with arXiv id {bare!r}")
-    return paper_id, bare
 
 
 def save_paper(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.library_models import PaperFeedback
 from paperfeed.store.models import Paper
 
@@ -38,17 +39,6 @@ class FeedbackState:
     changed: bool = False
 
 
-def _paper_id(session: Session, arxiv_id: str) -> tuple[int, str]:
-    """The internal id of a visible paper (a version suffix or URL is accepted)."""
-    bare, _version = parse_arxiv_id(arxiv_id)
-    paper_id = session.scalar(
-        select(Paper.id).where(Paper.arxiv_id == bare, Paper.hidden.is_(False))
-    )
-    if paper_id is None:
-        raise NotFound(f"No paper with arXiv id {bare!r}")
-    return paper_id, bare
-
-
 def set_feedback(
     session: Session, user_id: int, arxiv_id: str, kind: str, *, now: datetime
 ) -> FeedbackState:
@@ -57,7 +47,7 @@ def set_feedback(
     No commit."""
     if kind not in KINDS:
         raise InvalidInput(f"feedback must be one of {', '.join(KINDS)}, got {kind!r}")
-    paper_id, bare = _paper_id(session, arxiv_id)
+    paper_id, bare = visible_paper_id(session, arxiv_id)
     current = session.scalar(
         select(PaperFeedback.kind).where(
             PaperFeedback.user_id == user_id, PaperFeedback.paper_id == paper_id

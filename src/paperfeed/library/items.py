@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperfeed.errors import InvalidInput, NotFound
-from paperfeed.library.collections import add_papers, owned_collection, visible_paper_id
-from paperfeed.service.papers import get_papers
+from paperfeed.library.collections import add_papers, owned_collection
+from paperfeed.service.papers import get_papers, visible_paper_id
 from paperfeed.service.views import PaperView
 from paperfeed.store.library_models import Collection, CollectionItem
 from paperfeed.store.models import Paper

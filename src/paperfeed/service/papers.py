@@ -14,6 +14,18 @@ from paperfeed.service.views import PaperView
 from paperfeed.store.models import DailyEntry, Paper
 
 
+def visible_paper_id(session: Session, arxiv_id: str) -> tuple[int, str]:
+    """The internal id and bare arXiv id of a visible paper (a version or URL is accepted);
+    NotFound for an unknown or hidden one. What every per-member write on a paper starts with."""
+    bare, _version = parse_arxiv_id(arxiv_id)
+    paper_id = session.scalar(
+        select(Paper.id).where(Paper.arxiv_id == bare, Paper.hidden.is_(False))
+    )
+    if paper_id is None:
+        raise NotFound(f"No paper with arXiv id {bare!r}")
+    return paper_id, bare
+
+
 def get_paper(session: Session, arxiv_id: str) -> PaperView:
     """A visible paper by arXiv id (a version suffix or URL is accepted); NotFound otherwise."""
     bare, _version = parse_arxiv_id(arxiv_id)

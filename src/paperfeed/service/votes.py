@@ -33,8 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS
-from paperfeed.arxiv_ids import parse_arxiv_id
-from paperfeed.errors import NotFound
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Paper, PaperVote
 
@@ -51,22 +50,11 @@ class VoteState:
     changed: bool = False
 
 
-def _visible_paper_id(session: Session, arxiv_id: str) -> tuple[int, str]:
-    """The internal id of a visible paper (a version suffix or URL is accepted)."""
-    bare, _version = parse_arxiv_id(arxiv_id)
-    paper_id = session.scalar(
-        select(Paper.id).where(Paper.arxiv_id == bare, Paper.hidden.is_(False))
-    )
-    if paper_id is None:
-        raise NotFound(f"No paper with arXiv id {bare!r}")
-    return paper_id, bare
-
-
 def set_vote(
     session: Session, user_id: int, arxiv_id: str, *, up: bool, now: datetime
 ) -> VoteState:
     """Make the member's vote on the paper ``up`` (or not); idempotent. No commit."""
-    paper_id, bare = _visible_paper_id(session, arxiv_id)
+    paper_id, bare = visible_paper_id(session, arxiv_id)
     if up:
         insert_ = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
         stmt = (
@@ -105,7 +93,7 @@ def remove_upvote(session: Session, user_id: int, arxiv_id: str, *, now: datetim
 
 def vote_state(session: Session, user_id: int | None, arxiv_id: str) -> VoteState:
     """The paper's count and whether ``user_id`` (None: an anonymous reader) upvoted it."""
-    paper_id, bare = _visible_paper_id(session, arxiv_id)
+    paper_id, bare = visible_paper_id(session, arxiv_id)
     upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
     upvoted = user_id is not None and (
         session.scalar(

@@ -29,8 +29,8 @@ from paperfeed.library.collections import (
     save_paper,
     saved_arxiv_ids_among,
     unsave_paper,
-    visible_paper_id,
 )
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.service.views import PaperView
 from paperfeed.web.account_forms import safe_next
 
