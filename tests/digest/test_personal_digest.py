@@ -15,9 +15,9 @@ from personal_helpers import fixed_for, mailed_ids, member, run, suggested
 from sqlalchemy import select
 
 from paperfeed.digest import subscriptions
+from paperfeed.digest.outbox import MEMBER_BANNED
 from paperfeed.digest.periods import period_from_key
 from paperfeed.digest.personal import personal_digests, set_personal_digest
-from paperfeed.digest.outbox import MEMBER_BANNED
 from paperfeed.digest.personal_run import NOTHING_NEW
 from paperfeed.digest.suggestions import Sources, fix
 from paperfeed.library.feedback import NOT_INTERESTED, set_feedback
