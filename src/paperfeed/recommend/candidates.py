@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,10 +19,9 @@ from paperfeed.embed.store import load_embedding_matrix
 from paperfeed.rank.trending import horizon
 from paperfeed.rank.trending import weight as weight_at
 from paperfeed.service.views import PaperView
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import PaperSeen
 from paperfeed.store.models import DailyEntry, Paper, PaperVote
-
-_IN_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,6 @@ class WindowPaper:
     posted_at: datetime
     imported_upvotes: int
     text: str | None = None  # title and abstract, case-folded; only when topics need it
-
-
-def chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _IN_CHUNK):
-        yield ids[start : start + _IN_CHUNK]
 
 
 def window_papers(
@@ -90,7 +83,7 @@ def window_papers(
 
 def seen_among(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
     seen: set[int] = set()
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         seen.update(
             session.scalars(
                 select(PaperSeen.paper_id).where(
@@ -130,7 +123,7 @@ def _vote_weights(session: Session, paper_ids: list[int], as_of: datetime, half_
     age = as_of.timestamp() - _epoch_seconds(session, PaperVote.created_at)
     weight = func.sum(func.exp(-age * rate))
     found: list = []
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         query = (
             select(PaperVote.paper_id, weight)
             .where(
@@ -176,7 +169,7 @@ def vectors_of(session: Session, model: str, paper_ids: list[int]) -> dict[int, 
     """Unit float vectors of those papers embedded under ``model`` (others are absent)."""
     ids: list[int] = []
     parts: list[np.ndarray] = []
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         found, matrix = load_embedding_matrix(session, model, part)
         ids.extend(found)
         if found:
@@ -193,7 +186,7 @@ def vectors_of(session: Session, model: str, paper_ids: list[int]) -> dict[int, 
 def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
     """Views of visible papers by internal id (the page shown)."""
     views: dict[int, PaperView] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for paper, entry in session.execute(
             select(Paper, DailyEntry)
             .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
@@ -206,7 +199,7 @@ def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
 def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, str]]:
     """``paper_id -> (arxiv_id, title)``: what a reason names."""
     found: dict[int, tuple[str, str]] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, arxiv_id, title in session.execute(
             select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(part))
         ):
@@ -217,7 +210,7 @@ def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, st
 def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, ...]]:
     """``paper_id -> categories`` (primary first): what the category prior counts."""
     found: dict[int, tuple[str, ...]] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, cats in session.execute(
             select(Paper.id, Paper.categories).where(Paper.id.in_(part))
         ):
@@ -228,7 +221,7 @@ def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str
 def texts_of(session: Session, paper_ids: list[int]) -> dict[int, str]:
     """``paper_id -> "title. abstract"``: what word relevance reads."""
     found: dict[int, str] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, title, abstract in session.execute(
             select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(part))
         ):
