@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.Column("ord", sa.Integer(), primary_key=True, nullable=False),
         sa.Column("section", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["paper_id"], ["paper_fulltext.paper_id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["paper_id"], ["paper_fulltext.paper_id"], ondelete="CASCADE"),
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
