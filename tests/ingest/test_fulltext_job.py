@@ -136,3 +136,25 @@ def test_arxiv_down_ends_the_run_after_three_failures_in_a_row(
     report = _run(settings, session_factory, fake_server, clock)
     assert report.failed == 3 and report.stopped.startswith("arXiv unreachable")
     assert len(_states(session_factory)) == 3
+
+
+def test_the_worker_runs_the_job_once_an_hour_under_its_lock(settings, arxiv, papers, data_file):
+    from threading import Event
+
+    from paperfeed.cli.fulltext import run_fulltext_slot
+    from paperfeed.digest import locks
+    from paperfeed.runtime import Runtime
+
+    # The worker's Fetcher sleeps for real: no Retry-After here.
+    arxiv.script("/html/2611.00006v1", Reply(200, data_file("arxiv_html/2406.00001v2.html")))
+    on = settings.model_copy(
+        update={"fulltext": True, "arxiv_html_url": f"{arxiv.url}/html", "http_delay": 0}
+    )
+    with Runtime.open(on) as runtime:
+        run_fulltext_slot(runtime, locks.new_holder(), Event(), T0)
+        assert _states(runtime.sessions)["2611.00001"] == ("ok", 0)
+        requests = len(arxiv.requests)
+        assert requests >= 6
+        # The same hour again (another worker, or this one's next poll): the slot is done.
+        run_fulltext_slot(runtime, locks.new_holder(), Event(), T0 + timedelta(minutes=30))
+        assert len(arxiv.requests) == requests
