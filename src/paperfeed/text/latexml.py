@@ -20,10 +20,11 @@ import re
 from dataclasses import dataclass, field
 
 from html_to_markdown import ConversionOptions, convert
-from lxml import etree, html
+from lxml import etree
 
 _TEX_SPACE = re.compile(r"\s+")
 _DISPLAYSTYLE = re.compile(r"^\\displaystyle\s*")
+_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, huge_tree=False)
 _PLACEHOLDER = re.compile(r"XQMATH(\d+)QX|XQNOTE(\d+)QX")
 _DROPPED = (
     "ltx_page_navbar ltx_page_header ltx_page_footer ltx_title_document ltx_authors ltx_dates"
@@ -58,9 +59,12 @@ def _has_class(name: str) -> str:
 def parse_document(page: bytes) -> etree._Element:
     """The ``article.ltx_document`` of a page; NotLatexml if it has none."""
     try:
-        root = html.document_fromstring(page)
-    except (etree.ParserError, ValueError) as exc:
+        # Plain lxml elements, not lxml.html's: its per-element class lookup costs ~10%.
+        root = etree.fromstring(page, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise NotLatexml(f"not an HTML page ({exc})") from None
+    if root is None:
+        raise NotLatexml("not an HTML page (empty)")
     found = root.xpath(f"//article[{_has_class('ltx_document')}]")
     if not found:
         raise NotLatexml("not LaTeXML output (no article.ltx_document)")
@@ -85,9 +89,9 @@ def prepare(article: etree._Element) -> Prepared:
     bibliography = article.xpath(f".//section[{_has_class('ltx_bibliography')}]")
     if bibliography:
         _bibliography(bibliography[0])
-        out.bibliography = html.tostring(bibliography[0], encoding="unicode")
+        out.bibliography = etree.tostring(bibliography[0], encoding="unicode", method="html")
         _drop(bibliography[0])
-    out.body = html.tostring(article, encoding="unicode")
+    out.body = etree.tostring(article, encoding="unicode", method="html")
     return out
 
 
@@ -134,7 +138,7 @@ def _tex_of(math) -> str:
     tex = math.get("alttext")
     if not tex:
         found = math.xpath(".//*[local-name()='annotation'][@encoding='application/x-tex']")
-        tex = found[0].text_content() if found else math.text_content()
+        tex = _text(found[0]) if found else _text(math)
     return _DISPLAYSTYLE.sub("", _TEX_SPACE.sub(" ", tex).strip())
 
 
@@ -147,11 +151,9 @@ def _equations(article, out: Prepared) -> None:
             tex = " ".join(_tex_of(m) for m in row.xpath(".//*[local-name()='math']"))
             if not tex:
                 continue
-            p = html.Element("p")
+            p = etree.Element("p")
             tag = row.xpath(f".//*[{_has_class('ltx_tag_equation')}]")
-            p.text = _math_mark(out, tex, True) + (
-                f" {tag[0].text_content().strip()}" if tag else ""
-            )
+            p.text = _math_mark(out, tex, True) + (f" {_text(tag[0]).strip()}" if tag else "")
             paragraphs.append(p)
         parent = table.getparent()
         for p in reversed(paragraphs):
@@ -170,7 +172,7 @@ def _footnotes(article, out: Prepared) -> None:
             f".//*[{_has_class('ltx_note_mark')} or {_has_class('ltx_tag_note')}]"
         ):
             _drop(mark)
-        out.notes.append(_TEX_SPACE.sub(" ", target.text_content()).strip())
+        out.notes.append(_TEX_SPACE.sub(" ", _text(target)).strip())
         _replace_with_text(note, f"XQNOTE{len(out.notes) - 1}QX")
 
 
@@ -179,7 +181,7 @@ def _figures(article) -> None:
     for figure in article.iter("figure"):
         for caption in figure.iter("figcaption"):
             caption.tag = "p"
-            text = _TEX_SPACE.sub(" ", caption.text_content()).strip()
+            text = _TEX_SPACE.sub(" ", _text(caption)).strip()
             for child in list(caption):
                 caption.remove(child)
             caption.text = None
@@ -194,9 +196,9 @@ def _inline_markup(article) -> None:
     for a in list(article.iter("a")):
         href = a.get("href") or ""
         if not href.startswith(("http://", "https://")):
-            a.drop_tag()
+            _unwrap(a)
     for cite in list(article.iter("cite")):
-        cite.drop_tag()
+        _unwrap(cite)
     for tag in article.xpath(f".//*[{_has_class('ltx_tag_item')}]"):
         parent = tag.getparent()
         if parent is not None and parent.tag == "li":
@@ -212,7 +214,7 @@ def _inline_markup(article) -> None:
     for span in article.xpath(f".//span[{_has_class('ltx_tabular')}]"):
         inside_table = span.xpath("ancestor::td | ancestor::th")
         if inside_table:
-            span.drop_tag()
+            _unwrap(span)
             continue
         span.tag = "table"
         for row in span.xpath(f".//span[{_has_class('ltx_tr')}]"):
@@ -224,7 +226,7 @@ def _inline_markup(article) -> None:
 def _bibliography(section) -> None:
     """Each bibliography entry as one line: "[n] authors. title. venue"."""
     for item in section.xpath(f".//li[{_has_class('ltx_bibitem')}]"):
-        text = _TEX_SPACE.sub(" ", item.text_content()).strip()
+        text = _TEX_SPACE.sub(" ", _text(item)).strip()
         for child in list(item):
             item.remove(child)
         item.text = text
@@ -242,6 +244,33 @@ def _replace_with_text(el, text: str) -> None:
     else:
         parent.text = (parent.text or "") + joined
     parent.remove(el)
+
+
+def _text(el) -> str:
+    return "".join(el.itertext())
+
+
+def _unwrap(el) -> None:
+    """Replace ``el`` by its content (text and children), as lxml.html's ``drop_tag``."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    index = parent.index(el)
+    children = list(el)
+    head = el.text or ""
+    tail = el.tail or ""
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    else:
+        head += tail
+    previous = el.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + head
+    else:
+        parent.text = (parent.text or "") + head
+    parent.remove(el)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
 
 
 def _drop(el) -> None:
