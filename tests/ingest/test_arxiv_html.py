@@ -3,6 +3,8 @@ kept (sections, lists, tables, math as TeX, footnotes), the page's chrome is not
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from paperfeed.ingest.arxiv_html import FullText, NoHtml, PageRejected, page_url, parse_page
@@ -10,11 +12,12 @@ from paperfeed.ingest.arxiv_html import FullText, NoHtml, PageRejected, page_url
 MAX = 5_000_000
 
 
-@pytest.fixture(scope="module")
-def paper(request) -> FullText:
-    from conftest import DATA
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "arxiv_html" / "2406.00001v2.html"
 
-    result = parse_page((DATA / "arxiv_html" / "2406.00001v2.html").read_bytes(), max_bytes=MAX)
+
+@pytest.fixture(scope="module")
+def paper() -> FullText:
+    result = parse_page(FIXTURE.read_bytes(), max_bytes=MAX)
     assert isinstance(result, FullText)
     return result
 
