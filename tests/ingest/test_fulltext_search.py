@@ -58,6 +58,7 @@ def _search(settings, engine, session_factory, backend, **params):
         return run_search(session, backend, request, default_mode="keyword", passages=index)
 
 
+@pytest.mark.slow  # the app and the CLI are started: ~5 s on a quiet machine
 def test_fulltext_finds_a_paper_by_its_body_on_every_surface(
     fulltext_settings, engine, session_factory
 ):
