@@ -113,3 +113,15 @@ def test_page_url_names_the_version():
     assert page_url("https://arxiv.org/html", "hep-th/9901001", None) == (
         "https://arxiv.org/html/hep-th/9901001"
     )
+
+
+def test_markup_and_script_links_in_the_paper_come_out_as_text():
+    page = FIXTURE.read_text().replace(
+        "Our contributions are:",
+        'Our <a href="javascript:alert(1)">contributions</a> &lt;script&gt;alert(1)&lt;/script&gt;'
+        ' <a href="https://example.org/x">site</a> are: $a<b$',
+    )
+    md = parse_page(page.encode(), max_bytes=MAX).markdown
+    assert "Our contributions &lt;script>alert(1)&lt;/script> [site](https://example.org/x)" in md
+    assert "javascript:" not in md and "<script" not in md
+    assert "$k\\ll n$" in md and "$$\\mathrm{Attention}" in md  # formulas untouched

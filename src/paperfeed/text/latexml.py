@@ -104,6 +104,9 @@ def finish(prepared: Prepared, body_md: str, bibliography_md: str) -> tuple[str,
     body = "\n\n".join(p for p in parts if p)
 
     def restored(text: str) -> str:
+        # A "<" of the paper's text as an entity: no Markdown renderer may read it as HTML
+        # (the converter decodes &lt;script&gt; to <script>). Formulas keep theirs.
+        text = text.replace("<", "&lt;")
         return _PLACEHOLDER.sub(lambda m: _restore(prepared, m), text)
 
     return restored(body), restored(bibliography_md.strip())
