@@ -244,6 +244,7 @@ async def start_semantic(runtime: Runtime) -> BackgroundEmbedder | None:
         semantic.embedder,
         interval=settings.embed_interval_seconds,
         after_round=lambda: sync_vector_at_startup(semantic.index),
+        keywords=settings.local_keywords,
     )
     embedding.start()
     return embedding
