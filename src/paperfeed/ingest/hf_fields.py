@@ -71,7 +71,8 @@ def _submitter_sources(on_paper: object, on_item: object) -> object:
     """HF describes the submitter twice, with different keys (``user`` on the paper's,
     ``isHf``, ``followerCount`` on the item's): the keys of both, the paper's first."""
     if isinstance(on_paper, dict) and isinstance(on_item, dict):
-        same = on_item.get("name") in (on_paper.get("user"), on_paper.get("name"))
+        name = on_item.get("name")
+        same = bool(name) and name in (on_paper.get("user"), on_paper.get("name"))
         return {**on_item, **on_paper} if same else on_paper
     return on_paper or on_item
 

@@ -21,8 +21,9 @@ def organization_ids(session: Session, records: list[PaperRecord], now: datetime
     """The id of every organization the records name, by name (created when new)."""
     wanted: dict[str, dict] = {}
     for rec in records:
-        if rec.organization:
-            wanted[rec.organization["name"]] = rec.organization
+        if rec.organization:  # later records win, but a value one leaves out is kept
+            known = wanted.setdefault(rec.organization["name"], {})
+            known.update((k, v) for k, v in rec.organization.items() if v)
     if not wanted:
         return {}
     table = Organization.__table__
