@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="`paperfeed ingest ...` embeds the papers it brought in (and any other "
         "paper missing an embedding) when the ingest is done.",
     )
+    local_keywords: bool = Field(
+        True,
+        description="After embedding, give papers that Hugging Face gave no keywords their "
+        "own, picked from their title and abstract with the embedding model "
+        "(docs/hf-fields.md#local-keywords).",
+    )
     embed_bulk_runtime: Literal["torch", "onnx-int8"] = Field(
         "torch",
         description="How bulk embedding jobs (`paperfeed index embed` and the embedding after "
