@@ -23,6 +23,10 @@ from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
 BACKENDS = ["sqlite", "postgresql"]
+# Local keywords (embed/keywords.py) cost about one more embedding per paper: tests that embed
+# papers do not pay for them, in this process or the servers and CLIs it starts; the tests of
+# the keywords (tests/embed/test_local_keywords.py) turn them on.
+os.environ.setdefault("PAPERFEED_LOCAL_KEYWORDS", "0")
 _counter = itertools.count()
 
 
@@ -133,6 +137,7 @@ def settings(database_url, tmp_path) -> Settings:
         http_timeout=5,
         # Ingest tests do not wait for the model; tests of embedding after ingest turn it on.
         embed_after_ingest=False,
+        local_keywords=False,
         _env_file=None,
     )
 

@@ -21,6 +21,7 @@ from paperfeed.api import (
     library_io_routes,
     library_routes,
     moderation_routes,
+    organization_routes,
     save_routes,
     vote_routes,
 )
@@ -56,6 +57,7 @@ from paperfeed.web import (
     library_forms,
     library_io_pages,
     library_pages,
+    organization_pages,
     pages,
     password_reset_pages,
     personal_digest_pages,
@@ -70,7 +72,15 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).parent / "web"  # the pages' templates and static files
 # Anonymous GETs of these are the same for every reader until the data changes.
 DB_POOL_SIZE = 16  # database connections per web worker = request-handling threads
-CACHED_PREFIXES = ("/papers", "/search", "/api/daily_papers", "/api/papers", "/feeds")
+CACHED_PREFIXES = (
+    "/papers",
+    "/search",
+    "/api/daily_papers",
+    "/api/papers",
+    "/feeds",
+    "/organizations",
+    "/api/organizations",
+)
 
 
 # In any order: a paper id in a path is matched by the arxiv_id convertor, never by a
@@ -108,6 +118,8 @@ ROUTERS = (
     library_io_routes.router,  # /api/library/import and /api/library/export
     follow_routes.router,  # /api/follows, /api/following
     follow_pages.router,  # /following, /follows
+    organization_pages.router,  # /organizations/{name} (docs/hf-fields.md)
+    organization_routes.router,  # /api/organizations/{name}/papers
 )
 
 
@@ -144,6 +156,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.version_probe = None  # the response cache's held connection, if caching
     app.state.sessions = runtime.sessions
     app.state.search = runtime.search
+    app.state.passages = runtime.passages
     app.state.vector_index = runtime.vector_index
     app.state.semantic = runtime.semantic
     app.state.mailer = runtime.mailer
@@ -200,6 +213,8 @@ async def lifespan(app: FastAPI):
     # unfairly, under overload. Queue requests fairly on the event loop instead.
     anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
     await asyncio.to_thread(sync_at_startup, runtime.search)
+    if runtime.passages is not None:
+        await asyncio.to_thread(sync_at_startup, runtime.passages)
     if runtime.semantic is not None:
         app.state.background_embedder = await start_semantic(runtime)
     # Searches never apply index changes; this thread does (paperfeed.search.catch_up).
@@ -232,6 +247,7 @@ async def start_semantic(runtime: Runtime) -> BackgroundEmbedder | None:
         semantic.embedder,
         interval=settings.embed_interval_seconds,
         after_round=lambda: sync_vector_at_startup(semantic.index),
+        keywords=settings.local_keywords,
     )
     embedding.start()
     return embedding

@@ -81,6 +81,7 @@ def test_hf_file_reads_gzipped_scraped_lines_and_reports_json(run, tmp_path):
         "updated": 0,
         "unchanged": 0,
         "failed": [],
+        "skipped_fields": [],
     }
 
 

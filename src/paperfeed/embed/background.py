@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.embed.job import embed_missing
+from paperfeed.embed.keywords import compute_missing_keywords
 from paperfeed.embed.model import Embedder, ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -28,12 +29,14 @@ class BackgroundEmbedder:
         interval: float,
         round_size: int = 256,
         after_round: Callable[[], object] | None = None,
+        keywords: bool = False,
     ):
         self.sessions = sessions
         self.embedder = embedder
         self.interval = interval
         self.round_size = round_size
         self.after_round = after_round
+        self.keywords = keywords  # then local keywords after each round (embed/keywords.py)
         self.rounds = 0  # finished rounds, for tests and /healthz
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="paperfeed-embed", daemon=True)
@@ -47,11 +50,15 @@ class BackgroundEmbedder:
             self._thread.join(timeout)
 
     def run_round(self) -> int:
-        """Embed up to ``round_size`` papers; return how many still need work."""
+        """Embed up to ``round_size`` papers (then give up to as many their local keywords);
+        return how many still need work."""
         report = embed_missing(self.sessions, self.embedder, limit=self.round_size)
         if report.embedded and self.after_round is not None:
             self.after_round()
-        return report.remaining
+        if not self.keywords:
+            return report.remaining
+        keywords = compute_missing_keywords(self.sessions, self.embedder, limit=self.round_size)
+        return report.remaining + keywords.remaining
 
     def _run(self) -> None:
         while not self._stop.is_set():

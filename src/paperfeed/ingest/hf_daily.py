@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 
 from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.errors import InvalidInput
+from paperfeed.ingest.hf_fields import raw_hf_fields
 from paperfeed.ingest.http import BadResponse, Fetcher
 from paperfeed.ingest.records import Failure, PaperRecord
 
@@ -96,6 +97,7 @@ def _from_api_item(item: dict, feed_day: date | None) -> PaperRecord:
         feed_day=day,
         submitted_at=submitted_at or entry_at,
         submitted_by=_user(paper.get("submittedOnDailyBy")) or _user(item.get("submittedBy")),
+        **raw_hf_fields(item),
     )
 
 

@@ -30,7 +30,8 @@ from paperfeed.store.models import Paper
 logger = logging.getLogger(__name__)
 
 FORMAT = "paperfeed/1"
-FIELDS = tuple(f.name for f in dataclasses.fields(PaperRecord))
+# ``skipped`` is what an import dropped, not part of the paper.
+FIELDS = tuple(f.name for f in dataclasses.fields(PaperRecord) if f.name != "skipped")
 _DATETIMES = ("published_at", "updated_at", "submitted_at")
 
 
@@ -101,6 +102,7 @@ def record_from_json(obj: object) -> PaperRecord:
 _TEXT = ("arxiv_id", "title", "abstract", "comments", "journal_ref", "doi", "github_repo")
 _TYPES: dict[str, type] = {
     **dict.fromkeys((*_TEXT, "project_page", "submitted_by", *_DATETIMES, "feed_day"), str),
+    # The Hugging Face fields are checked by PaperRecord.build (ingest/hf_fields.py).
     **dict.fromkeys(("version", "github_stars", "upvotes", "num_comments"), int),
 }
 _KIND_NAMES = {str: "a string", int: "an integer"}
@@ -179,7 +181,28 @@ def paper_to_record(paper: Paper) -> PaperRecord:
         feed_day=entry.day if entry else None,
         submitted_by=entry.submitted_by if entry else None,
         submitted_at=entry.submitted_at if entry else None,
+        **_hf_fields(paper),
     )
+
+
+def _hf_fields(paper: Paper) -> dict:
+    org = paper.organization
+    entry = paper.entry
+    return {
+        "ai_summary": paper.ai_summary,
+        "ai_summary_model": paper.ai_summary_model,
+        "ai_keywords": tuple(paper.ai_keywords) if paper.ai_keywords else None,
+        "thumbnail": web_url(paper.thumbnail),
+        "media_urls": tuple(paper.media_urls) if paper.media_urls else None,
+        "discussion_id": paper.discussion_id,
+        "github_repo_added_by": paper.github_repo_added_by,
+        "organization": (
+            {"name": org.name, "fullname": org.fullname, "avatar": org.avatar, "hf_id": org.hf_id}
+            if org
+            else None
+        ),
+        "submitter": entry.submitter if entry and entry.submitter else None,
+    }
 
 
 def export_lines(session: Session, batch_size: int = 1000) -> Iterator[str]:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.errors import InvalidInput
+from paperfeed.ingest.hf_fields import check_hf_fields
 from paperfeed.links import github_url, web_url
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -54,6 +55,18 @@ class PaperRecord:
     feed_day: date | None = None  # the day shown on the daily feed
     submitted_by: str | None = None
     submitted_at: datetime | None = None
+    # Hugging Face's own fields (ingest/hf_fields.py, docs/hf-fields.md).
+    ai_summary: str | None = None
+    ai_summary_model: str | None = None
+    ai_keywords: tuple[str, ...] | None = None
+    thumbnail: str | None = None
+    media_urls: tuple[str, ...] | None = None
+    discussion_id: str | None = None
+    github_repo_added_by: str | None = None
+    organization: dict | None = None  # {"name", "fullname", "avatar", "hf_id"}
+    submitter: dict | None = None  # the submitting user as HF describes them
+    # "<field>: <why>" for each field of the source dropped because it failed its check.
+    skipped: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, **fields) -> PaperRecord:
@@ -74,8 +87,13 @@ class PaperRecord:
         _clean_short_fields(arxiv_id, fields)
         # A link that is not an http(s) URL (javascript:, data:, markup) is dropped, not the
         # paper: it is the source's mistake or an attack, and the rest of the record is good.
-        fields["github_repo"] = github_url(fields.get("github_repo"))
-        fields["project_page"] = web_url(fields.get("project_page"))
+        skipped = list(fields.pop("skipped", ()) or ())
+        for key, check in (("github_repo", github_url), ("project_page", web_url)):
+            given = fields.get(key)
+            fields[key] = check(given)
+            if given and fields[key] is None:
+                skipped.append(f"{key}: not an http(s) URL")
+        skipped.extend(check_hf_fields(fields))
         _check_counts_and_times(arxiv_id, fields)
         return cls(
             arxiv_id=arxiv_id,
@@ -84,6 +102,7 @@ class PaperRecord:
             abstract=abstract,
             authors=authors,
             categories=categories,
+            skipped=tuple(skipped),
             **fields,
         )
 
@@ -156,6 +175,9 @@ class IngestReport:
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)
+    # Fields dropped from records that were still written (a bad URL, a malformed keyword
+    # list): key = the arXiv id, reason = "<field>: <why>".
+    skipped_fields: list[Failure] = field(default_factory=list)
 
     def fail(self, key: str, reason: str) -> None:
         self.failed.append(Failure(key, reason))
@@ -166,16 +188,20 @@ class IngestReport:
         self.unchanged += other.unchanged
         self.failed.extend(other.failed)
         self.added_ids.extend(other.added_ids)
+        self.skipped_fields.extend(other.skipped_fields)
 
     @property
     def total(self) -> int:
         return self.added + self.updated + self.unchanged + len(self.failed)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.source}: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
+        if self.skipped_fields:
+            text += f", {len(self.skipped_fields)} bad fields skipped"
+        return text
 
     def as_dict(self) -> dict:
         return {
@@ -184,4 +210,5 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": [{"key": f.key, "reason": f.reason} for f in self.failed],
+            "skipped_fields": [{"key": f.key, "reason": f.reason} for f in self.skipped_fields],
         }

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
+from paperfeed.ingest.organizations import organization_ids
 from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import DailyEntry, Paper
@@ -37,7 +38,21 @@ ARXIV_FIELDS = (
     "published_at",
     "updated_at",
 )
-COMMUNITY_FIELDS = ("github_repo", "github_stars", "project_page", "upvotes", "num_comments")
+COMMUNITY_FIELDS = (
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "upvotes",
+    "num_comments",
+    # Hugging Face's own (ingest/hf_fields.py): the latest value a source reports, too.
+    "ai_summary",
+    "ai_summary_model",
+    "ai_keywords",
+    "thumbnail",
+    "media_urls",
+    "discussion_id",
+    "github_repo_added_by",
+)
 # A source's upvote count is the paper's *imported* base; members' votes (paper_votes) come on
 # top of it in ``papers.upvotes``, so an import moves that total by the change of the base.
 _FIELD_COLUMN = {"upvotes": "imported_upvotes"}
@@ -50,6 +65,7 @@ _COLUMNS = (
     "primary_category",
     *ARXIV_FIELDS,
     *(_FIELD_COLUMN.get(name, name) for name in COMMUNITY_FIELDS),
+    "organization_id",
 )
 
 
@@ -121,8 +137,10 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     records = [item for item in batch if not isinstance(item, Failure)]
     if not records:
         return report
-    current, with_entry = _read_current(session, records)
-    status, new_entries = _merge_records(records, current, with_entry, source, now)
+    report.skipped_fields.extend(Failure(r.arxiv_id, why) for r in records for why in r.skipped)
+    orgs = organization_ids(session, records, now)
+    current, entries = _read_current(session, records)
+    status, new_entries = _merge_records(records, current, set(entries), source, now, orgs)
     added = [current[a] for a, s in status.items() if s == "added"]
     changed = [current[a] for a, s in status.items() if s == "updated"]
     for row in (*added, *changed):
@@ -136,14 +154,18 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
             insert(DailyEntry.__table__),
             [{"paper_id": current[a]["id"], **e} for a, e in new_entries.items()],
         )
+    for arxiv_id in _update_submitters(session, records, current, entries):
+        status[arxiv_id] = "updated" if status[arxiv_id] == "unchanged" else status[arxiv_id]
     touched = [current[a]["id"] for a, s in status.items() if s != "unchanged"]
     record_changes(session, touched, now)
     _tally(report, status)
     return report
 
 
-def _read_current(session: Session, records: list[PaperRecord]) -> tuple[dict[str, dict], set[int]]:
-    """The stored rows of the batch's papers, by arXiv id, and which of them have an entry."""
+def _read_current(
+    session: Session, records: list[PaperRecord]
+) -> tuple[dict[str, dict], dict[int, dict]]:
+    """The stored rows of the batch's papers, by arXiv id, and their entries' submitters."""
     ids = list({r.arxiv_id for r in records})
     table = Paper.__table__
     current: dict[str, dict] = {
@@ -153,10 +175,36 @@ def _read_current(session: Session, records: list[PaperRecord]) -> tuple[dict[st
         ).mappings()
     }
     known_ids = [row["id"] for row in current.values()]
-    with_entry = set(
-        session.scalars(select(DailyEntry.paper_id).where(DailyEntry.paper_id.in_(known_ids)))
-    )
-    return current, with_entry
+    entries = DailyEntry.__table__
+    found = session.execute(
+        select(entries.c.paper_id, entries.c.submitter, entries.c.submitted_by_user_id).where(
+            entries.c.paper_id.in_(known_ids)
+        )
+    ).mappings()
+    return current, {row["paper_id"]: dict(row) for row in found}
+
+
+def _update_submitters(
+    session: Session, records: list[PaperRecord], current: dict[str, dict], entries: dict
+) -> list[str]:
+    """Fill in (or refresh) the HF submitter of imported entries made before it was known;
+    an entry submitted here (``submitted_by_user_id``) keeps its own. The arXiv ids changed."""
+    changed: dict[int, tuple[str, dict]] = {}
+    for rec in records:
+        entry = entries.get(current[rec.arxiv_id].get("id"))
+        imported = entry is not None and entry["submitted_by_user_id"] is None
+        if rec.submitter and imported and entry["submitter"] != rec.submitter:
+            changed[entry["paper_id"]] = (rec.arxiv_id, rec.submitter)
+            entry["submitter"] = rec.submitter
+    table = DailyEntry.__table__
+    for paper_id, (_arxiv_id, submitter) in changed.items():
+        username = submitter.get("user") or submitter.get("name")
+        session.execute(
+            update(table)
+            .where(table.c.paper_id == paper_id)
+            .values(submitter=submitter, submitted_by=username)
+        )
+    return [arxiv_id for arxiv_id, _s in changed.values()]
 
 
 def _merge_records(
@@ -165,6 +213,7 @@ def _merge_records(
     with_entry: set[int],
     source: str,
     now: datetime,
+    orgs: dict[str, int],
 ) -> tuple[dict[str, str], dict[str, dict]]:
     """Apply the records onto ``current`` (new papers get a row); each paper's status
     (added, updated, unchanged) and the daily entries to create, by arXiv id."""
@@ -172,10 +221,12 @@ def _merge_records(
     new_entries: dict[str, dict] = {}
     for rec in records:
         row = current.get(rec.arxiv_id)
+        org_id = orgs.get(rec.organization["name"]) if rec.organization else None
         if row is None:
             current[rec.arxiv_id] = _new_row(rec, now)
+            current[rec.arxiv_id]["organization_id"] = org_id
             status[rec.arxiv_id] = "added"
-        elif _merge(row, rec) and status.get(rec.arxiv_id) != "added":
+        elif _merge(row, rec, org_id) and status.get(rec.arxiv_id) != "added":
             status[rec.arxiv_id] = "updated"
         else:
             status.setdefault(rec.arxiv_id, "unchanged")
@@ -189,6 +240,7 @@ def _merge_records(
                 "day": rec.feed_day,
                 "submitted_at": rec.submitted_at or now,
                 "submitted_by": rec.submitted_by,
+                "submitter": rec.submitter,
                 "source": source,
             }
             if status[rec.arxiv_id] == "unchanged":
@@ -270,12 +322,14 @@ def _new_row(rec: PaperRecord, now: datetime) -> dict:
     for name in ARXIV_FIELDS:
         value = getattr(rec, name)
         row[name] = list(value) if isinstance(value, tuple) else value
-    for name in ("github_repo", "github_stars", "project_page"):
-        row[name] = getattr(rec, name)
+    for name in COMMUNITY_FIELDS:
+        if name not in row:
+            value = getattr(rec, name)
+            row[name] = list(value) if isinstance(value, tuple) else value
     return row
 
 
-def _merge(row: dict, rec: PaperRecord) -> bool:
+def _merge(row: dict, rec: PaperRecord, org_id: int | None) -> bool:
     """Apply ``rec`` onto ``row`` in place by the rules above; return whether anything changed."""
     changed = False
     older = rec.version is not None and rec.version < row["version"]
@@ -296,8 +350,13 @@ def _merge(row: dict, rec: PaperRecord) -> bool:
         if row["primary_category"] != primary:
             row["primary_category"] = primary
             changed = True
+    if org_id is not None and row["organization_id"] != org_id:
+        row["organization_id"] = org_id
+        changed = True
     for name in COMMUNITY_FIELDS:
         value = getattr(rec, name)
+        if isinstance(value, tuple):
+            value = list(value)
         column = _FIELD_COLUMN.get(name, name)
         if value is not None and row[column] != value:
             row.setdefault("_old_imported", row["imported_upvotes"])

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.embed.job import EmbedReport, embed_missing
+from paperfeed.embed.keywords import KeywordReport, compute_missing_keywords
 from paperfeed.embed.model import Embedder, get_embedder
 from paperfeed.settings import Settings
 
@@ -43,13 +44,15 @@ class PapersEmbedded:
     embedder: str  # the model's name
     fast: bool  # by the int8 ONNX copy of the model
     report: EmbedReport
+    keywords: KeywordReport | None = None  # None: the local_keywords setting is off
 
     def summary(self) -> str:
         how = ", ONNX Runtime int8" if self.fast else ""
-        return (
+        text = (
             f"embeddings ({self.embedder}{how}): embedded {self.report.embedded:,}, "
             f"unchanged {self.report.skipped:,}, remaining {self.report.remaining:,}"
         )
+        return text + (f"; {self.keywords.summary()}" if self.keywords else "")
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ def embed_papers(
     progress: bool = False,
 ) -> PapersEmbedded:
     """Embed the papers that have no embedding of the configured model, or whose text
-    changed since (see :func:`paper_embedder` for ``fast``). Raises ModelUnavailable before
+    changed since (see :func:`paper_embedder` for ``fast``), then (``local_keywords``) give
+    keywords to those HF gave none (embed/keywords.py). Raises ModelUnavailable before
     writing anything."""
     if fast is None:
         fast = settings.embed_bulk_runtime == "onnx-int8"
@@ -153,7 +157,10 @@ def embed_papers(
     report = embed_missing(
         sessions, embedder, batch_size=batch_size, limit=limit, progress=progress
     )
-    return PapersEmbedded(embedder.name, fast, report)
+    keywords = None
+    if settings.local_keywords:
+        keywords = compute_missing_keywords(sessions, embedder, limit=limit)
+    return PapersEmbedded(embedder.name, fast, report, keywords)
 
 
 def sync_vectors(settings: Settings, engine: Engine, *, rebuild: bool = False) -> VectorSync:
