@@ -19,6 +19,7 @@ empty list, not a 400 (an instance's "latest day" is its own; tests/web/test_dat
 from __future__ import annotations
 
 import math
+import sys
 from datetime import datetime
 
 from paperfeed.errors import InvalidInput
@@ -32,8 +33,11 @@ def hf_error(message: str, param: str) -> InvalidInput:
     return InvalidInput(f"✖ {message}\n  → at {param}")
 
 
-def hf_int(name: str, value: str | None, *, default: int, minimum: int, maximum: int) -> int:
-    """An integer query parameter as Zod's ``z.coerce.number().int().min().max()`` reads it."""
+def hf_int(
+    name: str, value: str | None, *, default: int, minimum: int, maximum: int | None = None
+) -> int:
+    """An integer query parameter as Zod's ``z.coerce.number().int().min().max()`` reads it
+    (no ``maximum``: any size; the caller caps it)."""
     if value is None or not value.strip():
         return default
     try:
@@ -44,8 +48,10 @@ def hf_int(name: str, value: str | None, *, default: int, minimum: int, maximum:
         raise hf_error("Invalid input: expected number, received NaN", name)
     if number < minimum:
         raise hf_error(f"Too small: expected number to be >={minimum}", name)
-    if number > maximum:
+    if maximum is not None and number > maximum:
         raise hf_error(f"Too big: expected number to be <={maximum}", name)
+    if math.isinf(number):
+        return sys.maxsize
     if not number.is_integer():
         raise hf_error("Invalid input: expected int, received number", name)
     return int(number)

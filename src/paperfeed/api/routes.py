@@ -10,7 +10,6 @@ written for HF ask for whatever page size they like, and a shorter page is still
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -96,7 +95,7 @@ def daily_papers(
     """
     period = hf_period(date, week, month)
     page = hf_int("p", p, default=0, minimum=0, maximum=MAX_PAGE)
-    size = hf_int("limit", limit, default=50, minimum=1, maximum=sys.maxsize)
+    size = hf_int("limit", limit, default=50, minimum=1)  # capped, not refused: see top
     limit_ = _cap(size, settings.api_max_limit)
     half_life = timedelta(hours=settings.trending_half_life_hours)
     as_of = None
