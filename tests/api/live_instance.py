@@ -63,7 +63,7 @@ def live_instance(request, backend: str, papers: list[dict], tmp: Path) -> Itera
         app = create_app(settings)
         app.dependency_overrides[get_now] = lambda: now
         try:
-            with serve(app, sock=sock) as served:
+            with serve(app, timeout=60, sock=sock) as served:  # a loaded machine is slow
                 yield Instance(served, settings, sessions)
         finally:
             engine.dispose()
