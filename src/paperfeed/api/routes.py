@@ -21,6 +21,7 @@ from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.http import routing
 from paperfeed.http.deps import (
     NowDep,
+    PassagesDep,
     ReadSession,
     SearchDep,
     SemanticDep,
@@ -29,7 +30,7 @@ from paperfeed.http.deps import (
 )
 from paperfeed.http.search_params import SearchParamsDep
 from paperfeed.service import feed, papers
-from paperfeed.service.search import run_request
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.search_request import MAX_OFFSET, Paging
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
 from paperfeed.service.trending import trending_as_of
@@ -159,6 +160,7 @@ def list_all_papers(
 def search_papers(
     session: ReadSession,
     backend: SearchDep,
+    passages: PassagesDep,
     semantic: SemanticDep,
     settings: SettingsDep,
     response: Response,
@@ -179,8 +181,13 @@ def search_papers(
     """
     paging = Paging(default_limit=20, max_limit=settings.api_max_limit, cap_limit=True)
     asked = params.request(paging, page=p, limit=limit)
-    results = run_request(
-        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
+    results = run_search(
+        session,
+        backend,
+        asked,
+        default_mode=settings.search_mode,
+        semantic=semantic,
+        passages=passages,
     )
     response.headers["X-Total-Count"] = str(results.total)
     link_next_page(
@@ -191,7 +198,7 @@ def search_papers(
     response.headers["X-Search-Mode"] = results.mode.value
     if results.notice:
         response.headers["X-Search-Notice"] = results.notice
-    return [DailyPaperOut.from_view(v) for v in results.papers]
+    return [DailyPaperOut.from_view(v, results.passages.get(v.arxiv_id)) for v in results.papers]
 
 
 @router.get(
