@@ -45,6 +45,27 @@ Limit = Annotated[
 ]
 
 
+# The daily feed's page and size are raw strings, read as HF reads them, with HF's error
+# messages (api/hf_params.py).
+HfPage = Annotated[str | None, Query(description="Page index, from 0 (default 0).")]
+HfLimit = Annotated[
+    str | None, Query(description="Page size, default 50; values above api_max_limit are capped.")
+]
+DailySort = Annotated[
+    Literal["publishedAt", "trending", "upvotes"],
+    Query(
+        description="Newest on the feed first (HF's default), trending (time-decayed "
+        "upvotes, docs/votes.md), or most upvoted."
+    ),
+]
+Submitter = Annotated[
+    str | None,
+    Query(
+        max_length=64, pattern=r"^[^\x00-\x1f]*$", description="Only papers this user submitted."
+    ),
+]
+
+
 def _cap(limit: int, max_limit: int) -> int:
     return min(limit, max_limit)
 
@@ -60,32 +81,15 @@ def daily_papers(
     settings: SettingsDep,
     now: NowDep,
     response: Response,
-    # Raw strings, read as HF reads them, with HF's error messages (api/hf_params.py).
-    p: Annotated[str | None, Query(description="Page index, from 0 (default 0).")] = None,
-    limit: Annotated[
-        str | None,
-        Query(description="Page size, default 50; values above api_max_limit are capped."),
-    ] = None,
+    p: HfPage = None,
+    limit: HfLimit = None,
     date: Annotated[
         str | None, Query(description="A feed day, YYYY-MM-DD (or an ISO timestamp).")
     ] = None,
     week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.")] = None,
     month: Annotated[str | None, Query(description="A month, YYYY-MM.")] = None,
-    sort: Annotated[
-        Literal["publishedAt", "trending", "upvotes"],
-        Query(
-            description="Newest on the feed first (HF's default), trending (time-decayed "
-            "upvotes, docs/votes.md), or most upvoted."
-        ),
-    ] = "publishedAt",
-    submitter: Annotated[
-        str | None,
-        Query(
-            max_length=64,
-            pattern=r"^[^\x00-\x1f]*$",
-            description="Only papers this user submitted.",
-        ),
-    ] = None,
+    sort: DailySort = "publishedAt",
+    submitter: Submitter = None,
 ) -> list[DailyPaperOut]:
     """Daily papers of a day, week or month (all days when none is given), paged with ``p``.
 
