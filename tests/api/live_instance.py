@@ -24,6 +24,7 @@ from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
+BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py's (a module may not import it)
 NOW_TEXT = "2026-11-20T12:00:00+00:00"  # the pinned clock of tests/conftest.py
 _names = itertools.count()
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_instance import HF_PAPERS, live_instance
+from live_instance import BACKENDS, HF_PAPERS, live_instance
 
-from conftest import BACKENDS
 from members import make_account, new_token
 
 pytest.importorskip("huggingface_hub")
-pytestmark = pytest.mark.slow  # a subprocess per backend
+# A subprocess per backend; one worker for the module, so its live instances are built once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hf_cli")]
 
 DRIVER = Path(__file__).with_name("hf_cli_driver.py")
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from live_instance import HF_PAPERS, live_instance
-
-from conftest import BACKENDS
+from live_instance import BACKENDS, HF_PAPERS, live_instance
 
 hf = pytest.importorskip("huggingface_hub")
+pytestmark = pytest.mark.xdist_group("hf_markdown_paging")  # one worker: one live instance
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
