@@ -11,12 +11,20 @@ from contextlib import contextmanager
 import uvicorn
 
 
-@contextmanager
-def serve(app, timeout: float = 20) -> Iterator[str]:
-    """Yield the base URL while ``app`` is being served; stop the server afterwards."""
+def bound_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``port`` (0: a free one) on 127.0.0.1, not yet listening: bind
+    it before building an app whose ``base_url`` must name its port, then ``serve`` on it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+@contextmanager
+def serve(app, timeout: float = 20, sock: socket.socket | None = None) -> Iterator[str]:
+    """Yield the base URL while ``app`` is being served (on ``sock`` if given, from
+    :func:`bound_socket`); stop the server afterwards."""
+    sock = sock or bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

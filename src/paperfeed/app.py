@@ -57,6 +57,7 @@ from paperfeed.web import (
     library_forms,
     library_io_pages,
     library_pages,
+    markdown_pages,
     organization_pages,
     pages,
     password_reset_pages,
@@ -89,6 +90,7 @@ UPLOAD_PATHS = ("/library/import", "/api/library/import")
 
 ROUTERS = (
     pages.router,
+    markdown_pages.router,  # /papers/{id}.md (docs/api.md)
     api_routes.router,
     account_routes.router,
     community_routes.router,

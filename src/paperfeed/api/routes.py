@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import Query, Response
 
+from paperfeed.api.hf_params import MAX_PAGE, hf_int, hf_period
+from paperfeed.api.paging import link_next_page, next_link
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.http import routing
 from paperfeed.http.deps import (
@@ -30,8 +31,7 @@ from paperfeed.http.deps import (
 from paperfeed.http.search_params import SearchParamsDep
 from paperfeed.service import feed, papers
 from paperfeed.service.fulltext_search import run_search
-from paperfeed.service.periods import parse_period
-from paperfeed.service.search_request import Paging
+from paperfeed.service.search_request import MAX_OFFSET, Paging
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
 from paperfeed.service.trending import trending_as_of
 
@@ -42,6 +42,27 @@ router = routing.router(prefix="/api", tags=["papers"], responses={400: {"model"
 Limit = Annotated[
     int,
     Query(ge=1, description="Page size; values above the instance's api_max_limit are capped."),
+]
+
+
+# The daily feed's page and size are raw strings, read as HF reads them, with HF's error
+# messages (api/hf_params.py).
+HfPage = Annotated[str | None, Query(description="Page index, from 0 (default 0).")]
+HfLimit = Annotated[
+    str | None, Query(description="Page size, default 50; values above api_max_limit are capped.")
+]
+DailySort = Annotated[
+    Literal["publishedAt", "trending", "upvotes"],
+    Query(
+        description="Newest on the feed first (HF's default), trending (time-decayed "
+        "upvotes, docs/votes.md), or most upvoted."
+    ),
+]
+Submitter = Annotated[
+    str | None,
+    Query(
+        max_length=64, pattern=r"^[^\x00-\x1f]*$", description="Only papers this user submitted."
+    ),
 ]
 
 
@@ -60,35 +81,27 @@ def daily_papers(
     settings: SettingsDep,
     now: NowDep,
     response: Response,
-    p: Annotated[int, Query(ge=0, le=100_000, description="Page index, from 0.")] = 0,
-    limit: Limit = 50,
-    date: Annotated[str | None, Query(description="A feed day, YYYY-MM-DD.")] = None,
+    p: HfPage = None,
+    limit: HfLimit = None,
+    date: Annotated[
+        str | None, Query(description="A feed day, YYYY-MM-DD (or an ISO timestamp).")
+    ] = None,
     week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.")] = None,
     month: Annotated[str | None, Query(description="A month, YYYY-MM.")] = None,
-    sort: Annotated[
-        Literal["publishedAt", "trending", "upvotes"],
-        Query(
-            description="Newest on the feed first (HF's default), trending (time-decayed "
-            "upvotes, docs/votes.md), or most upvoted."
-        ),
-    ] = "publishedAt",
-    submitter: Annotated[
-        str | None,
-        Query(
-            max_length=64,
-            pattern=r"^[^\x00-\x1f]*$",
-            description="Only papers this user submitted.",
-        ),
-    ] = None,
+    sort: DailySort = "publishedAt",
+    submitter: Submitter = None,
 ) -> list[DailyPaperOut]:
     """Daily papers of a day, week or month (all days when none is given), paged with ``p``.
 
-    The total number of matching papers is sent in the ``X-Total-Count`` header. With
-    ``sort=trending``, ``X-Trending-As-Of`` says when trending was judged (ISO 8601): now, a
-    past period's end, or an idle instance's latest activity (docs/votes.md#idle-instances).
+    The total number of matching papers is sent in the ``X-Total-Count`` header, and the
+    next page, while there is one, in ``Link: <...>; rel="next"``. With ``sort=trending``,
+    ``X-Trending-As-Of`` says when trending was judged (ISO 8601): now, a past period's
+    end, or an idle instance's latest activity (docs/votes.md#idle-instances).
     """
-    period = parse_period(date, week, month)
-    limit = _cap(limit, settings.api_max_limit)
+    period = hf_period(date, week, month)
+    page = hf_int("p", p, default=0, minimum=0, maximum=MAX_PAGE)
+    size = hf_int("limit", limit, default=50, minimum=1)  # capped, not refused: see top
+    limit_ = _cap(size, settings.api_max_limit)
     half_life = timedelta(hours=settings.trending_half_life_hours)
     as_of = None
     if sort == "trending":
@@ -100,13 +113,18 @@ def daily_papers(
         period=period,
         now=now,
         sort=sort,
-        limit=limit,
-        offset=p * limit,
+        limit=limit_,
+        offset=page * limit_,
         submitter=submitter or None,
         half_life=half_life,
         trending_at=as_of,
     )
     response.headers["X-Total-Count"] = str(total)
+    params = {**(dict([period.param]) if period else {}), "sort": sort, "submitter": submitter}
+    link_next_page(
+        response, settings.base_url, "/api/daily_papers", params,
+        page=page, limit=limit_, total=total, max_page=MAX_PAGE,
+    )  # fmt: skip
     return [DailyPaperOut.from_view(v) for v in views]
 
 
@@ -132,9 +150,8 @@ def list_all_papers(
     if page.next_cursor:
         # From base_url and the parameters this route reads, never the request's Host or
         # its other parameters: the response is cached and served to every reader (issue 12).
-        query = urlencode({"cursor": page.next_cursor, "limit": limit})
-        url = f"{settings.base_url.rstrip('/')}/api/papers?{query}"
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        params = {"cursor": page.next_cursor, "limit": limit}
+        response.headers["Link"] = next_link(settings.base_url, "/api/papers", params)
     return [PaperOut.from_view(v) for v in page.papers]
 
 
@@ -177,6 +194,11 @@ def search_papers(
         passages=passages,
     )
     response.headers["X-Total-Count"] = str(results.total)
+    link_next_page(
+        response, settings.base_url, "/api/papers/search", asked.query_params(),
+        page=asked.offset // asked.limit, limit=asked.limit, total=results.total,
+        max_page=MAX_OFFSET // asked.limit,
+    )  # fmt: skip
     response.headers["X-Search-Mode"] = results.mode.value
     if results.notice:
         response.headers["X-Search-Notice"] = results.notice
