@@ -1,0 +1,42 @@
+"""The MCP server of one process: every tool and resource over one runtime, the same for
+streamable HTTP (``/mcp`` on the web app) and stdio (``paperfeed mcp``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mcp.server.mcpserver import MCPServer
+
+import paperfeed
+from paperfeed.mcp import member_tools, reading_tools, resources
+from paperfeed.mcp.calls import CallerSource, Calls
+
+if TYPE_CHECKING:
+    from paperfeed.runtime import Runtime
+
+INSTRUCTIONS = """{site} is a Daily Papers site: research papers (mostly arXiv) put on a
+daily feed and upvoted by its community, searchable by words and by meaning.
+
+Find papers with `search` (a topic, an author, a category; any date), `daily` (one day,
+week or month of the feed), `trending` (popular now) and `similar` (related to a paper).
+Get one paper's details with `paper`. Every paper is named by its arXiv id (2406.12345).
+Member tools (`for_you`, `following`, `save`, `library`) need the member's API token;
+without one they answer with an error saying so. Calls are rate limited: an error says
+when to try again."""
+
+
+def build_server(runtime: Runtime, callers: CallerSource) -> MCPServer:
+    settings = runtime.settings
+    server = MCPServer(
+        name="paperfeed",
+        title=settings.site_name,
+        instructions=INSTRUCTIONS.format(site=settings.site_name),
+        website_url=settings.base_url,
+        version=paperfeed.__version__,
+        log_level="WARNING",  # the SDK configures logging at INFO otherwise
+    )
+    calls = Calls(runtime, callers)
+    reading_tools.register(server, calls)
+    member_tools.register(server, calls)
+    resources.register(server, calls)
+    return server
