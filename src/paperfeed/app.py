@@ -60,6 +60,7 @@ from paperfeed.web import (
     library_forms,
     library_io_pages,
     library_pages,
+    markdown_pages,
     pages,
     password_reset_pages,
     personal_digest_pages,
@@ -83,6 +84,7 @@ UPLOAD_PATHS = ("/library/import", "/api/library/import")
 
 ROUTERS = (
     pages.router,
+    markdown_pages.router,  # /papers/{id}.md (docs/api.md)
     api_routes.router,
     account_routes.router,
     community_routes.router,

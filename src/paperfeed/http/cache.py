@@ -35,6 +35,8 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import Engine
 
+from paperfeed.http.negotiation import markdown_variant
+
 _CACHEABLE_STATUS = {200}
 # What an entry costs beyond its bytes: the entry, its key and body objects, the dict slot
 # (measured with tracemalloc, tests/web/test_cache_attacks.py); and each header tuple.
@@ -163,6 +165,10 @@ class ResponseCache:
         key = (
             scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope["query_string"]
         )
+        if markdown_variant(scope["path"], scope["headers"]):
+            # A paper page has two variants (HTML, Markdown), chosen by Accept: one key each,
+            # never the raw header (http/negotiation.py). The route sends ``Vary: Accept``.
+            key += b" accept=markdown"
         # Inline on the event loop (a read of a few microseconds on SQLite, ~0.1 ms on
         # PostgreSQL, less than a thread hop), on the probe's own connection: waiting on the
         # app's pool here could block the loop behind requests that need it to finish.

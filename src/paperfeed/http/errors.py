@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect
 
 from paperfeed.errors import PaperfeedError
 from paperfeed.http.arxiv_path import malformed_id_error
+from paperfeed.http.negotiation import markdown_variant
 
 try:
     import psycopg
@@ -28,8 +29,15 @@ logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
+    """Whether errors are answered in the JSON shape: the API, feeds, ``.json`` and a
+    paper's Markdown (``.md`` or ``Accept: text/markdown``: what programs ask for)."""
     path = request.url.path
-    return path.startswith(("/api/", "/feeds/")) or path == "/api" or path.endswith(".json")
+    return (
+        path.startswith(("/api/", "/feeds/"))
+        or path == "/api"
+        or path.endswith((".json", ".md"))
+        or markdown_variant(path, request.scope["headers"])
+    )
 
 
 def error_response(request: Request, status: int, message: str) -> JSONResponse | HTMLResponse:

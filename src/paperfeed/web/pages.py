@@ -25,6 +25,7 @@ from paperfeed.http.deps import (
     SettingsDep,
     VectorDep,
 )
+from paperfeed.http.negotiation import prefers_markdown
 from paperfeed.service.authors import claimed_names
 from paperfeed.service.bibtex import bibtex
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
@@ -39,6 +40,7 @@ from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
 from paperfeed.web.feedback_state import my_feedback
 from paperfeed.web.follow_buttons import paper_buttons, search_buttons
+from paperfeed.web.markdown_pages import markdown_response
 from paperfeed.web.save_control import my_saved, save_panel
 from paperfeed.web.search_form import PageSearchDep
 from paperfeed.web.seen_recording import record_paper_seen
@@ -190,14 +192,18 @@ def paper(
     arxiv_id: str,
     session: ReadSession,
     vectors: VectorDep,
+    settings: SettingsDep,
     now: NowDep,
     comments_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``.
-    ``comments_page``: which page of its comment threads is shown."""
+    ``comments_page``: which page of its comment threads is shown. ``Accept: text/markdown``
+    gets the paper's Markdown instead (web/markdown_pages.py)."""
     bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     if bare != arxiv_id:
         return RedirectResponse(f"/papers/{bare}", status_code=301)
+    if prefers_markdown(request.headers.get("accept")):
+        return markdown_response(request, session, settings, bare, vary=True)
     view = get_paper(session, bare)
     similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
@@ -207,9 +213,12 @@ def paper(
     context["claimed"] = claimed_names(session, bare)  # author name -> username
     context.update(paper_buttons(request, session, view))  # follow its authors, categories
     context.update(paper_comments(request, session, bare, comments_page))
-    return render(
+    response = render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
     )
+    response.headers["Vary"] = "Accept"  # the Markdown variant is served at this URL too
+    response.headers["Link"] += f', </papers/{bare}.md>; rel="alternate"; type="text/markdown"'
+    return response
 
 
 # ---------------------------------------------------------------- search
