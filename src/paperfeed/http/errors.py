@@ -29,12 +29,13 @@ logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
-    """Whether errors are answered in the JSON shape: the API, feeds, ``.json`` and a
-    paper's Markdown (``.md`` or ``Accept: text/markdown``: what programs ask for)."""
+    """Whether errors are answered in the JSON shape: the API, feeds, ``.json``, the MCP
+    endpoint and a paper's Markdown (``.md`` or ``Accept: text/markdown``: what programs
+    ask for)."""
     path = request.url.path
     return (
         path.startswith(("/api/", "/feeds/"))
-        or path == "/api"
+        or path in ("/api", "/mcp")
         or path.endswith((".json", ".md"))
         or markdown_variant(path, request.scope["headers"])
     )

@@ -43,6 +43,7 @@ class Paper(BaseModel):
     comments: int = Field(description="comments on this site and its import source")
     feed_day: str | None = Field(description="the day it was on the daily feed, if it was")
     url: str = Field(description="its page on this site")
+    markdown_url: str = Field(description="the whole paper as Markdown on this site")
     arxiv_url: str
     pdf_url: str
     github: str | None = None
@@ -62,6 +63,7 @@ class Paper(BaseModel):
             comments=view.num_comments,
             feed_day=view.feed_day.isoformat() if view.feed_day else None,
             url=site_url(base_url, f"/papers/{view.arxiv_id}"),
+            markdown_url=site_url(base_url, f"/papers/{view.arxiv_id}.md"),
             arxiv_url=view.abs_url,
             pdf_url=view.pdf_url,
             github=view.github_repo,

@@ -26,6 +26,7 @@ from paperfeed.mcp.outputs import (
     TrendingOut,
 )
 from paperfeed.service.feed import feed_page
+from paperfeed.service.paper_markdown import paper_markdown
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, parse_period
 from paperfeed.service.search import run_request
@@ -193,8 +194,9 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.read(ctx, body)
 
-    # MERGE POINT (h-markdown): the `read` tool, calling
-    # paperfeed.service.paper_markdown.paper_markdown(session, id, base_url=base).
+    @server.tool(name="read", description=READ, annotations=READ_ONLY)
+    def read(ctx: Context, id: PaperId) -> str:
+        return calls.read(ctx, lambda s, _c, _n: paper_markdown(s, id, base_url=base))
 
 
 def page_window(limit: int, offset: int) -> tuple[int, int]:

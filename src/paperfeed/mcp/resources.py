@@ -4,9 +4,9 @@
   (``2026-11-20``), an ISO week (``2026-W47``) or a month (``2026-11``);
 - ``paperfeed://papers/{+id}``: one paper's details as JSON (an old-style id keeps its slash:
   ``paperfeed://papers/hep-th/9901001``);
-- ``paperfeed://markdown/{+id}``: the paper as Markdown (MERGE POINT, below).
+- ``paperfeed://markdown/{+id}``: the paper as Markdown (``service.paper_markdown``).
 
-They answer what the ``daily`` and ``paper`` tools answer, through the same functions, and
+They answer what the ``daily``, ``paper`` and ``read`` tools answer, through the same functions, and
 count against the same rate limit. An unknown paper is a "resource not found" error.
 """
 
@@ -20,6 +20,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.mcp.calls import Calls
 from paperfeed.mcp.outputs import PaperDetail
 from paperfeed.mcp.reading_tools import MAX_PAGE, daily_page
+from paperfeed.service.paper_markdown import paper_markdown
 from paperfeed.service.papers import get_paper
 
 JSON = "application/json"
@@ -76,5 +77,13 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.resource(ctx, body)
 
-    # MERGE POINT (h-markdown): "paperfeed://markdown/{+id}" (text/markdown), calling
-    # paperfeed.service.paper_markdown.paper_markdown(session, id, base_url=base).
+    @server.resource(
+        "paperfeed://markdown/{+id}",
+        name="paper-markdown",
+        title="A paper as Markdown",
+        description="The whole paper as Markdown: details, abstract and, where the site has "
+        "it, the full text.",
+        mime_type="text/markdown",
+    )
+    def markdown(id: str, ctx: Context) -> str:
+        return calls.resource(ctx, lambda s, _c, _n: paper_markdown(s, id, base_url=base))

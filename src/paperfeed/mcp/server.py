@@ -19,7 +19,7 @@ daily feed and upvoted by its community, searchable by words and by meaning.
 
 Find papers with `search` (a topic, an author, a category; any date), `daily` (one day,
 week or month of the feed), `trending` (popular now) and `similar` (related to a paper).
-Get one paper's details with `paper`. Every paper is named by its arXiv id (2406.12345).
+Get one paper's details with `paper`, and read it as Markdown with `read`. Every paper is named by its arXiv id (2406.12345).
 Member tools (`for_you`, `following`, `save`, `library`) need the member's API token;
 without one they answer with an error saying so. Calls are rate limited: an error says
 when to try again."""
