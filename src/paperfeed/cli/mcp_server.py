@@ -8,7 +8,6 @@ import click
 
 from paperfeed.cli import cli
 from paperfeed.cli.common import load_settings, open_runtime, require_migrated, user_errors
-from paperfeed.mcp.stdio import run_stdio
 from paperfeed.search import sync_backend
 from paperfeed.search.tantivy_index import IndexBusy
 
@@ -28,6 +27,9 @@ def mcp_command(token: str | None) -> None:
 
     Example: PAPERFEED_MCP_TOKEN=pf_... paperfeed mcp
     """
+    # Here, not at the top: the SDK takes seconds to import, and every other command would pay.
+    from paperfeed.mcp.stdio import run_stdio
+
     settings = load_settings()
     with open_runtime(settings) as runtime:
         require_migrated(runtime.engine)
