@@ -264,6 +264,10 @@ def test_the_apps_middleware_wraps_mcp(site):
     # ...but a browser page of another site is refused (DNS rebinding, cross-site calls).
     r = httpx.post(url + "/mcp", json=ping, headers={**accept, "Origin": "http://evil.example"})
     assert r.status_code == 403
+    # A member's answers are private (the security headers judge the token /mcp resolved).
+    bearer = {**accept, "Authorization": f"Bearer {made.token}"}
+    r = httpx.post(url + "/mcp", json=ping, headers=bearer)
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store"
     # Cookies are no credentials here: a browser session never signs an MCP call in.
     r = httpx.post(
         url + "/mcp",

@@ -62,9 +62,16 @@ tag; sort: added, oldest, title, published or upvotes. Needs an API token."""
 
 def register(server: MCPServer, calls: Calls) -> None:
     """Add the member tools to ``server``."""
-    settings, runtime = calls.settings, calls.runtime
-    base = settings.base_url
-    half_life = timedelta(hours=settings.trending_half_life_hours)
+    _add_for_you(server, calls)
+    _add_following(server, calls)
+    _add_save(server, calls)
+    _add_library(server, calls)
+
+
+def _add_for_you(server: MCPServer, calls: Calls) -> None:
+    runtime = calls.runtime
+    base = calls.settings.base_url
+    half_life = timedelta(hours=calls.settings.trending_half_life_hours)
 
     @server.tool(name="for_you", description=FOR_YOU, annotations=READ_ONLY)
     def for_you_list(
@@ -109,6 +116,11 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.member(ctx, "for_you", body)
 
+
+def _add_following(server: MCPServer, calls: Calls) -> None:
+    runtime = calls.runtime
+    base = calls.settings.base_url
+
     @server.tool(name="following", description=FOLLOWING, annotations=READ_ONLY)
     def following(
         ctx: Context,
@@ -146,6 +158,8 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.member(ctx, "following", body)
 
+
+def _add_save(server: MCPServer, calls: Calls) -> None:
     @server.tool(name="save", description=SAVE_DOC, annotations=SAVE)
     def save(
         ctx: Context,
@@ -162,6 +176,10 @@ def register(server: MCPServer, calls: Calls) -> None:
             )
 
         return calls.write(ctx, "save", body)
+
+
+def _add_library(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
 
     @server.tool(name="library", description=LIBRARY, annotations=READ_ONLY)
     def library(

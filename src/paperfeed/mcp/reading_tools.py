@@ -98,9 +98,17 @@ yet or the site has search by meaning turned off. limit: 1 to 50."""
 
 def register(server: MCPServer, calls: Calls) -> None:
     """Add the reading tools to ``server``."""
+    _add_search(server, calls)
+    _add_daily(server, calls)
+    _add_trending(server, calls)
+    _add_paper(server, calls)
+    _add_similar(server, calls)
+    _add_read(server, calls)
+
+
+def _add_search(server: MCPServer, calls: Calls) -> None:
     settings = calls.settings
-    base = settings.base_url
-    half_life = timedelta(hours=settings.trending_half_life_hours)
+    base = calls.settings.base_url
 
     @server.tool(name="search", description=SEARCH, annotations=READ_ONLY)
     def search(
@@ -148,6 +156,10 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.read(ctx, body)
 
+
+def _add_daily(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
+
     @server.tool(name="daily", description=DAILY, annotations=READ_ONLY)
     def daily(
         ctx: Context,
@@ -161,6 +173,11 @@ def register(server: MCPServer, calls: Calls) -> None:
         return calls.read(
             ctx, lambda s, _c, now: daily_page(s, now, base, date, week, month, sort, limit, offset)
         )
+
+
+def _add_trending(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
+    half_life = timedelta(hours=calls.settings.trending_half_life_hours)
 
     @server.tool(name="trending", description=TRENDING, annotations=READ_ONLY)
     def trending_now(ctx: Context, limit: Limit = 20, offset: Offset = 0) -> TrendingOut:
@@ -180,9 +197,17 @@ def register(server: MCPServer, calls: Calls) -> None:
 
         return calls.read(ctx, body)
 
+
+def _add_paper(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
+
     @server.tool(name="paper", description=PAPER, annotations=READ_ONLY)
     def paper(ctx: Context, id: PaperId) -> PaperDetail:
         return calls.read(ctx, lambda s, _c, _n: PaperDetail.of_view(get_paper(s, id), base))
+
+
+def _add_similar(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
 
     @server.tool(name="similar", description=SIMILAR, annotations=READ_ONLY)
     def similar(ctx: Context, id: PaperId, limit: Limit = 10) -> SimilarOut:
@@ -193,6 +218,10 @@ def register(server: MCPServer, calls: Calls) -> None:
             return SimilarOut(id=found.paper.arxiv_id, notice=found.notice, papers=papers)
 
         return calls.read(ctx, body)
+
+
+def _add_read(server: MCPServer, calls: Calls) -> None:
+    base = calls.settings.base_url
 
     @server.tool(name="read", description=READ, annotations=READ_ONLY)
     def read(ctx: Context, id: PaperId) -> str:
