@@ -33,7 +33,7 @@ from paperfeed.http.deps import get_now
 from paperfeed.service.search import run_request
 from paperfeed.service.search_request import Paging, parse_search_request
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mcp-http")]
 
 READ_TOOLS = {"search", "daily", "trending", "paper", "read", "similar"}
 MEMBER_TOOLS = {"for_you", "following", "save", "library"}

@@ -19,7 +19,7 @@ from paperfeed.mcp.server import build_server
 from paperfeed.mcp.stdio import StdioCallers
 from paperfeed.runtime import Runtime
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mcp-stdio")]
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
