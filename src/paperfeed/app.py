@@ -150,6 +150,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.version_probe = None  # the response cache's held connection, if caching
     app.state.sessions = runtime.sessions
     app.state.search = runtime.search
+    app.state.passages = runtime.passages
     app.state.vector_index = runtime.vector_index
     app.state.semantic = runtime.semantic
     app.state.mailer = runtime.mailer
@@ -211,6 +212,8 @@ async def lifespan(app: FastAPI):
     # unfairly, under overload. Queue requests fairly on the event loop instead.
     anyio.to_thread.current_default_thread_limiter().total_tokens = DB_POOL_SIZE
     await asyncio.to_thread(sync_at_startup, runtime.search)
+    if runtime.passages is not None:
+        await asyncio.to_thread(sync_at_startup, runtime.passages)
     if runtime.semantic is not None:
         app.state.background_embedder = await start_semantic(runtime)
     # Searches never apply index changes; this thread does (paperfeed.search.catch_up).

@@ -36,6 +36,7 @@ from paperfeed.store.db import make_engine, make_replica_engine, make_sessionmak
 if TYPE_CHECKING:
     from paperfeed.mail import MailSender
     from paperfeed.search.base import KeywordIndex, VectorIndex
+    from paperfeed.search.fulltext_index import PassageIndex
     from paperfeed.search.semantic import SemanticSearch
 
 T = TypeVar("T")
@@ -99,6 +100,15 @@ class Runtime:
         return self._once("search", lambda: open_backend(self.settings, self.engine))
 
     @property
+    def passages(self) -> PassageIndex | None:
+        """The full-text passage index (docs/fulltext.md), None with full text turned off."""
+        if not self.settings.fulltext:
+            return None
+        from paperfeed.search.sync import open_passage_index
+
+        return self._once("passages", lambda: open_passage_index(self.settings, self.engine))
+
+    @property
     def vector_index(self) -> VectorIndex | None:
         """The vector index of the configured model (a usearch file on SQLite, loaded now;
         pgvector on PostgreSQL), None with search by meaning turned off."""
@@ -148,7 +158,7 @@ class Runtime:
         again, as a web app whose lifespan is entered twice in tests does)."""
         with self._lock:
             built = dict(self._built)
-        for name in ("search", "semantic", "vector_index"):  # semantic closes its index too
+        for name in ("search", "semantic", "vector_index", "passages"):  # semantic closes its index
             if name in built:
                 built[name].close()
         for name in ("probe_engine", "replica_engine"):

@@ -131,6 +131,35 @@ class Settings(BaseSettings):
         description="User-Agent sent with outbound HTTP requests.",
     )
 
+    # ---- full text from arXiv HTML (issue 17 item 3, docs/fulltext.md)
+    fulltext: bool = Field(
+        False,
+        description="Fetch the HTML rendering arXiv publishes for papers, keep it as "
+        "Markdown and let search look inside it (`paperfeed ingest fulltext`; the worker runs "
+        "it after its harvest). Off by default: it is one request per paper to arxiv.org.",
+    )
+    fulltext_scope: Literal["feed", "all"] = Field(
+        "feed",
+        description="Which papers the full-text job fetches: those on the daily feed "
+        "(`feed`, newest day first) or every paper (`all`, newest first).",
+    )
+    fulltext_daily_budget: int = Field(
+        500,
+        ge=0,
+        description="Most arXiv HTML requests the full-text job makes per UTC day, counted "
+        "over every run of the day.",
+    )
+    arxiv_html_url: str = Field(
+        "https://arxiv.org/html",
+        description="Base URL of arXiv's HTML renderings; the job asks `<url>/<arXiv id>v<n>`.",
+    )
+    fulltext_max_bytes: int = Field(
+        20_000_000,
+        gt=0,
+        description="Largest arXiv HTML page the job converts; a larger one is a recorded "
+        "failure, retried later.",
+    )
+
     # ---- accounts, sessions, rate limits (docs/accounts.md)
     session_cookie_secure: bool | None = Field(
         None,

@@ -20,6 +20,7 @@ from paperfeed.api.schemas import DailyPaperOut, ErrorOut, PaperOut
 from paperfeed.http import routing
 from paperfeed.http.deps import (
     NowDep,
+    PassagesDep,
     ReadSession,
     SearchDep,
     SemanticDep,
@@ -28,8 +29,8 @@ from paperfeed.http.deps import (
 )
 from paperfeed.http.search_params import SearchParamsDep
 from paperfeed.service import feed, papers
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.periods import parse_period
-from paperfeed.service.search import run_request
 from paperfeed.service.search_request import Paging
 from paperfeed.service.similar import MAX_SIMILAR, similar_papers
 from paperfeed.service.trending import trending_as_of
@@ -146,6 +147,7 @@ def list_all_papers(
 def search_papers(
     session: ReadSession,
     backend: SearchDep,
+    passages: PassagesDep,
     semantic: SemanticDep,
     settings: SettingsDep,
     response: Response,
@@ -166,14 +168,19 @@ def search_papers(
     """
     paging = Paging(default_limit=20, max_limit=settings.api_max_limit, cap_limit=True)
     asked = params.request(paging, page=p, limit=limit)
-    results = run_request(
-        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
+    results = run_search(
+        session,
+        backend,
+        asked,
+        default_mode=settings.search_mode,
+        semantic=semantic,
+        passages=passages,
     )
     response.headers["X-Total-Count"] = str(results.total)
     response.headers["X-Search-Mode"] = results.mode.value
     if results.notice:
         response.headers["X-Search-Notice"] = results.notice
-    return [DailyPaperOut.from_view(v) for v in results.papers]
+    return [DailyPaperOut.from_view(v, results.passages.get(v.arxiv_id)) for v in results.papers]
 
 
 @router.get(

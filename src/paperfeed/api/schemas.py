@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+from paperfeed.service.fulltext_search import PassageHit
 from paperfeed.service.views import PaperView
 
 
@@ -73,6 +74,13 @@ class PaperOut(BaseModel):
         )
 
 
+class PassageOut(BaseModel):
+    """The passage of a paper's full text that a search matched."""
+
+    section: str = Field(description='its heading path, e.g. "2 Method › 2.1 Attention"')
+    text: str = Field(description="the passage, Markdown with math as $…$")
+
+
 class DailyPaperOut(BaseModel):
     """One item of ``GET /api/daily_papers`` and ``GET /api/papers/search``."""
 
@@ -84,10 +92,18 @@ class DailyPaperOut(BaseModel):
     summary: str
     numComments: int
     submittedBy: UserOut | None = None
+    fulltextMatch: PassageOut | None = Field(
+        None,
+        description="with fulltext=1, for a paper whose full text matched: the best passage "
+        "and its section (paperfeed extension)",
+    )
 
     @classmethod
-    def from_view(cls, view: PaperView) -> DailyPaperOut:
+    def from_view(cls, view: PaperView, passage: PassageHit | None = None) -> DailyPaperOut:
         return cls(
+            fulltextMatch=PassageOut(section=passage.section, text=passage.text)
+            if passage
+            else None,
             paper=PaperOut.from_view(view),
             publishedAt=hf_timestamp(view.submitted_at),
             title=view.title,

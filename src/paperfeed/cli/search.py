@@ -18,10 +18,11 @@ from paperfeed.cli.common import (
 )
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_backend, sync_search_index
-from paperfeed.search.sync import keyword_index_dir, uses_derived_index
+from paperfeed.search.sync import keyword_index_dir, sync_fulltext_index, uses_derived_index
 from paperfeed.search.tantivy_index import IndexBusy
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.indexing import embed_papers, sync_vectors
-from paperfeed.service.search import SearchResults, run_request
+from paperfeed.service.search import SearchResults
 from paperfeed.service.search_request import (
     MAX_LIMIT,
     MAX_OFFSET,
@@ -56,9 +57,16 @@ def _busy(exc: IndexBusy) -> click.ClickException:
     help="hybrid: words and meaning fused; keyword: words only; semantic: meaning only. "
     "Default: the search_mode setting (hybrid).",
 )
+@click.option(
+    "--fulltext",
+    is_flag=True,
+    help="Match inside papers' full text too; show the passage and section that matched.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @user_errors
-def search(query, limit, offset, category, author, date_from, date_to, mode, as_json) -> None:
+def search(
+    query, limit, offset, category, author, date_from, date_to, mode, fulltext, as_json
+) -> None:
     """Rank papers for QUERY: words (any may match), "quoted phrases", or an arXiv id/URL.
 
     Example: paperfeed search '"diffusion model" video' --category cs.CV --limit 5
@@ -72,6 +80,7 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
         date_to=date_to,
         limit=limit,
         offset=offset,
+        fulltext=fulltext,
         paging=CLI_PAGING,
     )
     settings = load_settings()
@@ -81,15 +90,16 @@ def search(query, limit, offset, category, author, date_from, date_to, mode, as_
         with contextlib.suppress(IndexBusy):  # another process syncs: use what is there
             sync_backend(runtime.search)
         with runtime.sessions() as session:
-            results = run_request(
+            results = run_search(
                 session,
                 runtime.search,
                 request,
                 default_mode=settings.search_mode,
                 # the query model and the vector index only where meaning is asked for
                 semantic=None if asked is Mode.KEYWORD else runtime.semantic,
+                passages=runtime.passages if fulltext else None,
             )
-    if results.notice and mode:  # asked for by name: say why it was not used
+    if results.notice and (mode or fulltext):  # asked for by name: say why it was not used
         click.echo(f"note: {results.notice}", err=True)
     _echo_results(results, request.offset, as_json=as_json)
 
@@ -104,6 +114,7 @@ def _echo_results(results: SearchResults, offset: int, *, as_json: bool) -> None
                 "mode": results.mode.value,
                 "notice": results.notice,
                 "papers": [asdict(p) for p in results.papers],
+                "passages": {a: asdict(h) for a, h in results.passages.items()},
             }
         )
         return
@@ -113,9 +124,19 @@ def _echo_results(results: SearchResults, offset: int, *, as_json: bool) -> None
     for p in results.papers:
         # a terminal shows text: MVD², not MVD$^2$ (docs/text-and-math.md)
         click.echo(f"{p.arxiv_id:<18} {p.upvotes:>5}  {to_plain_text(p.title)}")
+        match = results.passages.get(p.arxiv_id)
+        if match:
+            click.echo(
+                f"{'':<18} {'':>5}  in {match.section or 'the text'}: {_snippet(match.text)}"
+            )
     shown = offset + len(results.papers)
     if results.total > shown:
         click.echo(f"... {results.total - shown} more (use --offset {shown})")
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @cli.group()
@@ -164,6 +185,9 @@ def _sync(*, rebuild: bool) -> None:
                 )
             if settings.semantic_search:
                 click.echo(sync_vectors(settings, engine, rebuild=rebuild).summary())
+            if uses_derived_index(engine):
+                applied = sync_fulltext_index(settings, engine)
+                click.echo(f"full-text passage index: synced {applied:,} papers")
         except IndexBusy as exc:
             raise _busy(exc) from None
 

@@ -1,5 +1,6 @@
 """``paperfeed worker``: the long-running process that does the scheduled work, the daily
-arXiv harvest and the email digests (see :mod:`paperfeed.digest.schedule`).
+arXiv harvest and the email digests (see :mod:`paperfeed.digest.schedule`), and with the
+``fulltext`` setting on, the full-text job once an hour (docs/fulltext.md).
 
 Every job takes its lock in the database first, so several workers (or a worker and a cron
 ``paperfeed digest send``) never run the same job for the same period. SIGTERM or Ctrl-C:
@@ -20,6 +21,7 @@ import click
 from paperfeed.cli import cli
 from paperfeed.cli.common import load_settings, open_runtime, require_migrated, translated_errors
 from paperfeed.cli.digest import stop_on_sigterm
+from paperfeed.cli.fulltext import run_fulltext_slot
 from paperfeed.digest import locks
 from paperfeed.digest.outbox import INTERRUPTED
 from paperfeed.digest.runner import JobBusy, send_digests
@@ -73,6 +75,8 @@ def worker(once: bool, at: str | None) -> None:
                         continue
                     if not _run(job, runtime, holder, stop):
                         backoff[(job.name, job.key)] = now + RETRY_FAILED_JOB
+                if settings.fulltext and not stop.is_set():
+                    run_fulltext_slot(runtime, holder, stop, now)
                 if once:
                     break
                 stop.wait(settings.worker_poll_seconds)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.http.read_routing import read_sessions
 from paperfeed.search.base import KeywordIndex, VectorIndex
+from paperfeed.search.fulltext_index import PassageIndex
 from paperfeed.search.semantic import SemanticSearch
 from paperfeed.settings import Settings
 from paperfeed.store.db import write_session
@@ -138,6 +139,11 @@ def get_search(request: Request) -> KeywordIndex:
     return request.app.state.search
 
 
+def get_passages(request: Request) -> PassageIndex | None:
+    """The full-text passage index, or None where the site does not fetch full text."""
+    return request.app.state.passages
+
+
 def get_semantic(request: Request) -> SemanticSearch | None:
     """Search by meaning (query model + vector index), or None where the site turned it off."""
     return request.app.state.semantic
@@ -161,4 +167,5 @@ PrimarySessions = Annotated[sessionmaker[Session], Depends(get_primary_sessions)
 NowDep = Annotated[datetime, Depends(get_now)]
 SearchDep = Annotated[KeywordIndex, Depends(get_search)]
 SemanticDep = Annotated[SemanticSearch | None, Depends(get_semantic)]
+PassagesDep = Annotated[PassageIndex | None, Depends(get_passages)]
 VectorDep = Annotated[VectorIndex | None, Depends(get_vectors)]

@@ -28,6 +28,7 @@ class SearchParams:
     author: str | None
     date_from: str | None
     date_to: str | None
+    fulltext: str | None = None
 
     def request(
         self, paging: Paging, *, page: str | None = None, limit: str | None = None
@@ -54,8 +55,15 @@ def search_params(
     date_to: Annotated[
         str | None, Query(alias="to", description="Published on or before, YYYY-MM-DD.")
     ] = None,
+    fulltext: Annotated[
+        str | None,
+        Query(
+            description="1: match inside the papers' full text too, and show the passage "
+            "that matched (instances that fetch full text: docs/fulltext.md)."
+        ),
+    ] = None,
 ) -> SearchParams:
-    return SearchParams(q, mode, category, author, date_from, date_to)
+    return SearchParams(q, mode, category, author, date_from, date_to, fulltext)
 
 
 SearchParamsDep = Annotated[SearchParams, Depends(search_params)]

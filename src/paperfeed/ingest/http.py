@@ -34,6 +34,10 @@ class BadResponse(SourceUnavailable):
     """A source answered, but with a body we cannot read (invalid XML or JSON, wrong shape)."""
 
 
+class Missing(SourceUnavailable):
+    """A source answered 404 or 410: it has nothing at that URL (never retried)."""
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
     if not value:
@@ -116,9 +120,8 @@ class Fetcher:
                     return body
                 last_error = f"HTTP {response.status_code}"
                 if response.status_code not in RETRY_STATUSES:
-                    raise SourceUnavailable(
-                        f"{_shown(url, params)} answered {last_error}: {_snippet(body)}"
-                    )
+                    error = Missing if response.status_code in (404, 410) else SourceUnavailable
+                    raise error(f"{_shown(url, params)} answered {last_error}: {_snippet(body)}")
                 wait = parse_retry_after(response.headers.get("Retry-After"))
                 if wait is not None:
                     wait = min(wait, MAX_RETRY_AFTER)

@@ -14,6 +14,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed.search.base import KeywordIndex, VectorIndex
+from paperfeed.search.fulltext_index import (
+    PassageIndex,
+    PostgresPassageIndex,
+    TantivyPassageIndex,
+)
 from paperfeed.search.pg_term_stats import refresh_term_stats
 from paperfeed.search.postgres_fts import PostgresKeywordIndex
 from paperfeed.search.tantivy_index import IndexBusy, TantivyKeywordIndex
@@ -35,6 +40,25 @@ def uses_derived_index(engine: Engine) -> bool:
 
 def open_tantivy(settings: Settings, engine: Engine) -> TantivyKeywordIndex:
     return TantivyKeywordIndex(keyword_index_dir(settings), make_sessionmaker(engine))
+
+
+def open_passage_index(settings: Settings, engine: Engine) -> PassageIndex:
+    """The full-text passage index: tantivy on SQLite, the passages table on PostgreSQL."""
+    if uses_derived_index(engine):
+        path = settings.resolved_index_dir() / "fulltext"
+        return TantivyPassageIndex(path, make_sessionmaker(engine))
+    return PostgresPassageIndex()
+
+
+def sync_fulltext_index(settings: Settings, engine: Engine) -> int:
+    """Apply every pending full-text write to the passage index (SQLite); papers applied."""
+    if not uses_derived_index(engine):
+        return 0
+    index = open_passage_index(settings, engine)
+    try:
+        return index.sync()
+    finally:
+        index.close()
 
 
 def open_backend(settings: Settings, engine: Engine) -> KeywordIndex:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from paperfeed.arxiv_ids import match_arxiv_id
 from paperfeed.embed.model import ModelUnavailable
 from paperfeed.search.base import Hit, KeywordIndex, SearchFilters
+from paperfeed.search.fulltext_index import PassageHit
 from paperfeed.search.fusion import reciprocal_rank_fusion, zscore_fusion
 from paperfeed.search.query import normalize_category, parse_query, words_of
 from paperfeed.search.semantic import SemanticSearch
@@ -96,6 +97,8 @@ class SearchResults:
     exact_id: str | None = None  # the query named a paper we have: show that paper
     mode: Mode = Mode.KEYWORD  # the mode that produced these results
     notice: str | None = None  # why the mode differs from the one asked for, for the reader
+    # With ``fulltext``: each paper's best matching passage, by arXiv id (service/fulltext_search.py)
+    passages: dict[str, PassageHit] = field(default_factory=dict)
 
 
 def search(

@@ -59,6 +59,7 @@ class SearchRequest:
     filters: SearchFilters = field(default_factory=SearchFilters)
     limit: int = 20
     offset: int = 0
+    fulltext: bool = False  # match inside papers' full text too (docs/fulltext.md)
 
     def __post_init__(self) -> None:
         if len(self.query) > MAX_QUERY_CHARS:
@@ -82,6 +83,7 @@ class SearchRequest:
             ("from", f.date_from and f.date_from.isoformat()),
             ("to", f.date_to and f.date_to.isoformat()),
             ("mode", self.mode and self.mode.value),
+            ("fulltext", "1" if self.fulltext else None),
         )
         return {k: v for k, v in pairs if v}
 
@@ -97,6 +99,7 @@ def parse_search_request(
     limit: str | None = None,
     page: str | None = None,
     offset: str | None = None,
+    fulltext: str | bool | None = None,
     paging: Paging,
 ) -> SearchRequest:
     """A :class:`SearchRequest` from raw values; None or blank means "not given".
@@ -115,7 +118,21 @@ def parse_search_request(
         category=_text("category", category, MAX_CATEGORY_CHARS),
         author=_text("author", author, MAX_AUTHOR_CHARS),
     )
-    return SearchRequest(query or "", parse_mode(mode), filters, size, start)
+    return SearchRequest(
+        query or "", parse_mode(mode), filters, size, start, parse_flag("fulltext", fulltext)
+    )
+
+
+def parse_flag(name: str, value: str | bool | None) -> bool:
+    """An on/off parameter: 1/true/on/yes or 0/false/off/no (any case); blank is off."""
+    if isinstance(value, bool):
+        return value
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "off", "no"):
+        return False
+    if text in ("1", "true", "on", "yes"):
+        return True
+    raise InvalidInput(f"{name} must be 1 or 0 (or true/false), got {text[:40]!r}")
 
 
 def parse_mode(value: str | None) -> Mode | None:

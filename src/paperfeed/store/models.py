@@ -70,8 +70,28 @@ class Paper(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What Hugging Face says of the paper, as it says it (migration 0014, docs/hf-fields.md).
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    ai_summary_model: Mapped[str | None] = mapped_column(String(255))
+    ai_keywords: Mapped[list[str] | None] = mapped_column(JSONList)
+    thumbnail: Mapped[str | None] = mapped_column(String(512))
+    media_urls: Mapped[list[str] | None] = mapped_column(JSONList)
+    discussion_id: Mapped[str | None] = mapped_column(String(64))
+    github_repo_added_by: Mapped[str | None] = mapped_column(String(32))
+    # Keywords computed here (embed/keywords.py) for papers HF gave none, and the hash of the
+    # embedded text (``PaperEmbedding.text_hash``) they were computed from.
+    local_keywords: Mapped[list[str] | None] = mapped_column(JSONList)
+    local_keywords_hash: Mapped[str | None] = mapped_column(String(64))
+    # No foreign key (see migration 0014): organizations are never deleted.
+    organization_id: Mapped[int | None] = mapped_column(BigId, index=True)
 
     entry: Mapped[DailyEntry | None] = relationship(back_populates="paper", uselist=False)
+    # selectin: one query per page of papers, and none when no paper of it has one.
+    organization: Mapped[Organization | None] = relationship(
+        primaryjoin="foreign(Paper.organization_id) == Organization.id",
+        lazy="selectin",
+        viewonly=True,
+    )
 
     __table_args__ = (Index("ix_papers_published_at", "published_at"),)
 
@@ -91,12 +111,29 @@ class DailyEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(32))  # which ingest source created it
+    # The submitter as Hugging Face describes them ({"_id", "avatarUrl", "fullname", "user",
+    # "name", "type", "isPro", ...}: ingest/hf_fields.py keeps the known scalar keys).
+    submitter: Mapped[dict | None] = mapped_column(JSONList)
     # Set by an admin: shown first, and marked, on the entry's day (service/moderation.py).
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
 
     paper: Mapped[Paper] = relationship(back_populates="entry")
 
     __table_args__ = (Index("ix_daily_entries_day", "day"),)
+
+
+class Organization(Base):
+    """A Hugging Face organization that papers are listed under (``organization`` in HF's
+    JSON): its handle ``name`` (unique, as in huggingface.co/{name}), full name and avatar."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(96), unique=True)
+    fullname: Mapped[str | None] = mapped_column(String(255))
+    avatar: Mapped[str | None] = mapped_column(String(512))
+    hf_id: Mapped[str | None] = mapped_column(String(64))  # HF's ``_id``
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PaperChange(Base):

@@ -19,6 +19,7 @@ from paperfeed.http import routing
 from paperfeed.http.auth import get_auth
 from paperfeed.http.deps import (
     NowDep,
+    PassagesDep,
     ReadSession,
     SearchDep,
     SemanticDep,
@@ -31,9 +32,9 @@ from paperfeed.service.bibtex import bibtex
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.service.search import run_request
 from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
@@ -229,6 +230,7 @@ def search_page(
     request: Request,
     session: ReadSession,
     backend: SearchDep,
+    passages: PassagesDep,
     semantic: SemanticDep,
     settings: SettingsDep,
     now: NowDep,
@@ -238,8 +240,13 @@ def search_page(
     q, filters = asked.query, asked.filters
     size = asked.limit
     p = asked.offset // size + 1
-    results = run_request(
-        session, backend, asked, default_mode=settings.search_mode, semantic=semantic
+    results = run_search(
+        session,
+        backend,
+        asked,
+        default_mode=settings.search_mode,
+        semantic=semantic,
+        passages=passages,
     )
     if results.exact_id:
         return RedirectResponse(f"/papers/{results.exact_id}", status_code=302)
@@ -250,6 +257,8 @@ def search_page(
         "q": q,
         "filters": filters,
         "mode": asked.mode_or(settings.search_mode).value,
+        "fulltext": asked.fulltext,
+        "fulltext_available": passages is not None,
         "results": results,
         "page": p,
         "pages": max(1, -(-results.total // size)),
