@@ -30,7 +30,7 @@ from live_server import serve
 from members import NOW
 from paperfeed.app import create_app
 from paperfeed.http.deps import get_now
-from paperfeed.service.search import run_request
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.search_request import Paging, parse_search_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mcp-http")]
@@ -87,6 +87,9 @@ def test_reading_tools_answer_what_the_service_answers(site):
                     "search", {"query": "how proteins fold", "mode": "semantic", "limit": 1}
                 ),
                 "by_id": await client.call_tool("search", {"query": f"arXiv:{PROTEIN}"}),
+                "fulltext": await client.call_tool(
+                    "search", {"query": "video", "mode": "keyword", "fulltext": True}
+                ),
                 "daily": await client.call_tool("daily", {}),
                 "day_before": await client.call_tool("daily", {"date": "2026-11-19"}),
                 "week": await client.call_tool("daily", {"week": "2026-W47", "sort": "trending"}),
@@ -100,12 +103,15 @@ def test_reading_tools_answer_what_the_service_answers(site):
     assert not any(r.is_error for r in got.values()), {k: text_of(r) for k, r in got.items()}
     with made.sessions() as session:  # the same function the API calls, the same answer
         asked = parse_search_request("video", mode="keyword", paging=Paging(default_limit=10))
-        expected = run_request(session, app.state.search, asked, default_mode="hybrid")
+        expected = run_search(session, app.state.search, asked, default_mode="hybrid")
     assert ids_of(got["search"]) == [p.arxiv_id for p in expected.papers]
     assert set(ids_of(got["search"])) == {VIDEO, VIDEO_2}
     assert got["search"].structured_content["mode"] == "keyword"
     assert ids_of(got["meaning"]) == [PROTEIN]
     assert ids_of(got["by_id"]) == [PROTEIN]
+    # fulltext is passed to the search service: this site has no full text, and says so
+    assert set(ids_of(got["fulltext"])) == {VIDEO, VIDEO_2}
+    assert "Full-text search is not available" in got["fulltext"].structured_content["notice"]
     daily = got["daily"].structured_content
     assert daily["start"] == "2026-11-20" and daily["previous"] == "2026-11-19"
     assert ids_of(got["daily"]) == [VIDEO, VIDEO_2]  # by upvotes

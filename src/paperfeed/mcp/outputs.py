@@ -81,17 +81,49 @@ class PaperDetail(Paper):
     journal_ref: str | None = None
     doi: str | None = None
     version: int = Field(description="the latest arXiv version this site has")
+    ai_summary: str | None = Field(None, description="Hugging Face's AI-written summary")
+    ai_summary_model: str | None = None
+    keywords: list[str] = Field(description="Hugging Face's keywords, else computed here")
+    keywords_source: str | None = Field(None, description="huggingface, local or null")
+    organization: str | None = Field(None, description="the Hugging Face organization's name")
 
     @classmethod
     def of_view(cls, view: PaperView, base_url: str) -> PaperDetail:
         base = Paper.of(view, base_url).model_dump()
+        org = view.organization
         return cls(
             **base,
             comments_note=view.comments,
             journal_ref=view.journal_ref,
             doi=view.doi,
             version=view.version,
+            ai_summary=view.ai_summary,
+            ai_summary_model=view.ai_summary_model,
+            keywords=list(view.keywords),
+            keywords_source=view.keywords_source,
+            organization=(org.fullname or org.name) if org else None,
         )
+
+
+class Passage(BaseModel):
+    section: str = Field(description="the section of the full text that matched")
+    text: str = Field(description="the passage that matched")
+
+
+class SearchPaper(Paper):
+    fulltext_match: Passage | None = Field(
+        None, description="with fulltext: the best passage of the paper's full text"
+    )
+
+    @classmethod
+    def found(cls, views: list[PaperView], passages: dict, base_url: str) -> list[SearchPaper]:
+        """Search results, each with its best full-text passage (``PassageHit``) if any."""
+        papers = []
+        for paper in Paper.listed(views, base_url):
+            hit = passages.get(paper.id)
+            match = Passage(section=hit.section, text=hit.text) if hit else None
+            papers.append(cls(**paper.model_dump(), fulltext_match=match))
+        return papers
 
 
 class SearchOut(BaseModel):
@@ -100,7 +132,7 @@ class SearchOut(BaseModel):
     notice: str | None = Field(None, description="why the mode differs from the one asked for")
     total: int = Field(description="matches in all; page on with offset")
     offset: int
-    papers: list[Paper]
+    papers: list[SearchPaper]
 
 
 class DailyOut(BaseModel):

@@ -22,14 +22,15 @@ from paperfeed.mcp.outputs import (
     Paper,
     PaperDetail,
     SearchOut,
+    SearchPaper,
     SimilarOut,
     TrendingOut,
 )
 from paperfeed.service.feed import feed_page
+from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.paper_markdown import paper_markdown
 from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, parse_period
-from paperfeed.service.search import run_request
 from paperfeed.service.search_request import (
     MAX_OFFSET,
     Mode,
@@ -67,6 +68,8 @@ mode: "hybrid" (default on most sites: words and meaning fused), "keyword" (the 
 names and exact terms; "quoted phrases" match as phrases) or "semantic" (meaning only, for a
 question or a description). Filters: category (arXiv category such as cs.CL), author (words
 of an author's name), date_from / date_to (publication day, YYYY-MM-DD, inclusive).
+fulltext: true also matches inside the papers' full text where the site has fetched it, and
+gives each such hit the passage and section that matched (`fulltext_match`).
 Results are best first; `total` says how many match, page on with offset. Abstracts are cut
 at 600 characters: call `paper` for the whole one, `read` for the paper as Markdown."""
 
@@ -121,10 +124,9 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
         date_to: Annotated[str | None, Field(description="YYYY-MM-DD")] = None,
         limit: Limit = 10,
         offset: Offset = 0,
+        fulltext: Annotated[bool, Field(description="match inside full texts too")] = False,
     ) -> SearchOut:
         def body(session, _caller, _now) -> SearchOut:
-            # MERGE POINT (h-fulltext): a `fulltext: bool` argument passed through to
-            # parse_search_request once the search request has the option.
             asked = parse_search_request(
                 query,
                 mode=mode,
@@ -134,16 +136,18 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
                 date_to=date_to,
                 limit=str(limit),
                 offset=str(offset),
+                fulltext=fulltext,
                 paging=SEARCH_PAGING,
             )
             wanted = asked.mode_or(settings.search_mode)
             semantic = None if wanted is Mode.KEYWORD else calls.runtime.semantic
-            found = run_request(
+            found = run_search(
                 session,
                 calls.runtime.search,
                 asked,
                 default_mode=settings.search_mode,
                 semantic=semantic,
+                passages=calls.runtime.passages if asked.fulltext else None,
             )
             return SearchOut(
                 query=found.query,
@@ -151,7 +155,7 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
                 notice=found.notice,
                 total=found.total,
                 offset=asked.offset,
-                papers=Paper.listed(found.papers, base),
+                papers=SearchPaper.found(found.papers, found.passages, base),
             )
 
         return calls.read(ctx, body)
