@@ -38,8 +38,7 @@ from paperfeed.http.public_host import PublicHost
 from paperfeed.http.read_routing import install_read_routing
 from paperfeed.http.security_headers import SecurityHeaders
 from paperfeed.mcp.http_app import PATH as MCP_PATH
-from paperfeed.mcp.http_app import HttpCallers, McpEndpoint
-from paperfeed.mcp.server import build_server
+from paperfeed.mcp.http_app import McpEndpoint, http_server
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_at_startup
 from paperfeed.search.catch_up import IndexCatchUp
@@ -156,7 +155,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.mailer = runtime.mailer
     app.state.background_embedder = None
     # The MCP server over streamable HTTP (docs/mcp.md); its session manager runs in the lifespan.
-    app.state.mcp = McpEndpoint(build_server(runtime, HttpCallers()), runtime.settings)
+    app.state.mcp = McpEndpoint(http_server(), runtime.settings)
     app.state.ready = False
 
 

@@ -29,6 +29,7 @@ from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 DAY = date(2026, 11, 20)  # NOW's day: the latest feed day
 VIDEO, VIDEO_2, PROTEIN, OLD = "2611.00001", "2611.00002", "2611.00003", "hep-th/9901001"
 UNKNOWN = "2611.99999"
+BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py (not importable from here)
 _names = itertools.count()
 
 PAPERS = [

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_site import (
+    BACKENDS,
     OLD,
     PROTEIN,
     UNKNOWN,
@@ -25,7 +26,6 @@ from mcp_site import (
     text_of,
 )
 
-from conftest import BACKENDS
 from live_server import serve
 from members import NOW
 from paperfeed.app import create_app

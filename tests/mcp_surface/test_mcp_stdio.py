@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
-from mcp_site import PROTEIN, UNKNOWN, VIDEO, VIDEO_2, ids_of, make_site, run, text_of
+from mcp_site import BACKENDS, PROTEIN, UNKNOWN, VIDEO, VIDEO_2, ids_of, make_site, run, text_of
 
-from conftest import BACKENDS
 from paperfeed.mcp.server import build_server
 from paperfeed.mcp.stdio import StdioCallers
 from paperfeed.runtime import Runtime
@@ -95,7 +94,7 @@ def test_anonymous_callers_of_the_stdio_server_only_read(site):
             return paper, refused
 
     with Runtime.open(site.settings) as runtime:
-        paper, refused = run(calls(build_server(runtime, StdioCallers(runtime, None))))
+        paper, refused = run(calls(build_server(StdioCallers(runtime, None))))
     assert not paper.is_error and paper.structured_content["id"] == PROTEIN
     assert refused.is_error and "Not signed in" in text_of(refused)
     assert "--token or PAPERFEED_MCP_TOKEN" in text_of(refused)

@@ -58,7 +58,9 @@ class Caller:
 
 
 class CallerSource(Protocol):
-    """How a transport learns who makes a call, and the time of it."""
+    """How a transport learns the runtime a call runs in, who makes it, and its time."""
+
+    def runtime(self, ctx: Context) -> Runtime: ...
 
     def caller(self, ctx: Context) -> Caller: ...
 
@@ -66,12 +68,17 @@ class CallerSource(Protocol):
 
 
 class Calls:
-    """Runs the body of a tool or resource; bodies take ``(session, caller, now)``."""
+    """Runs the body of a tool or resource; bodies take ``(session, caller, now)``.
 
-    def __init__(self, runtime: Runtime, callers: CallerSource):
-        self.runtime = runtime
-        self.settings = runtime.settings
+    The runtime is the call's (``callers.runtime(ctx)``: over HTTP the app's that received
+    the request), so one server (its tools are costly to build: ~0.1 s) serves every app
+    of a process."""
+
+    def __init__(self, callers: CallerSource):
         self.callers = callers
+
+    def runtime(self, ctx: Context) -> Runtime:
+        return self.callers.runtime(ctx)
 
     def read(self, ctx: Context, body: Callable[[Session, Caller, datetime], T]) -> T:
         """A read anyone may make (tools)."""
@@ -94,20 +101,22 @@ class Calls:
             return self._run(ctx, body, write=True, member=tool)
 
     def _run(self, ctx, body, *, write: bool, member: str | None):
+        runtime = self.callers.runtime(ctx)
+        settings, sessions = runtime.settings, runtime.sessions
         caller = self.callers.caller(ctx)
         now = self.callers.now(ctx)
         if member is not None and caller.account is None:
             raise Unauthorized(MEMBERS_ONLY.format(tool=member))
-        self._count(MCP_BUCKET, caller.limit_key, self.settings.rate_limit_mcp, now)
+        self._count(sessions, MCP_BUCKET, caller.limit_key, settings.rate_limit_mcp, now)
         if write:
-            self._count(LIBRARY_BUCKET, caller.limit_key, self.settings.rate_limit_writes, now)
-        with session_scope(self.runtime.sessions, write=write) as session:
+            self._count(sessions, LIBRARY_BUCKET, caller.limit_key, settings.rate_limit_writes, now)
+        with session_scope(sessions, write=write) as session:
             return body(session, caller, now)
 
-    def _count(self, name: str, key: str, rate_text: str, now: datetime) -> None:
+    def _count(self, sessions, name: str, key: str, rate_text: str, now: datetime) -> None:
         """One hit, committed on its own: refused calls count too (as on the web)."""
         rate = parse_rate(rate_text)
-        with session_scope(self.runtime.sessions) as session:
+        with session_scope(sessions) as session:
             retry_after = hit(session, name, key, rate, now=now)
         if retry_after is not None:
             raise RateLimited(

@@ -18,6 +18,7 @@ any MCP message is read; no token is an anonymous caller (read-only tools).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -33,13 +34,25 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.http.auth import Auth, get_auth, load_auth, request_now
 from paperfeed.http.ratelimits import client_ip
 from paperfeed.mcp.calls import Caller, member_key
+from paperfeed.mcp.server import build_server
+from paperfeed.runtime import Runtime
 from paperfeed.settings import Settings
 
 PATH = "/mcp"
 
 
+@functools.cache
+def http_server() -> MCPServer:
+    """The one MCP server of this process for every app (each call runs in its request's
+    app's runtime): building its tools costs ~0.1 s of CPU, too much for every app."""
+    return build_server(HttpCallers())
+
+
 class HttpCallers:
     """The caller of a call over HTTP: the request's resolved :class:`Auth`, and its IP."""
+
+    def runtime(self, ctx: Context) -> Runtime:
+        return _request(ctx).app.state.runtime
 
     def caller(self, ctx: Context) -> Caller:
         request = _request(ctx)

@@ -69,10 +69,6 @@ def register(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_for_you(server: MCPServer, calls: Calls) -> None:
-    runtime = calls.runtime
-    base = calls.settings.base_url
-    half_life = timedelta(hours=calls.settings.trending_half_life_hours)
-
     @server.tool(name="for_you", description=FOR_YOU, annotations=READ_ONLY)
     def for_you_list(
         ctx: Context,
@@ -82,6 +78,11 @@ def _add_for_you(server: MCPServer, calls: Calls) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> ForYouOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+        half_life = timedelta(hours=settings.trending_half_life_hours)
+
         def body(session, caller, now) -> ForYouOut:
             size, skip = page_window(limit, offset)
             prefs = get_prefs(session, caller.account.id)
@@ -118,9 +119,6 @@ def _add_for_you(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_following(server: MCPServer, calls: Calls) -> None:
-    runtime = calls.runtime
-    base = calls.settings.base_url
-
     @server.tool(name="following", description=FOLLOWING, annotations=READ_ONLY)
     def following(
         ctx: Context,
@@ -128,6 +126,10 @@ def _add_following(server: MCPServer, calls: Calls) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> FollowingOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
         def body(session, caller, now) -> FollowingOut:
             size, skip = page_window(limit, offset)
             page = following_feed(
@@ -179,8 +181,6 @@ def _add_save(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_library(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.tool(name="library", description=LIBRARY, annotations=READ_ONLY)
     def library(
         ctx: Context,
@@ -191,6 +191,10 @@ def _add_library(server: MCPServer, calls: Calls) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> LibraryOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
         def body(session, caller, _now) -> LibraryOut:
             size, skip = page_window(limit, offset)
             user_id = caller.account.id

@@ -110,9 +110,6 @@ def register(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_search(server: MCPServer, calls: Calls) -> None:
-    settings = calls.settings
-    base = calls.settings.base_url
-
     @server.tool(name="search", description=SEARCH, annotations=READ_ONLY)
     def search(
         ctx: Context,
@@ -126,6 +123,10 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
         offset: Offset = 0,
         fulltext: Annotated[bool, Field(description="match inside full texts too")] = False,
     ) -> SearchOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
         def body(session, _caller, _now) -> SearchOut:
             asked = parse_search_request(
                 query,
@@ -140,14 +141,14 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
                 paging=SEARCH_PAGING,
             )
             wanted = asked.mode_or(settings.search_mode)
-            semantic = None if wanted is Mode.KEYWORD else calls.runtime.semantic
+            semantic = None if wanted is Mode.KEYWORD else runtime.semantic
             found = run_search(
                 session,
-                calls.runtime.search,
+                runtime.search,
                 asked,
                 default_mode=settings.search_mode,
                 semantic=semantic,
-                passages=calls.runtime.passages if asked.fulltext else None,
+                passages=runtime.passages if asked.fulltext else None,
             )
             return SearchOut(
                 query=found.query,
@@ -162,8 +163,6 @@ def _add_search(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_daily(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.tool(name="daily", description=DAILY, annotations=READ_ONLY)
     def daily(
         ctx: Context,
@@ -174,17 +173,22 @@ def _add_daily(server: MCPServer, calls: Calls) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> DailyOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
         return calls.read(
             ctx, lambda s, _c, now: daily_page(s, now, base, date, week, month, sort, limit, offset)
         )
 
 
 def _add_trending(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-    half_life = timedelta(hours=calls.settings.trending_half_life_hours)
-
     @server.tool(name="trending", description=TRENDING, annotations=READ_ONLY)
     def trending_now(ctx: Context, limit: Limit = 20, offset: Offset = 0) -> TrendingOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+        half_life = timedelta(hours=settings.trending_half_life_hours)
+
         def body(session, _caller, now) -> TrendingOut:
             size, skip = page_window(limit, offset)
             as_of = trending_as_of(session, now=now, half_life=half_life)
@@ -203,21 +207,24 @@ def _add_trending(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_paper(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.tool(name="paper", description=PAPER, annotations=READ_ONLY)
     def paper(ctx: Context, id: PaperId) -> PaperDetail:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
         return calls.read(ctx, lambda s, _c, _n: PaperDetail.of_view(get_paper(s, id), base))
 
 
 def _add_similar(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.tool(name="similar", description=SIMILAR, annotations=READ_ONLY)
     def similar(ctx: Context, id: PaperId, limit: Limit = 10) -> SimilarOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
         def body(session, _caller, _now) -> SimilarOut:
             size = whole_number("limit", limit, 1, min(MAX_PAGE, MAX_SIMILAR))
-            found = similar_papers(session, calls.runtime.vector_index, id, size)
+            found = similar_papers(session, runtime.vector_index, id, size)
             papers = Paper.listed(found.papers, base)
             return SimilarOut(id=found.paper.arxiv_id, notice=found.notice, papers=papers)
 
@@ -225,10 +232,11 @@ def _add_similar(server: MCPServer, calls: Calls) -> None:
 
 
 def _add_read(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.tool(name="read", description=READ, annotations=READ_ONLY)
     def read(ctx: Context, id: PaperId) -> str:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
         return calls.read(ctx, lambda s, _c, _n: paper_markdown(s, id, base_url=base))
 
 

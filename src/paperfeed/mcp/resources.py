@@ -46,8 +46,6 @@ def period_arguments(period: str) -> dict[str, str | None]:
 
 
 def register(server: MCPServer, calls: Calls) -> None:
-    base = calls.settings.base_url
-
     @server.resource(
         "paperfeed://daily/{period}",
         name="daily",
@@ -57,6 +55,8 @@ def register(server: MCPServer, calls: Calls) -> None:
         mime_type=JSON,
     )
     def daily(period: str, ctx: Context) -> str:
+        base = calls.runtime(ctx).settings.base_url
+
         def body(session, _caller, now) -> str:
             days = period_arguments(period)
             page = daily_page(session, now, base, **days, sort="upvotes", limit=MAX_PAGE, offset=0)
@@ -72,6 +72,8 @@ def register(server: MCPServer, calls: Calls) -> None:
         mime_type=JSON,
     )
     def paper(id: str, ctx: Context) -> str:
+        base = calls.runtime(ctx).settings.base_url
+
         def body(session, _caller, _now) -> str:
             return PaperDetail.of_view(get_paper(session, id), base).model_dump_json(indent=1)
 
@@ -86,4 +88,5 @@ def register(server: MCPServer, calls: Calls) -> None:
         mime_type="text/markdown",
     )
     def markdown(id: str, ctx: Context) -> str:
+        base = calls.runtime(ctx).settings.base_url
         return calls.resource(ctx, lambda s, _c, _n: paper_markdown(s, id, base_url=base))

@@ -3,18 +3,13 @@ streamable HTTP (``/mcp`` on the web app) and stdio (``paperfeed mcp``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mcp.server.mcpserver import MCPServer
 
 import paperfeed
 from paperfeed.mcp import member_tools, reading_tools, resources
 from paperfeed.mcp.calls import CallerSource, Calls
 
-if TYPE_CHECKING:
-    from paperfeed.runtime import Runtime
-
-INSTRUCTIONS = """{site} is a Daily Papers site: research papers (mostly arXiv) put on a
+INSTRUCTIONS = """This is a paperfeed Daily Papers site: research papers (mostly arXiv) put on a
 daily feed and upvoted by its community, searchable by words and by meaning.
 
 Find papers with `search` (a topic, an author, a category; any date), `daily` (one day,
@@ -25,17 +20,16 @@ without one they answer with an error saying so. Calls are rate limited: an erro
 when to try again."""
 
 
-def build_server(runtime: Runtime, callers: CallerSource) -> MCPServer:
-    settings = runtime.settings
+def build_server(callers: CallerSource) -> MCPServer:
+    """The server; every call runs in the runtime ``callers`` names for it."""
     server = MCPServer(
         name="paperfeed",
-        title=settings.site_name,
-        instructions=INSTRUCTIONS.format(site=settings.site_name),
-        website_url=settings.base_url,
+        title="paperfeed",
+        instructions=INSTRUCTIONS,
         version=paperfeed.__version__,
         log_level="WARNING",  # the SDK configures logging at INFO otherwise
     )
-    calls = Calls(runtime, callers)
+    calls = Calls(callers)
     reading_tools.register(server, calls)
     member_tools.register(server, calls)
     resources.register(server, calls)

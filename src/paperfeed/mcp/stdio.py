@@ -31,8 +31,12 @@ class StdioCallers:
     """The caller of every call: the member of ``token``, or anonymous without one."""
 
     def __init__(self, runtime: Runtime, token: str | None):
+        self._runtime = runtime
         self.sessions = runtime.sessions
         self.token = token
+
+    def runtime(self, ctx: Context) -> Runtime:
+        return self._runtime
 
     def account(self) -> Account | None:
         """The token's member now; Unauthorized for a bad token, Forbidden when banned."""
@@ -59,4 +63,4 @@ def run_stdio(runtime: Runtime, token: str | None) -> None:
     so a bad one stops the command with its message instead of failing every call."""
     callers = StdioCallers(runtime, token)
     callers.account()
-    build_server(runtime, callers).run("stdio")
+    build_server(callers).run("stdio")
