@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx2
+import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import text
@@ -64,6 +65,12 @@ PAPERS = [
         categories=("hep-th",),
     ),
 ]
+
+
+def grouped(backends: list[str], name: str) -> list:
+    """The backends as fixture params, each one xdist group (``--dist loadgroup``): all the
+    tests of one database on one worker, in order, so its server starts once."""
+    return [pytest.param(b, marks=pytest.mark.xdist_group(f"{name}-{b}")) for b in backends]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from mcp_site import (
     UNKNOWN,
     VIDEO,
     VIDEO_2,
+    grouped,
     http_client,
     ids_of,
     make_site,
@@ -33,13 +34,13 @@ from paperfeed.http.deps import get_now
 from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.search_request import Paging, parse_search_request
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mcp-http")]
+pytestmark = pytest.mark.slow
 
 READ_TOOLS = {"search", "daily", "trending", "paper", "read", "similar"}
 MEMBER_TOOLS = {"for_you", "following", "save", "library"}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=grouped(BACKENDS, "mcp-http"))
 def site(request, tmp_path_factory, real_embedder):
     made = make_site(request.param, request, tmp_path_factory.mktemp("mcp-http"), real_embedder)
     app = create_app(made.settings)

@@ -12,17 +12,28 @@ from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
-from mcp_site import BACKENDS, PROTEIN, UNKNOWN, VIDEO, VIDEO_2, ids_of, make_site, run, text_of
+from mcp_site import (
+    BACKENDS,
+    PROTEIN,
+    UNKNOWN,
+    VIDEO,
+    VIDEO_2,
+    grouped,
+    ids_of,
+    make_site,
+    run,
+    text_of,
+)
 
 from paperfeed.mcp.server import build_server
 from paperfeed.mcp.stdio import StdioCallers
 from paperfeed.runtime import Runtime
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mcp-stdio")]
+pytestmark = pytest.mark.slow
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=grouped(BACKENDS, "mcp-stdio"))
 def site(request, tmp_path_factory, real_embedder):
     return make_site(request.param, request, tmp_path_factory.mktemp("mcp-stdio"), real_embedder)
 
