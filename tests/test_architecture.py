@@ -16,7 +16,7 @@ PACKAGE = ROOT / "src" / "paperfeed"
 PAGE = ROOT / "docs" / "architecture.md"
 CORE = {"errors", "settings", "arxiv_ids", "links", "logs", "text", "__init__"}
 HTTP_FRAMEWORKS = {"fastapi", "starlette"}
-HTTP_UNITS = {"http", "web", "api", "app"}
+HTTP_UNITS = {"http", "web", "api", "mcp", "app"}
 
 
 def unit_of_module(parts: tuple[str, ...]) -> str:

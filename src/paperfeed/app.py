@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 
 import paperfeed
 from paperfeed.api import (
@@ -37,6 +38,8 @@ from paperfeed.http.metrics import install_metrics
 from paperfeed.http.public_host import PublicHost
 from paperfeed.http.read_routing import install_read_routing
 from paperfeed.http.security_headers import SecurityHeaders
+from paperfeed.mcp.http_app import PATH as MCP_PATH
+from paperfeed.mcp.http_app import McpEndpoint, http_server
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_at_startup
 from paperfeed.search.catch_up import IndexCatchUp
@@ -163,6 +166,8 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.semantic = runtime.semantic
     app.state.mailer = runtime.mailer
     app.state.background_embedder = None
+    # The MCP server over streamable HTTP (docs/mcp.md); its session manager runs in the lifespan.
+    app.state.mcp = McpEndpoint(http_server(), runtime.settings)
     app.state.ready = False
 
 
@@ -205,6 +210,9 @@ def install_routes(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    # An ASGI endpoint at exactly /mcp (a Mount would redirect /mcp to /mcp/): the app's
+    # middleware wraps it like every route (paperfeed/mcp/http_app.py).
+    app.router.routes.append(Route(MCP_PATH, endpoint=app.state.mcp, name="mcp"))
 
 
 @asynccontextmanager
@@ -222,9 +230,10 @@ async def lifespan(app: FastAPI):
     # Searches never apply index changes; this thread does (paperfeed.search.catch_up).
     app.state.catch_up = catch_up = IndexCatchUp([runtime.search, runtime.vector_index])
     catch_up.start()
-    app.state.ready = True  # /readyz: start-up is done
-    yield
-    app.state.ready = False
+    async with app.state.mcp.running():
+        app.state.ready = True  # /readyz: start-up is done
+        yield
+        app.state.ready = False
     if app.state.background_embedder is not None:
         await asyncio.to_thread(app.state.background_embedder.stop)
     await asyncio.to_thread(catch_up.stop)  # before the indexes close

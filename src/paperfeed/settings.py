@@ -210,6 +210,11 @@ class Settings(BaseSettings):
         "120/hour",
         description="Default limit of other writes (votes, comments, submissions) per user.",
     )
+    rate_limit_mcp: str = Field(
+        "120/minute",
+        description="MCP tool calls and resource reads allowed per member (per client IP when "
+        "anonymous), over HTTP and stdio; a save also counts as a write (rate_limit_writes).",
+    )
     submission_max_age_days: int = Field(
         14,
         ge=0,

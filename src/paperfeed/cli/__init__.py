@@ -29,6 +29,7 @@ from paperfeed.cli import demo as _demo  # noqa: E402,F401
 from paperfeed.cli import digest as _digest  # noqa: E402,F401
 from paperfeed.cli import fulltext as _fulltext  # noqa: E402,F401
 from paperfeed.cli import ingest as _ingest  # noqa: E402,F401
+from paperfeed.cli import mcp_server as _mcp_server  # noqa: E402,F401
 from paperfeed.cli import search as _search  # noqa: E402,F401
 from paperfeed.cli import serve as _serve  # noqa: E402,F401
 from paperfeed.cli import stats as _stats  # noqa: E402,F401

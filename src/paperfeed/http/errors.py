@@ -29,13 +29,14 @@ logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
-    """Whether errors are answered in the JSON shape: the API, feeds, ``.json`` and a
-    paper's Markdown (``.md`` or ``Accept: text/markdown``: what programs ask for)."""
+    """Whether errors are answered in the JSON shape: the API, feeds, ``.json``, the MCP
+    endpoint and a paper's Markdown (``.md`` or ``Accept: text/markdown``: what programs
+    ask for)."""
     path = request.url.path
     # /for-you/feed/ is a member's private feed: feed readers get the JSON errors of /feeds.
     return (
         path.startswith(("/api/", "/feeds/", "/for-you/feed/"))
-        or path == "/api"
+        or path in ("/api", "/mcp")
         or path.endswith((".json", ".md"))
         or markdown_variant(path, request.scope["headers"])
     )

@@ -1,0 +1,216 @@
+"""The tools of a member signed in with an API token: for_you, following, save, library.
+
+The same functions as ``/api/for-you``, ``/api/following``, ``/api/papers/{id}/save`` and
+``/api/library`` (recommend/, library/). Called anonymously each is refused with a tool error
+saying how to connect with a token; only ``save`` writes, in one transaction, rate limited
+with the JSON API's library writes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from paperfeed.library.collection_edits import list_collections
+from paperfeed.library.collections import owned_collection, save_paper
+from paperfeed.library.items import collection_items, library_items
+from paperfeed.library.prefs import check_days, get_prefs
+from paperfeed.mcp.calls import Calls
+from paperfeed.mcp.outputs import (
+    LIST_ABSTRACT,
+    CollectionOut,
+    FollowingOut,
+    FollowingPaper,
+    ForYouOut,
+    ForYouPaper,
+    LibraryOut,
+    LibraryPaper,
+    Paper,
+    SaveOut,
+)
+from paperfeed.mcp.reading_tools import READ_ONLY, Limit, Offset, PaperId, page_window
+from paperfeed.recommend.following import MAX_DAYS, following_feed
+from paperfeed.recommend.for_you import for_you
+
+SAVE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
+
+FOR_YOU = """The member's "For you" list: recent papers ranked for them, mixing personal
+relevance (what they saved, upvoted, follow and marked "more like this") with the
+community's trending signal, each with the reason it is there. Papers they saved or marked
+"not interested" are left out. days (1, 7 or 30), mix (1.0 only personal, 0.0 only the
+community) and hide_seen default to the member's own settings. Needs an API token."""
+
+FOLLOWING = """The member's Following feed: new papers by the authors, members, categories
+and topics they follow, newest first, each with the follows that brought it. days: the
+window, 1 to 90 (default 7). Needs an API token."""
+
+SAVE_DOC = """Save a paper into one of the member's collections (default: their "Saved").
+Idempotent: saving again changes nothing (`changed` false). collection_id: an id from the
+`library` tool. The only tool that writes; rate limited like the JSON API's writes. Needs an
+API token."""
+
+LIBRARY = """The member's library: their collections (id, name, size) and a page of the
+papers in them, newest saved first, with tags (and notes, in one collection's list).
+collection_id: list one collection (default: the whole library, each paper once). query:
+words that must all match titles, authors, ids, tags or notes; tag: only papers with this
+tag; sort: added, oldest, title, published or upvotes. Needs an API token."""
+
+
+def register(server: MCPServer, calls: Calls) -> None:
+    """Add the member tools to ``server``."""
+    _add_for_you(server, calls)
+    _add_following(server, calls)
+    _add_save(server, calls)
+    _add_library(server, calls)
+
+
+def _add_for_you(server: MCPServer, calls: Calls) -> None:
+    @server.tool(name="for_you", description=FOR_YOU, annotations=READ_ONLY)
+    def for_you_list(
+        ctx: Context,
+        days: Annotated[int | None, Field(description="1, 7 or 30")] = None,
+        mix: Annotated[float | None, Field(description="0.0 to 1.0")] = None,
+        hide_seen: bool | None = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> ForYouOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+        half_life = timedelta(hours=settings.trending_half_life_hours)
+
+        def body(session, caller, now) -> ForYouOut:
+            size, skip = page_window(limit, offset)
+            prefs = get_prefs(session, caller.account.id)
+            page = for_you(
+                session,
+                runtime.vector_index,
+                user_id=caller.account.id,
+                now=now,
+                days=prefs.days if days is None else check_days(days),
+                mix=prefs.mix if mix is None else mix,
+                hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
+                limit=size,
+                offset=skip,
+                half_life=half_life,
+            )
+            items = [
+                ForYouPaper(
+                    paper=Paper.of(i.paper, base, abstract_chars=LIST_ABSTRACT),
+                    score=i.score,
+                    reason=i.reason.text if i.reason else None,
+                )
+                for i in page.items
+            ]
+            return ForYouOut(
+                days=page.days,
+                mix=page.mix,
+                cold_start=page.cold_start,
+                total=page.total,
+                offset=skip,
+                papers=items,
+            )
+
+        return calls.member(ctx, "for_you", body)
+
+
+def _add_following(server: MCPServer, calls: Calls) -> None:
+    @server.tool(name="following", description=FOLLOWING, annotations=READ_ONLY)
+    def following(
+        ctx: Context,
+        days: Annotated[int, Field(description=f"1 to {MAX_DAYS}")] = 7,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> FollowingOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
+        def body(session, caller, now) -> FollowingOut:
+            size, skip = page_window(limit, offset)
+            page = following_feed(
+                session,
+                runtime.search,
+                runtime.semantic,
+                user_id=caller.account.id,
+                now=now,
+                days=days,
+                limit=size,
+                offset=skip,
+            )
+            items = [
+                FollowingPaper(
+                    paper=Paper.of(i.paper, base, abstract_chars=LIST_ABSTRACT), because=i.because
+                )
+                for i in page.items
+            ]
+            return FollowingOut(
+                days=page.days,
+                first_day=page.first_day.isoformat() if page.first_day else None,
+                last_day=page.last_day.isoformat() if page.last_day else None,
+                follows=page.follows,
+                total=page.total,
+                offset=skip,
+                papers=items,
+            )
+
+        return calls.member(ctx, "following", body)
+
+
+def _add_save(server: MCPServer, calls: Calls) -> None:
+    @server.tool(name="save", description=SAVE_DOC, annotations=SAVE)
+    def save(
+        ctx: Context,
+        id: PaperId,
+        collection_id: Annotated[int | None, Field(description='default: "Saved"')] = None,
+    ) -> SaveOut:
+        def body(session, caller, now) -> SaveOut:
+            state = save_paper(session, caller.account.id, id, now=now, collection_id=collection_id)
+            return SaveOut(
+                id=state.arxiv_id,
+                saved=state.saved,
+                collection_id=state.collection_id,
+                changed=state.changed,
+            )
+
+        return calls.write(ctx, "save", body)
+
+
+def _add_library(server: MCPServer, calls: Calls) -> None:
+    @server.tool(name="library", description=LIBRARY, annotations=READ_ONLY)
+    def library(
+        ctx: Context,
+        collection_id: Annotated[int | None, Field(description="one collection's id")] = None,
+        query: Annotated[str, Field(description="words that must all match")] = "",
+        tag: str = "",
+        sort: Literal["added", "oldest", "title", "published", "upvotes"] = "added",
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> LibraryOut:
+        runtime = calls.runtime(ctx)
+        settings = runtime.settings
+        base = settings.base_url
+
+        def body(session, caller, _now) -> LibraryOut:
+            size, skip = page_window(limit, offset)
+            user_id = caller.account.id
+            window = {"q": query, "tag": tag, "sort": sort, "limit": size, "offset": skip}
+            if collection_id is None:
+                page = library_items(session, user_id, **window)
+            else:
+                page = collection_items(
+                    session, owned_collection(session, user_id, collection_id), **window
+                )
+            return LibraryOut(
+                collections=[CollectionOut.of(c, base) for c in list_collections(session, user_id)],
+                collection_id=collection_id,
+                total=page.total,
+                offset=skip,
+                papers=[LibraryPaper.of(item, base) for item in page.items],
+            )
+
+        return calls.member(ctx, "library", body)
