@@ -165,19 +165,28 @@ class SimilarLists:
 
     def _needs_new(self, session: Session, generation: _Generation, head: int) -> bool:
         """Whether a change in (seen, head] may alter a list: a new vector under the index's
-        model, or a hidden paper shown again. Papers hidden since are noted."""
+        model, or a hidden paper shown again. Papers hidden since are noted.
+
+        A vector is new if its ``source_seq`` is past the generation's start, or if it was
+        written with the change (the embed job stamps both with one ``now``; its source_seq
+        stays older when the paper changed while the model ran). A vote at that same instant
+        only costs a needless new generation."""
+        embedding = PaperEmbedding
         rows = session.execute(
-            select(Paper.id, Paper.hidden, PaperEmbedding.source_seq)
+            select(
+                Paper.id,
+                Paper.hidden,
+                embedding.source_seq,
+                embedding.created_at == PaperChange.changed_at,
+            )
             .join(PaperChange, PaperChange.paper_id == Paper.id)
             .outerjoin(
-                PaperEmbedding,
-                (PaperEmbedding.paper_id == Paper.id) & (PaperEmbedding.model == self.index.model),
+                embedding, (embedding.paper_id == Paper.id) & (embedding.model == self.index.model)
             )
             .where(PaperChange.seq > generation.seen, PaperChange.seq <= head)
-            .distinct()
         ).all()
-        for paper_id, hidden, source_seq in rows:
-            if source_seq is not None and source_seq > generation.start:
+        for paper_id, hidden, source_seq, written_with_change in rows:
+            if source_seq is not None and (source_seq > generation.start or written_with_change):
                 return True  # embedded (again) after the lists were computed
             if not hidden and paper_id in generation.hidden:
                 return True  # shown again: it may belong in lists
