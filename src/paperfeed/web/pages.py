@@ -30,7 +30,6 @@ from paperfeed.service.bibtex import bibtex
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
-from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.service.search import run_request
 from paperfeed.service.similar import similar_papers
@@ -198,8 +197,8 @@ def paper(
     bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     if bare != arxiv_id:
         return RedirectResponse(f"/papers/{bare}", status_code=301)
-    view = get_paper(session, bare)
-    similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
+    found = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE)  # NotFound if hidden
+    view, similar = found.paper, found.papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
     context["saved"] = my_saved(request, session, [view])
