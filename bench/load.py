@@ -83,10 +83,14 @@ class Options:
 # ---------------------------------------------------------------- the databases
 
 
-def build(backend: str, url: str, index_dir: Path) -> dict:
-    """Load the real papers, their real vectors and both search indexes into ``url`` (empty)."""
+def build(backend: str, url: str, index_dir: Path, allow_partial: bool = False) -> dict:
+    """Load the real papers, their real vectors and both search indexes into ``url`` (empty).
+
+    ``allow_partial``: papers whose vector is not cached yet get a synthetic one made from the
+    cached real ones (bench/search_scale.py's ``--allow-partial``); with none cached at all,
+    every paper gets :func:`projected_vectors`. The figures say how many are real."""
     from bench.feed import load
-    from bench.search_scale import load_vectors, real_records, real_vectors, vacuum
+    from bench.search_scale import Synthesizer, load_vectors, real_records, real_vectors, vacuum
     from paperfeed.embed.model import DEFAULT_MODEL
     from paperfeed.search.sync import sync_vector_index
     from paperfeed.settings import Settings
@@ -98,11 +102,18 @@ def build(backend: str, url: str, index_dir: Path) -> dict:
     engine = make_engine(url, pool_size=4)
     vacuum(engine, backend, figures, "papers", "paper_changes")
     records = real_records()
-    vectors = real_vectors(len(records), allow_partial=False)  # from the cache, no model run
-    # Every real paper has its vector, so load_vectors needs no synthetic ones.
-    no_synthetic = SimpleNamespace(vectors=lambda parents: np.zeros((0, vectors.shape[1])))
-    stored = load_vectors(engine, records, vectors, no_synthetic, len(records), [])
-    figures["vectors"] = stored["real_vectors"]
+    vectors = real_vectors(len(records), allow_partial)  # from the cache, no model run
+    if allow_partial and np.isnan(vectors).any(axis=1).all():
+        vectors = projected_vectors(records)
+        figures["projected_vectors"] = len(records)
+        synth = SimpleNamespace(vectors=lambda parents: np.zeros((0, vectors.shape[1])))
+    elif allow_partial:
+        synth = Synthesizer(records)
+        synth.use_vectors(vectors)
+    else:  # every real paper has its vector, so load_vectors needs no synthetic ones
+        synth = SimpleNamespace(vectors=lambda parents: np.zeros((0, vectors.shape[1])))
+    stored = load_vectors(engine, records, vectors, synth, len(records), [])
+    figures["vectors"] = 0 if "projected_vectors" in figures else stored["real_vectors"]
     figures["store_vectors_s"] = stored["store_vectors_s"]
     vacuum(engine, backend, figures, "paper_embeddings")
     started = time.perf_counter()
@@ -113,8 +124,26 @@ def build(backend: str, url: str, index_dir: Path) -> dict:
     return figures
 
 
+def projected_vectors(records, dim: int = 384, seed: int = 5) -> np.ndarray:
+    """Stand-in vectors when no real one is cached (the model takes ~1 h for all papers on 2
+    idle cores): each paper's hashed TF-IDF words of title and abstract, randomly projected
+    to ``dim`` and normalised. Papers sharing words are near each other, as with the model,
+    so the vector index's graph has real structure (random vectors are its worst case)."""
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    texts = [f"{r.title} {r.title} {r.abstract}" for r in records]
+    counts = HashingVectorizer(n_features=2**15, alternate_sign=False, norm=None).transform(texts)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    rng = np.random.default_rng(seed)
+    projection = rng.standard_normal((2**15, dim)).astype(np.float32)
+    out = np.asarray(tfidf @ projection, dtype=np.float32)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
 @contextmanager
-def loaded_database(backend: str, workdir: Path, keep: bool) -> Iterator[tuple[str, Path]]:
+def loaded_database(
+    backend: str, workdir: Path, keep: bool, allow_partial: bool = False
+) -> Iterator[tuple[str, Path]]:
     """The database of ``backend`` under ``workdir`` (URL, index dir), loaded on first use.
 
     PostgreSQL is loaded in one server run and measured in the next, so the settings of
@@ -130,7 +159,7 @@ def loaded_database(backend: str, workdir: Path, keep: bool) -> Iterator[tuple[s
             for stale in workdir.glob("load.db*"):
                 stale.unlink()
             shutil.rmtree(index_dir, ignore_errors=True)
-            built.write_text(json.dumps(build(backend, url, index_dir)))
+            built.write_text(json.dumps(build(backend, url, index_dir, allow_partial)))
         yield url, index_dir
         return
     if not built.exists():
@@ -141,7 +170,7 @@ def loaded_database(backend: str, workdir: Path, keep: bool) -> Iterator[tuple[s
                 conn.execute(text("DROP DATABASE IF EXISTS load"))
                 conn.execute(text("CREATE DATABASE load"))
             admin.dispose()
-            figures = build(backend, base.replace("/postgres?", "/load?"), index_dir)
+            figures = build(backend, base.replace("/postgres?", "/load?"), index_dir, allow_partial)
             if not keep:
                 yield base.replace("/postgres?", "/load?"), index_dir
                 return
@@ -377,6 +406,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit-writes", default="1000000/hour")
     parser.add_argument("--no-semantic", action="store_true", help="keyword search only")
     parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="on loading: synthetic vectors for papers not in the embedding cache yet",
+    )
+    parser.add_argument(
         "--no-cpu-lock",
         action="store_true",
         help="do not take the benchmark lock (the caller holds it, e.g. tests under flock)",
@@ -424,7 +458,8 @@ def main(argv: list[str] | None = None) -> None:
         workdir = args.keep / backend if args.keep else Path(tempfile.mkdtemp(prefix="load-"))
         workdir.mkdir(parents=True, exist_ok=True)
         try:
-            with loaded_database(backend, workdir, keep=bool(args.keep)) as (url, index_dir):
+            loading = loaded_database(backend, workdir, bool(args.keep), args.allow_partial)
+            with loading as (url, index_dir):
                 results.append(run_backend(backend, url, index_dir, workdir, opts))
         finally:
             if not args.keep:

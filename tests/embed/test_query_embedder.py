@@ -4,6 +4,8 @@ torch's, or torch itself when that cannot be."""
 from __future__ import annotations
 
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -84,3 +86,24 @@ def test_settings_choose_the_query_embedder(tmp_path):
     assert isinstance(embedder, QueryEmbedder) and embedder.cache_dir == tmp_path / "c"
     torch = settings.model_copy(update={"embed_query_runtime": "torch"})
     assert query_embedder_of(torch) is get_embedder(DEFAULT_MODEL)
+
+
+def test_concurrent_queries_are_batched_into_the_vectors_of_single_calls(model_cache):
+    embedder = QueryEmbedder(DEFAULT_MODEL, model_cache)
+    queries = [*QUERIES, "diffusion models for video", "retrieval augmented generation"]
+    single = [embedder.encode([q]) for q in queries]  # one after another: one query a call
+    before = embedder.batcher.batches
+    embedder.batcher.max_wait = 0.05  # the test's threads all arrive within it
+    start = threading.Barrier(len(queries))
+
+    def one(q):
+        start.wait()
+        return embedder.encode([q])
+
+    with ThreadPoolExecutor(len(queries)) as pool:
+        batched = list(pool.map(one, queries))
+    assert embedder.batcher.batches - before < len(queries)
+    for alone, together in zip(single, batched, strict=True):
+        assert together.shape == (1, 384)
+        assert np.allclose(alone, together, atol=2e-6)
+    embedder.close()

@@ -7,6 +7,9 @@ against 16.6 ms for 200 real title queries, with the same vectors (cosine 1.0000
 docs/benchmarks.md "Query embedding"). Papers are still embedded by torch, or by the int8
 copy for bulk backfills (:mod:`paperfeed.embed.onnx`).
 
+Concurrent queries are embedded together (:mod:`paperfeed.embed.batching`): under load one
+model call serves every search waiting, instead of one call each.
+
 ``PAPERFEED_EMBED_QUERY_RUNTIME``: ``auto`` (the default) uses ONNX Runtime for the bundled
 model on CPU when it is installed, torch otherwise; ``torch`` always torch; ``onnx`` insists
 (search by meaning is unavailable if it cannot load). With ``auto``, any failure to build or
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperfeed.embed.batching import MicroBatcher
 from paperfeed.embed.model import (
     BUNDLED_NAMES,
     Embedder,
@@ -38,7 +42,7 @@ logger = logging.getLogger(__name__)
 class QueryEmbedder:
     """Embeds queries with the ONNX fp32 copy of model ``name`` (built under ``cache_dir`` on
     first use), or with torch when ``fallback`` allows it and ONNX Runtime cannot. Thread-safe;
-    loads on the first ``encode``."""
+    loads on the first ``encode``; concurrent calls share model calls (``batcher``)."""
 
     def __init__(self, name: str, cache_dir: Path, *, fallback: bool = True):
         self._name = name
@@ -46,6 +50,7 @@ class QueryEmbedder:
         self.fallback = fallback
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
+        self.batcher = MicroBatcher(self._encode_now)
 
     @property
     def name(self) -> str:
@@ -69,7 +74,13 @@ class QueryEmbedder:
         return self._loaded().dim
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        return self.batcher.encode(texts)
+
+    def _encode_now(self, texts: list[str]) -> np.ndarray:
         return self._loaded().encode(texts)
+
+    def close(self) -> None:
+        self.batcher.close()
 
     def _loaded(self) -> Embedder:
         if self._embedder is None:

@@ -17,8 +17,8 @@ results are deterministic, and a key repeated within one list counts once, at it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
-from statistics import pstdev
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -65,12 +65,19 @@ def zscore_fusion(
         if not best:
             continue
         values = list(best.values())
-        spread = pstdev(values)
+        spread = _pstdev(values)
         floor = min(values)
         for key, score in best.items():
             z = (score - floor) / spread if spread > 0 else 0.0  # = z-score minus the lowest
             fused[key] = fused.get(key, 0.0) + weight * z
     return _best_first(fused)
+
+
+def _pstdev(values: list[float]) -> float:
+    """The population standard deviation, in floats: ``statistics.pstdev`` computes it in
+    exact fractions, ~10x slower, which showed in every hybrid search's profile."""
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
 
 
 def _checked_weights(lists: Sequence, weights: Sequence[float] | None) -> Sequence[float]:

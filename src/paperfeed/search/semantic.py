@@ -11,6 +11,7 @@ driver release the GIL, so the two legs overlap on two cores.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -28,6 +29,9 @@ MAX_QUERY_CHARS = 2_000  # the model reads at most 256 tokens; longer text only 
 # searches, beside the one of the request waiting for it: a connection pool needs this many
 # connections more than it has request threads, or waiting requests could hold them all.
 QUERY_WORKERS = 2
+# Once some paper is embedded, searches skip asking again for this long: the answer rarely
+# turns false (every vector deleted), and then the semantic leg only finds nothing.
+HAS_VECTORS_SECONDS = 60.0
 
 
 class SemanticSearch:
@@ -41,6 +45,7 @@ class SemanticSearch:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._workers = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="semantic-leg")
+        self._vectors_seen_at: float | None = None  # monotonic time some vector was found
 
     @property
     def model(self) -> str:
@@ -94,10 +99,16 @@ class SemanticSearch:
         return vector
 
     def has_vectors(self, session: Session) -> bool:
-        """Whether any paper is embedded under this model (else nothing to search)."""
+        """Whether any paper is embedded under this model (else nothing to search); a yes is
+        remembered for HAS_VECTORS_SECONDS."""
+        seen = self._vectors_seen_at
+        if seen is not None and time.monotonic() - seen < HAS_VECTORS_SECONDS:
+            return True
         found = session.scalar(
             select(PaperEmbedding.paper_id).where(PaperEmbedding.model == self.model).limit(1)
         )
+        if found is not None:
+            self._vectors_seen_at = time.monotonic()
         return found is not None
 
     def close(self) -> None:

@@ -33,7 +33,6 @@ from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
 from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
 from paperfeed.service.fulltext_search import run_search
-from paperfeed.service.papers import get_paper
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
@@ -205,8 +204,8 @@ def paper(
         return RedirectResponse(f"/papers/{bare}", status_code=301)
     if prefers_markdown(request.headers.get("accept")):
         return markdown_response(request, session, settings, bare, vary=True)
-    view = get_paper(session, bare)
-    similar = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE).papers
+    found = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE)  # NotFound if hidden
+    view, similar = found.paper, found.papers
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
     context["upvoted"] = my_upvotes(request, session, [view])
     context["saved"] = my_saved(request, session, [view])
