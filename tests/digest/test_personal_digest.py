@@ -15,6 +15,7 @@ from personal_helpers import fixed_for, mailed_ids, member, run, suggested
 from sqlalchemy import select
 
 from paperfeed.digest import subscriptions
+from paperfeed.digest.outbox import MEMBER_BANNED
 from paperfeed.digest.periods import period_from_key
 from paperfeed.digest.personal import personal_digests, set_personal_digest
 from paperfeed.digest.personal_run import NOTHING_NEW
@@ -25,7 +26,7 @@ from paperfeed.runtime import Runtime
 from paperfeed.store.db import session_scope
 from paperfeed.store.digest_models import Subscription
 from paperfeed.store.library_models import PaperSeen
-from paperfeed.store.models import Paper
+from paperfeed.store.models import Paper, User
 
 CL = ["2611.00002", "2611.00004"]  # the day's cs.CL papers (digest_helpers.add_feed)
 
@@ -153,6 +154,17 @@ def test_nothing_new_to_suggest_sends_nothing(settings, runtime, session_factory
     assert (report.sent, report.skipped) == (0, 1)
     assert inbox.messages == []
     assert outbox(session_factory)["ada@example.org"][2] == NOTHING_NEW
+
+
+def test_a_banned_member_gets_no_personal_digest(settings, runtime, session_factory, feed, inbox):
+    ada = member(session_factory, "ada", follows=["cs.CL"], digests={"following": "daily"})
+    with session_scope(session_factory) as session:
+        session.get(User, ada.id).banned_at = NOW  # what service.moderation.ban_user sets
+    report = run(runtime, PERIOD)
+    assert (report.sent, report.skipped) == (0, 1)
+    assert inbox.messages == []
+    assert outbox(session_factory)["ada@example.org"][2] == MEMBER_BANNED
+    assert suggested(session_factory, ada.id) == {}  # nothing fixed, nothing held back
 
 
 def test_a_crash_after_fixing_the_contents_resends_the_same_papers(

@@ -72,6 +72,21 @@ def test_the_account_form_turns_digests_on_switches_and_off(client, session_fact
     assert r.headers["location"] == "/"
 
 
+def test_the_for_you_and_following_pages_have_their_own_digest_form(client, session_factory):
+    ada = make_account(session_factory, "ada")
+    signed_in(client)
+    for path, kind in (("/for-you", "for-you"), ("/following", "following")):
+        page = client.get(path).text
+        assert page.count('action="/account/digests/personal"') == 1, path
+        assert f'name="kind" value="{kind}"' in page
+        assert f'name="next" value="{path}#digest"' in page
+        form = {"kind": kind, "cadence": "weekly", "next": f"{path}#digest"}
+        r = post_form(client, path, "/account/digests/personal", form)
+        assert r.status_code == 303 and r.headers["location"] == f"{path}#digest"
+        assert '<option value="weekly" selected>' in client.get(path).text
+    assert state(session_factory, ada.id) == {"for-you": "weekly", "following": "weekly"}
+
+
 def test_the_form_needs_a_member_csrf_and_valid_choices(client, session_factory):
     make_account(session_factory, "ada")
     anonymous = client.post(

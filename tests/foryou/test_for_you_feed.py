@@ -142,6 +142,8 @@ def test_another_members_feed_is_theirs_and_unknown_urls_are_404(client, session
         r = client.get(f"/for-you/feed/{guess}.atom")
         assert r.status_code == 404, guess
         assert "cs.CV" not in r.text
+        # A feed reader gets the JSON error of /feeds, not the site's HTML error page.
+        assert r.json() == {"ok": False, "error": r.json()["error"], "status": 404}
 
 
 def test_feed_url_writes_need_a_member_and_are_rate_limited(client, app, session_factory):

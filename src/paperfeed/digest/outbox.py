@@ -55,6 +55,7 @@ from paperfeed.service.trending import AsOf
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
 from paperfeed.store.digest_models import DigestOutbox, Subscription
+from paperfeed.store.models import User
 from paperfeed.store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ logger = logging.getLogger(__name__)
 BATCH = 200  # pending rows read per query
 MAX_BACKOFF = 60.0
 NO_MATCH = "no paper of the period matched the topic"
+MEMBER_BANNED = "the member is banned"
 
 
 def message_id(settings: Settings, row: DigestOutbox, sub: Subscription) -> str:
@@ -108,6 +110,7 @@ class _Work:
     failure_count: int
     personal: PersonalKind | None = None  # a member's own digest (digest/personal.py)
     user_id: int | None = None
+    banned: bool = False  # the member of a personal digest is banned: nothing goes to them
 
 
 class DigestRun:
@@ -222,8 +225,9 @@ class DigestRun:
     def _next_batch(self, after_id: int) -> list[_Work]:
         with self.sessions() as session:
             rows = session.execute(
-                select(DigestOutbox, Subscription)
+                select(DigestOutbox, Subscription, User.banned_at)
                 .join(Subscription, Subscription.id == DigestOutbox.subscription_id)
+                .outerjoin(User, User.id == Subscription.user_id)
                 .where(
                     DigestOutbox.period_key == self.key,
                     DigestOutbox.status == "pending",
@@ -244,13 +248,17 @@ class DigestRun:
                     failure_count=sub.failure_count,
                     personal=kind_of(sub.topic_key),
                     user_id=sub.user_id,
+                    banned=banned_at is not None,
                 )
-                for row, sub in rows
+                for row, sub, banned_at in rows
             ]
 
     def _one(self, read: Session, connection, work: _Work) -> None:
         if work.status != "confirmed":  # unsubscribed (or failing) since the plan
             self._mark(work, "skipped", error=f"subscription {work.status}")
+            return
+        if work.personal is not None and work.banned:  # a ban stops the member's own digests
+            self._mark(work, "skipped", error=MEMBER_BANNED)
             return
         body = self._body(read, work)
         if body is None:

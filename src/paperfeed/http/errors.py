@@ -1,4 +1,4 @@
-"""Render errors per surface: JSON envelope under /api and /feeds, error.html elsewhere.
+"""Render errors per surface: JSON envelope under /api and the feeds, error.html elsewhere.
 
 JSON shape (one shape for every error): {"ok": false, "error": "...", "status": 404}
 """
@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/api/", "/feeds/")) or path == "/api" or path.endswith(".json")
+    # /for-you/feed/ is a member's private feed: feed readers get the JSON errors of /feeds.
+    feeds = ("/api/", "/feeds/", "/for-you/feed/")
+    return path.startswith(feeds) or path == "/api" or path.endswith(".json")
 
 
 def error_response(request: Request, status: int, message: str) -> JSONResponse | HTMLResponse:

@@ -31,12 +31,12 @@ from sqlalchemy.orm import Session
 
 from paperfeed.errors import Conflict, NotFound
 from paperfeed.service.papers import visible_paper_id
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import Collection, CollectionItem
 from paperfeed.store.models import Paper
 from paperfeed.store.types import MAX_ID
 
 DEFAULT_NAME = "Saved"
-_IN_CHUNK = 500  # ids per IN (...) list / rows per insert
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,10 @@ def _insert_items(session: Session, row: Collection, paper_ids: Iterable[int], n
     ids = list(dict.fromkeys(int(i) for i in paper_ids))
     insert_ = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     added = 0
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):  # rows per INSERT, like ids per IN
         values = [
             {"collection_id": row.id, "paper_id": pid, "user_id": row.user_id, "added_at": now}
-            for pid in ids[start : start + _IN_CHUNK]
+            for pid in part
         ]
         stmt = (
             insert_(CollectionItem)
@@ -177,13 +177,13 @@ def remove_papers(
     row = owned_collection(session, user_id, collection_id)
     ids = list(dict.fromkeys(int(i) for i in paper_ids))
     removed = 0
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):
         removed += len(
             session.execute(
                 delete(CollectionItem)
                 .where(
                     CollectionItem.collection_id == row.id,
-                    CollectionItem.paper_id.in_(ids[start : start + _IN_CHUNK]),
+                    CollectionItem.paper_id.in_(part),
                 )
                 .returning(CollectionItem.paper_id)
             ).all()
@@ -246,13 +246,13 @@ def saved_among(session: Session, user_id: int | None, paper_ids: Iterable[int])
     if user_id is None or not ids:
         return set()
     found: set[int] = set()
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):
         found.update(
             session.scalars(
                 select(CollectionItem.paper_id)
                 .where(
                     CollectionItem.user_id == user_id,
-                    CollectionItem.paper_id.in_(ids[start : start + _IN_CHUNK]),
+                    CollectionItem.paper_id.in_(part),
                 )
                 .distinct()
             )
@@ -268,14 +268,14 @@ def saved_arxiv_ids_among(
     if user_id is None or not ids:
         return frozenset()
     found: set[str] = set()
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):
         found.update(
             session.scalars(
                 select(Paper.arxiv_id)
                 .join(CollectionItem, CollectionItem.paper_id == Paper.id)
                 .where(
                     CollectionItem.user_id == user_id,
-                    Paper.arxiv_id.in_(ids[start : start + _IN_CHUNK]),
+                    Paper.arxiv_id.in_(part),
                 )
                 .distinct()
             )

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.service.papers import visible_paper_id
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import PaperFeedback
 from paperfeed.store.models import Paper
 
 MORE = "more"
 NOT_INTERESTED = "not_interested"
 KINDS = (MORE, NOT_INTERESTED)
-_IN_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -118,14 +118,14 @@ def feedback_among(
     if user_id is None or not ids:
         return {}
     found: dict[str, str] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):
         found.update(
             session.execute(
                 select(Paper.arxiv_id, PaperFeedback.kind)
                 .join(PaperFeedback, PaperFeedback.paper_id == Paper.id)
                 .where(
                     PaperFeedback.user_id == user_id,
-                    Paper.arxiv_id.in_(ids[start : start + _IN_CHUNK]),
+                    Paper.arxiv_id.in_(part),
                 )
             ).all()
         )

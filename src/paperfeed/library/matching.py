@@ -13,7 +13,7 @@ is taken.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from paperfeed.library.identifiers import title_key
 from paperfeed.library.references import Reference
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.models import Paper
 from paperfeed.text.search_text import search_text
 
-_CHUNK = 500  # values per IN (...) list of indexed lookups
 # DOIs and titles have no index (a case-insensitive match would need one on an expression):
 # each query reads the whole papers table, so they are asked in as few queries as
 # PostgreSQL and SQLite (>= 3.32: 32,766 parameters) allow comfortably.
@@ -38,15 +38,10 @@ class Match:
     how: str  # "arxiv id" | "DOI" | "title"
 
 
-def _chunks(values: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def papers_by_arxiv_id(session: Session, arxiv_ids: Iterable[str]) -> dict[str, tuple[int, bool]]:
     """``arxiv_id -> (paper id, hidden)`` for those in the store."""
     found: dict[str, tuple[int, bool]] = {}
-    for chunk in _chunks(sorted(set(arxiv_ids))):
+    for chunk in in_chunks(sorted(set(arxiv_ids))):
         rows = session.execute(
             select(Paper.arxiv_id, Paper.id, Paper.hidden).where(Paper.arxiv_id.in_(chunk))
         )
@@ -56,7 +51,7 @@ def papers_by_arxiv_id(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
 
 def _by_doi(session: Session, dois: list[str]) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(sorted(set(dois)), _SCAN_CHUNK):
+    for chunk in in_chunks(sorted(set(dois)), _SCAN_CHUNK):
         rows = session.execute(
             select(func.lower(Paper.doi), Paper.id, Paper.arxiv_id)
             .where(func.lower(Paper.doi).in_(chunk), Paper.hidden.is_(False))
@@ -87,7 +82,7 @@ def _by_title(session: Session, titles: list[str]) -> dict[str, tuple[int, str]]
     """``title_key -> (paper id, arxiv id)`` for the papers whose title has that key."""
     spellings = sorted({s for t in titles for s in _spellings(t)})
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(spellings, _SCAN_CHUNK):
+    for chunk in in_chunks(spellings, _SCAN_CHUNK):
         rows = session.execute(
             select(Paper.title, Paper.id, Paper.arxiv_id)
             .where(

@@ -12,19 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.store.library_models import PaperSeen
-from paperfeed.store.models import Paper
-
-
-def visible_paper_id(session: Session, arxiv_id: str) -> int | None:
-    """The internal id of the visible paper with this bare arXiv id (None if unknown)."""
-    return session.scalar(
-        select(Paper.id).where(Paper.arxiv_id == arxiv_id, Paper.hidden.is_(False))
-    )
 
 
 def has_seen(session: Session, user_id: int, paper_id: int) -> bool:

@@ -5,7 +5,6 @@ the liked papers' categories and texts, and the views of the page shown (only it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,10 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperfeed.service.views import PaperView
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import PaperSeen
 from paperfeed.store.models import DailyEntry, Paper
-
-_IN_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -32,14 +30,9 @@ class WindowPaper:
     imported_upvotes: int
 
 
-def chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _IN_CHUNK):
-        yield ids[start : start + _IN_CHUNK]
-
-
 def seen_among(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
     seen: set[int] = set()
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         seen.update(
             session.scalars(
                 select(PaperSeen.paper_id).where(
@@ -53,7 +46,7 @@ def seen_among(session: Session, user_id: int, paper_ids: list[int]) -> set[int]
 def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
     """Views of visible papers by internal id (the page shown)."""
     views: dict[int, PaperView] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for paper, entry in session.execute(
             select(Paper, DailyEntry)
             .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
@@ -66,7 +59,7 @@ def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
 def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, str]]:
     """``paper_id -> (arxiv_id, title)``: what a reason names."""
     found: dict[int, tuple[str, str]] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, arxiv_id, title in session.execute(
             select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(part))
         ):
@@ -77,7 +70,7 @@ def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, st
 def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, ...]]:
     """``paper_id -> categories`` (primary first): what the category prior counts."""
     found: dict[int, tuple[str, ...]] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, cats in session.execute(
             select(Paper.id, Paper.categories).where(Paper.id.in_(part))
         ):
@@ -88,7 +81,7 @@ def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str
 def texts_of(session: Session, paper_ids: list[int]) -> dict[int, str]:
     """``paper_id -> "title. abstract"``: what word relevance reads."""
     found: dict[int, str] = {}
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         for pid, title, abstract in session.execute(
             select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(part))
         ):

@@ -15,9 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from paperfeed.embed.store import load_embedding_matrix
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.models import DailyEntry, Paper, PaperChange, PaperVote
-
-IN_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -32,11 +31,6 @@ class PaperRow:
     categories: tuple[str, ...]
     posted_at: datetime  # DailyEntry.submitted_at
     imported_upvotes: int
-
-
-def chunks(ids: Sequence[int]) -> list[list[int]]:
-    ids = list(ids)
-    return [ids[i : i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
 
 
 def read_papers(
@@ -59,7 +53,9 @@ def read_papers(
         .where(Paper.hidden.is_(False), DailyEntry.day >= first_day, DailyEntry.day <= last_day)
     )
     parts = (
-        [query] if paper_ids is None else [query.where(Paper.id.in_(c)) for c in chunks(paper_ids)]
+        [query]
+        if paper_ids is None
+        else [query.where(Paper.id.in_(c)) for c in in_chunks(paper_ids)]
     )
     rows: list[PaperRow] = []
     for part in parts:
@@ -88,7 +84,7 @@ def read_vector_matrix(
     particular order) and their unit float32 vectors, one row each (zero vectors left out)."""
     ids: list[int] = []
     parts: list[np.ndarray] = []
-    for part in chunks(paper_ids):
+    for part in in_chunks(paper_ids):
         found, matrix = load_embedding_matrix(session, model, part)
         if found:
             ids.extend(found)
@@ -133,7 +129,7 @@ def read_votes(
         )
         parts = [query]
     else:
-        parts = [query.where(PaperVote.paper_id.in_(c)) for c in chunks(paper_ids or [])]
+        parts = [query.where(PaperVote.paper_id.in_(c)) for c in in_chunks(paper_ids or [])]
     pids: list[int] = []
     times: list[float] = []
     for part in parts:

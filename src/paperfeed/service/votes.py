@@ -35,9 +35,8 @@ from sqlalchemy.orm import Session
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS
 from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.changes import record_changes
+from paperfeed.store.chunks import in_chunks
 from paperfeed.store.models import Paper, PaperVote
-
-_IN_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -114,14 +113,12 @@ def upvoted_among(
     if user_id is None or not ids:
         return frozenset()
     found: set[str] = set()
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in in_chunks(ids):
         found.update(
             session.scalars(
                 select(Paper.arxiv_id)
                 .join(PaperVote, PaperVote.paper_id == Paper.id)
-                .where(
-                    PaperVote.user_id == user_id, Paper.arxiv_id.in_(ids[start : start + _IN_CHUNK])
-                )
+                .where(PaperVote.user_id == user_id, Paper.arxiv_id.in_(part))
             )
         )
     return frozenset(found)
@@ -141,8 +138,7 @@ def forget_user_votes(session: Session, user_id: int) -> None:
     if not paper_ids:
         return
     now = datetime.now(UTC)  # the hook is called without a clock; only a change stamp
-    for start in range(0, len(paper_ids), _IN_CHUNK):
-        chunk = paper_ids[start : start + _IN_CHUNK]
+    for chunk in in_chunks(paper_ids):
         session.execute(update(Paper).where(Paper.id.in_(chunk)).values(upvotes=Paper.upvotes - 1))
     record_changes(session, paper_ids, now)
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from paperfeed.digest.personal import personal_digests
 from paperfeed.errors import InvalidInput
 from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser, OptionalUser
@@ -72,6 +73,7 @@ def following_page(
         "page_data": page,
         "days": days,
         "day_options": DAYS,
+        "digest": personal_digests(session, account.id)["following"],
         "page": p,
         "pages": max(1, -(-page.total // PAGE_SIZE)),
         "page_url": lambda n: (

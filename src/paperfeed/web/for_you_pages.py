@@ -20,6 +20,7 @@ from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.digest.personal import personal_digests
 from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser, OptionalUser
@@ -90,6 +91,7 @@ def for_you_page(
         "upvoted": my_upvotes(request, session, papers),
         "saved": my_saved(request, session, papers),
         "undo": _hidden_paper(session, hidden),
+        "digest": personal_digests(session, user.id)["for-you"],
         "page": p,
         "pages": max(1, -(-page.total // size)),
         "page_url": lambda n: "/for-you" + (f"?p={n}" if n > 1 else ""),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.errors import NotFound
 from paperfeed.http.auth import get_auth
 from paperfeed.http.deps import NowDep, PrimarySessions
-from paperfeed.library.seen import has_seen, mark_seen, visible_paper_id
+from paperfeed.library.seen import has_seen, mark_seen
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.db import session_scope
 
 
@@ -24,10 +25,12 @@ def record_paper_seen(
     account = get_auth(request).account
     if account is None:
         return
-    bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     with session_scope(sessions, write=False) as session:
-        paper_id = visible_paper_id(session, bare)
-        if paper_id is None or has_seen(session, account.id, paper_id):
+        try:
+            paper_id, _bare = visible_paper_id(session, arxiv_id)
+        except NotFound:  # the page itself answers 404
+            return
+        if has_seen(session, account.id, paper_id):
             return
     with session_scope(sessions) as session:
         mark_seen(session, account.id, [paper_id], now=now)
