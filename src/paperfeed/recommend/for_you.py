@@ -50,7 +50,7 @@ from paperfeed.recommend.scoring import (
     minmax,
     mix_scores,
 )
-from paperfeed.recommend.words import word_relevance
+from paperfeed.recommend.word_space import rocchio_relevance, word_space_of
 from paperfeed.search.base import VectorIndex
 from paperfeed.service.trending import AsOf, trending_as_of
 from paperfeed.service.views import PaperView
@@ -185,9 +185,10 @@ def rank_window(
     papers = window_papers(
         session, since=as_of - timedelta(days=days), until=as_of, with_text=with_text
     )
+    window_ids = [p.paper_id for p in papers]  # the word space is the whole window's
     excluded = profile.saved | profile.dismissed
     if hide_seen and papers:
-        excluded = excluded | seen_among(session, user_id, [p.paper_id for p in papers])
+        excluded = excluded | seen_among(session, user_id, window_ids)
     papers = [p for p in papers if p.paper_id not in excluded]
     community = community_scale(trending_scores(session, papers, as_of=as_of, half_life=half_life))
     if profile.empty:
@@ -195,7 +196,7 @@ def rank_window(
         reasons: list = [None] * len(papers)
         score = community
     else:
-        personal, reasons = _personal(session, model, profile, papers, as_of, params)
+        personal, reasons = _personal(session, model, profile, papers, window_ids, as_of, params)
         score = mix_scores(personal, community, mix)
     # Best first; ties: the more trending, then the newer, then the higher id.
     posted = np.array([p.posted_at.timestamp() for p in papers])
@@ -209,6 +210,7 @@ def _personal(
     model: str | None,
     profile: Profile,
     papers: list[WindowPaper],
+    window_ids: list[int],
     as_of: datetime,
     params: Params,
 ) -> tuple[np.ndarray, list]:
@@ -222,7 +224,8 @@ def _personal(
         )
         raw += relevance
     if params.words_weight and profile.positives and papers:
-        _words(session, profile, papers, raw, as_of, params)
+        words = _words(session, profile, papers, window_ids, as_of, params)
+        raw = add_words(raw, words, params.words_weight)
     if params.category_weight and profile.positives and papers:
         raw += params.category_weight * _prior(session, profile, papers, as_of, params)
     reasons: list = []
@@ -239,23 +242,22 @@ def _personal(
     return minmax(raw), reasons
 
 
-def _words(session, profile, papers, raw, as_of, params) -> None:
-    """Re-score the best ``words_top`` papers by content with word relevance (in place)."""
-    head = np.argsort(-raw, kind="stable")[: params.words_top]
-    liked = sorted(profile.positives, key=lambda s: s.at, reverse=True)[: params.words_liked]
-    texts = texts_of(session, [papers[i].paper_id for i in head] + [s.paper_id for s in liked])
+def _words(session, profile, papers, window_ids, as_of, params) -> np.ndarray:
+    """Word relevance of every paper: the Rocchio score in the window's TF-IDF space."""
+    liked = profile.positives
+    texts = texts_of(session, list(dict.fromkeys(window_ids + [s.paper_id for s in liked])))
+    space = word_space_of(window_ids, [texts.get(p, "") for p in window_ids])
+    if space is None:
+        return np.zeros(len(papers))
     weights = decay(
         [s.at for s in liked],
         [SIGNAL_WEIGHTS[s.kind] for s in liked],
         as_of,
         params.item_half_life_days,
     )
-    words = word_relevance(
-        [texts.get(papers[i].paper_id, "") for i in head],
-        [texts.get(s.paper_id, "") for s in liked],
-        weights,
-    )
-    add_words(raw, head, words, params.words_weight)
+    liked_rows = space.rows_of([s.paper_id for s in liked], texts)
+    candidates = space.matrix[[space.row_of[p.paper_id] for p in papers]]
+    return rocchio_relevance(candidates, liked_rows, weights, space.mean, params.word_contrast)
 
 
 def _prior(session, profile, papers, as_of, params) -> np.ndarray:
