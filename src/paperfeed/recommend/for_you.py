@@ -50,7 +50,7 @@ from paperfeed.recommend.scoring import (
 from paperfeed.recommend.window_data import Window, window_data
 from paperfeed.recommend.window_load import read_vector_matrix
 from paperfeed.recommend.window_papers import WindowPapers
-from paperfeed.recommend.words import word_relevance
+from paperfeed.recommend.word_space import build_word_space, rocchio_relevance
 from paperfeed.search.base import VectorIndex
 from paperfeed.service.trending import AsOf, trending_as_of
 from paperfeed.service.views import PaperView
@@ -279,7 +279,8 @@ def _personal(session, model, profile: Profile, papers: WindowPapers, rows, as_o
     if model is not None and profile.positives and n:
         content = _content(session, model, profile, papers, rows, as_of, params)
     if params.words_weight and profile.positives and n:
-        _words(session, profile, papers, rows, content.raw, as_of, params)
+        words = _words(session, profile, papers, rows, as_of, params)
+        content.raw = add_words(content.raw, words, params.words_weight)
     if params.category_weight and profile.positives and n:
         prior = _prior(session, profile, papers, rows, as_of, params)
         content.raw += params.category_weight * prior
@@ -287,18 +288,23 @@ def _personal(session, model, profile: Profile, papers: WindowPapers, rows, as_o
     return content, bonus, first
 
 
-def _words(session, profile, papers: WindowPapers, rows, raw, as_of, params) -> None:
-    """Re-score the best ``words_top`` papers by content with word relevance (in place)."""
-    head = np.argsort(-raw, kind="stable")[: params.words_top]
-    liked = sorted(profile.positives, key=lambda s: s.at, reverse=True)[: params.words_liked]
-    texts = texts_of(session, [s.paper_id for s in liked])
+def _words(session, profile, papers: WindowPapers, rows, as_of, params) -> np.ndarray:
+    """Word relevance of every candidate: the Rocchio score in the window's TF-IDF space,
+    fitted once per window snapshot for every member (``WindowPapers.cached``: on all the
+    papers of the window's days, so a day or so more than the exact window)."""
+    space = papers.cached("word_space", _word_space)
+    if space is None:
+        return np.zeros(len(rows))
+    liked = profile.positives
+    texts = texts_of(session, [s.paper_id for s in liked if s.paper_id not in space.row_of])
+    liked_rows = space.rows_of([s.paper_id for s in liked], texts)
     weights = _weights(liked, as_of, params)
-    words = word_relevance(
-        [papers.text(int(rows[i])) for i in head],
-        [texts.get(s.paper_id, "") for s in liked],
-        weights,
-    )
-    add_words(raw, head, words, params.words_weight)
+    candidates = space.matrix[rows]
+    return rocchio_relevance(candidates, liked_rows, weights, space.mean, params.word_contrast)
+
+
+def _word_space(papers: WindowPapers):
+    return build_word_space(papers.paper_ids.tolist(), [papers.text(i) for i in range(len(papers))])
 
 
 def _weights(signals: list[Signal], as_of: datetime, params: Params) -> np.ndarray:
