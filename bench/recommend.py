@@ -72,19 +72,24 @@ def evaluate(window: Window, method) -> dict[str, float]:
 def baselines(window: Window) -> dict[str, dict[str, float]]:
     from bench import recommend_methods as m
 
-    return {
+    out = {
         "random": evaluate(window, m.random_scores),
         "tfidf_centroid": evaluate(window, m.TfidfCentroid(window)),
-        "embedding_centroid": evaluate(window, m.embedding_centroid),
-        "nearest_library_paper": evaluate(window, m.nearest_library_paper),
     }
+    if window.vectors is not None:  # not with --no-embeddings
+        out["embedding_centroid"] = evaluate(window, m.embedding_centroid)
+        out["nearest_library_paper"] = evaluate(window, m.nearest_library_paper)
+    return out
 
 
 def experiments(window: Window) -> dict[str, dict[str, float]]:
     """The ideas tried (docs/benchmarks.md): the product formula's knobs, a contrast with
     the window's mean, a category prior, multi-interest clusters, per-reader classifiers."""
     from bench import recommend_methods as m
+    from bench.recommend_words import word_experiments
 
+    if window.vectors is None:
+        return _run(window, word_experiments(window))
     words = m.TfidfCentroid(window)
     tuned = {"item_half_life_days": None, "contrast": 0.3, "category_weight": 0.05}
     decay = {"contrast": 0.0, "category_weight": 0.0}  # the first version's knobs
@@ -112,8 +117,12 @@ def experiments(window: Window) -> dict[str, dict[str, float]]:
         "classifier vs others": m.classifier("others"),
         "product + tfidf over the whole window 1.0": m.hybrid(m.formula(**tuned), words, 1.0),
         "product + tfidf over the whole window 1.5": m.hybrid(m.formula(**tuned), words, 1.5),
-        "product, top 300 re-ranked by words 1.0": m.rerank_words(m.formula(**tuned), 1.0),
+        **word_experiments(window),
     }
+    return _run(window, variants)
+
+
+def _run(window: Window, variants: dict) -> dict[str, dict[str, float]]:
     out = {}
     for name, method in variants.items():
         started = time.perf_counter()
@@ -153,13 +162,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--experiments", action="store_true", help="also score the ideas tried")
     parser.add_argument("--no-product", action="store_true", help="skip the database run")
+    parser.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="embed nothing: word rankers only, the product with search by meaning off",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     window = build_window(
         args.cutoff, args.days, readers=args.readers, seed=args.seed, max_library=args.max_library
     )
-    embed_window(window)
+    if not args.no_embeddings:
+        embed_window(window)
     result: dict = {
+        "embeddings": not args.no_embeddings,
         "cutoff": str(args.cutoff),
         "days": args.days,
         "readers": len(window.readers),

@@ -29,12 +29,12 @@ from paperfeed.store.models import Paper, User
 LOADED = datetime(2026, 7, 2, tzinfo=UTC)  # when the bench "ingested" (after all listings)
 
 
-def _settings(url: str, workdir: Path) -> Settings:
+def _settings(url: str, workdir: Path, semantic: bool = True) -> Settings:
     return Settings(
         database_url=url,
         index_dir=workdir / "index",
         embedding_model=DEFAULT_MODEL,
-        semantic_search=True,
+        semantic_search=semantic,
         embed_after_ingest=False,
         _env_file=None,
     )
@@ -45,7 +45,8 @@ def _day(d) -> datetime:
 
 
 def build_database(window: Window, workdir: Path) -> tuple[str, dict[str, int]]:
-    """The window's database; returns its URL and each reader's member id."""
+    """The window's database; returns its URL and each reader's member id. Without
+    ``window.vectors`` (``--no-embeddings``) no embedding is stored: search by meaning off."""
     url = f"sqlite:///{workdir / 'recommend.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -56,6 +57,16 @@ def build_database(window: Window, workdir: Path) -> tuple[str, dict[str, int]]:
         upsert_records(s, records, source="bench", now=LOADED, bulk=True)
     with session_scope(sessions) as s:
         ids = dict(s.execute(select(Paper.arxiv_id, Paper.id)).all())
+    members = _members(sessions, window, ids)
+    if window.vectors is not None:
+        _embeddings(sessions, window, ids)
+        sync_vector_index(_settings(url, workdir), engine, DEFAULT_MODEL, rebuild=True)
+    engine.dispose()
+    return url, members
+
+
+def _embeddings(sessions, window: Window, ids: dict[str, int]) -> None:
+    with session_scope(sessions) as s:
         order = sorted(window.papers)
         rows = [
             EmbeddingRow(
@@ -65,10 +76,6 @@ def build_database(window: Window, workdir: Path) -> tuple[str, dict[str, int]]:
         ]
         vectors = np.stack([window.vectors[a] for a in order])
         write_embeddings(s, DEFAULT_MODEL, rows, vectors, now=LOADED)
-    members = _members(sessions, window, ids)
-    sync_vector_index(_settings(url, workdir), engine, DEFAULT_MODEL, rebuild=True)
-    engine.dispose()
-    return url, members
 
 
 def _members(sessions, window: Window, ids: dict[str, int]) -> dict[str, int]:
@@ -131,8 +138,8 @@ def product_rankings(
 
     now = window_now(window)
     ranked: dict[str, list[str]] = {}
-    with Runtime.open(_settings(url, workdir)) as runtime:
-        index = runtime.vector_index
+    with Runtime.open(_settings(url, workdir, window.vectors is not None)) as runtime:
+        index = runtime.vector_index if window.vectors is not None else None
         for reader in window.readers:
             user_id = members[reader.name]
             with runtime.sessions() as session:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.recommend_data import Reader, Window
-from paperfeed.recommend.scoring import Params, add_words, content_relevance
+from paperfeed.recommend.scoring import Params, content_relevance
 from paperfeed.recommend.scoring import category_prior as scoring_prior
-from paperfeed.recommend.words import word_relevance
 
 Method = Callable[[Window, Reader], np.ndarray]
 
@@ -183,24 +182,5 @@ def hybrid(content: Method, words: Method, weight: float) -> Method:
 
     def score(window: Window, reader: Reader) -> np.ndarray:
         return _scaled(content(window, reader)) + weight * _scaled(words(window, reader))
-
-    return score
-
-
-def rerank_words(content: Method, weight: float, top: int = 300) -> Method:
-    """The content order's ``top`` candidates re-scored with the product's word relevance
-    (paperfeed.recommend.words: TF-IDF over only those and the library, what a request can
-    afford); the rest keep their order below them."""
-
-    def score(window: Window, reader: Reader) -> np.ndarray:
-        base = np.array(content(window, reader), dtype=np.float64)
-        head = np.argsort(-base, kind="stable")[:top]
-        text = {a: f"{p.title}. {p.abstract}" for a, p in window.papers.items()}
-        w = np.ones(len(reader.library))
-        words = word_relevance(
-            [text[window.candidates[i]] for i in head], [text[a] for a in reader.library], w
-        )
-        add_words(base, head, words, weight)
-        return base
 
     return score

@@ -45,6 +45,8 @@ from paperfeed.embed.model import DEFAULT_MODEL, use_one_thread_per_query
 from paperfeed.library.feedback import clear_feedback, set_feedback
 from paperfeed.library.follows import follow_author, unfollow
 from paperfeed.recommend.for_you import for_you
+from paperfeed.recommend.window_data import store_of
+from paperfeed.service.votes import remove_upvote, upvote
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 from paperfeed.store.library_models import (
@@ -241,6 +243,36 @@ def time_for_you(sessions, user_id: int, calls: int) -> tuple[dict, dict]:
     return percentiles(times), shape
 
 
+def time_after_changes(sessions, user_id: int, calls: int) -> dict:
+    """The list right after a data change: the window read whole (``cold``: what the first
+    list after a restart, a new day or a large change costs; the kept windows dropped
+    first) and after one vote on a window paper (``after_vote``: only that paper re-read)."""
+    vectors = StoredVectors(DEFAULT_MODEL)
+
+    def once():
+        with sessions() as session:
+            return for_you(session, vectors, user_id=user_id, now=NOW, days=7, mix=0.7, limit=20)
+
+    with sessions() as session:
+        store = store_of(session)
+        voter = session.scalar(select(User.id).where(User.id != user_id).limit(1))
+        had = set(session.scalars(select(PaperVote.paper_id).where(PaperVote.user_id == voter)))
+        window = [int(p) for p in recent_paper_ids(session.connection(), 7) if p not in had]
+        arxiv_ids = session.scalars(
+            select(Paper.arxiv_id).where(Paper.id.in_(window[: max(1, calls // 2)]))
+        ).all()
+    cold, voted = [], []
+    for _ in range(max(3, calls // 8)):
+        store.states.clear()
+        cold.append(time_ms(once))
+    for arxiv_id in arxiv_ids:  # a vote, then its removal: the instance is left as it was
+        for vote in (upvote, remove_upvote):
+            with session_scope(sessions) as session:
+                assert vote(session, voter, arxiv_id, now=NOW).changed
+            voted.append(time_ms(once))
+    return {"cold": percentiles(cold), "after_vote": percentiles(voted), "rebuilds": store.rebuilds}
+
+
 def time_writes(sessions, user_id: int, rounds: int) -> dict:
     """Each write the cards' buttons make, then its undo, each its own committed transaction
     through the service function of its route; ``rounds`` different papers and authors."""
@@ -288,6 +320,7 @@ def measure(backend: str, url: str, calls: int, rounds: int) -> dict:
         with cpu_quiet():
             result = {"backend": backend, "load_avg": round(os.getloadavg()[0], 1)}
             result["for_you"], result["list"] = time_for_you(sessions, user_id, calls)
+            result["changed"] = time_after_changes(sessions, user_id, calls)
             result["writes"] = time_writes(sessions, user_id, rounds)
             result["load_avg_after"] = round(os.getloadavg()[0], 1)
         return result
@@ -323,6 +356,9 @@ def medians(results: list[dict]) -> dict:
     out: dict = {"runs": len(results), "load_avg": median([r["load_avg"] for r in results])}
     for q in ("p50_ms", "p95_ms", "p99_ms"):
         out.setdefault("for_you", {})[q] = median([r["for_you"][q] for r in results])
+    for when in ("cold", "after_vote"):
+        for q in ("p50_ms", "p95_ms"):
+            out.setdefault(when, {})[q] = median([r["changed"][when][q] for r in results])
     for kind in results[0]["writes"]:
         out.setdefault("writes", {})[kind] = median([r["writes"][kind]["p50_ms"] for r in results])
     return out

@@ -1,7 +1,8 @@
 """The for-you list's whole-window computations (made fast for 1M papers, see
 bench/recommend_speed.py) give what the plain definitions give, on SQLite and PostgreSQL:
-trending scores against the trending page's pure formula, stored vectors against
-``load_embeddings``, follow matching against a follow-by-follow reading of the rules."""
+the window's trending scores against the trending page's pure formula, stored vectors against
+``load_embeddings``, follow matching (paper by paper, and against a window's indexes) against
+a follow-by-follow reading of the rules."""
 
 from __future__ import annotations
 
@@ -14,14 +15,11 @@ from sqlalchemy import select
 
 from paperfeed.embed.store import load_embedding_matrix, load_embeddings
 from paperfeed.rank.trending import DEFAULT_HALF_LIFE, Candidate, horizon, trending_score
-from paperfeed.recommend.candidates import (
-    trending_scores,
-    vectors_of,
-    vote_weights_one_by_one,
-    window_papers,
-)
-from paperfeed.recommend.follow_match import FollowMatcher, words_of
+from paperfeed.recommend.follow_match import FollowMatcher, match_window, words_of
 from paperfeed.recommend.profile import FollowRule, topic_words
+from paperfeed.recommend.window_data import window_data
+from paperfeed.recommend.window_load import PaperRow, read_vectors
+from paperfeed.recommend.window_papers import papers_from_rows
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import Paper, PaperVote
 
@@ -47,8 +45,9 @@ def test_trending_scores_of_a_window_are_the_trending_formula(session_factory):
             vote(session_factory, member, arxiv_id, at=at(offsets[(i + j) % len(offsets)]))
     as_of = NOW - timedelta(hours=1)
     with session_factory() as s:
-        papers = window_papers(s, since=NOW - timedelta(days=7), until=NOW + timedelta(days=1))
-        got = trending_scores(s, papers, as_of=as_of, half_life=DEFAULT_HALF_LIFE)
+        window = window_data(s, MODEL, since=NOW - timedelta(days=7), until=NOW + timedelta(days=1))
+        got = window.trending(as_of, DEFAULT_HALF_LIFE)[window.rows]
+        papers = [window.papers.rows[r] for r in window.rows]
         votes = s.execute(select(PaperVote.paper_id, PaperVote.created_at)).all()
     assert len(papers) == 4
     since = as_of - horizon(DEFAULT_HALF_LIFE)
@@ -61,19 +60,6 @@ def test_trending_scores_of_a_window_are_the_trending_formula(session_factory):
         )
         assert score == pytest.approx(want, rel=1e-9, abs=1e-12)
     assert max(got) > 0
-    with session_factory() as s:  # the SQL sums and their fallback (a SQLite without exp)
-        pids = [p.paper_id for p in papers]
-        in_python = dict(vote_weights_one_by_one(s, pids, as_of, DEFAULT_HALF_LIFE))
-    for paper, score in zip(papers, got, strict=True):
-        alone = trending_scores_without_imported(paper, score, as_of)
-        assert in_python.get(paper.paper_id, 0.0) == pytest.approx(alone, rel=1e-9, abs=1e-12)
-
-
-def trending_scores_without_imported(paper, score: float, as_of) -> float:
-    imported = trending_score(
-        Candidate(paper.paper_id, paper.posted_at, paper.imported_upvotes), as_of, DEFAULT_HALF_LIFE
-    )
-    return score - imported
 
 
 def test_stored_vectors_read_as_one_matrix_are_the_stored_vectors(session_factory):
@@ -83,7 +69,7 @@ def test_stored_vectors_read_as_one_matrix_are_the_stored_vectors(session_factor
     with session_factory() as s:
         found, matrix = load_embedding_matrix(s, MODEL, pids)
         plain = load_embeddings(s, MODEL, pids)
-        unit = vectors_of(s, MODEL, pids)
+        unit = read_vectors(s, MODEL, pids)
         assert load_embedding_matrix(s, "other-model", pids)[0] == []
         assert load_embedding_matrix(s, MODEL, [])[0] == []
     assert sorted(found) == sorted(plain) == sorted(unit) == sorted(pids[:5])
@@ -96,7 +82,7 @@ def test_stored_vectors_read_as_one_matrix_are_the_stored_vectors(session_factor
 def test_a_zero_vector_is_left_out_of_the_unit_vectors(session_factory):
     arxiv_id = add_paper(session_factory, MODEL, 1, np.zeros(8, dtype=np.float32))
     with session_factory() as s:
-        assert vectors_of(s, MODEL, [paper_id(session_factory, arxiv_id)]) == {}
+        assert read_vectors(s, MODEL, [paper_id(session_factory, arxiv_id)]) == {}
 
 
 def _reference(rules, authors, categories, text):
@@ -160,11 +146,28 @@ def test_words_are_runs_of_alphanumeric_characters():
     assert words_of(text) == want
 
 
-def test_window_papers_are_newest_first(session_factory):
+def test_follow_matching_against_a_window_is_matching_paper_by_paper():
+    rows = [
+        PaperRow(i + 1, f"2611.{i:05d}", text or "", "", authors, categories, NOW, 0)
+        for i, (authors, categories, text) in enumerate(PAPERS)
+    ]
+    papers = papers_from_rows(None, NOW.date(), NOW.date(), rows, {})
+    bonus = {"author": 0.3, "topic": 0.2, "category": 0.1}
+    candidates = np.array([0, 2, 3, 4, 5])  # one row left out: not a candidate
+    total, first = match_window(papers, candidates, RULES, bonus)
+    for j, r in enumerate(candidates):
+        row = papers.rows[r]
+        text = row.title.casefold() if row.title else None
+        want = FollowMatcher(RULES).match(row.authors, row.categories, text)
+        assert total[j] == pytest.approx(sum(bonus[w.kind] for w in want))
+        assert first[j] == (RULES.index(want[0]) if want else -1)
+
+
+def test_window_papers_are_newest_first_and_visible(session_factory):
     for n, hours in enumerate([5, 1, 3], start=1):
         add_paper(session_factory, MODEL, n, None, age=timedelta(hours=hours))
     with session_scope(session_factory) as s:
         s.query(Paper).filter(Paper.arxiv_id == "2611.00003").update({"hidden": True})
     with session_factory() as s:
-        papers = window_papers(s, since=NOW - timedelta(days=1), until=NOW)
-    assert [p.arxiv_id for p in papers] == ["2611.00002", "2611.00001"]
+        window = window_data(s, MODEL, since=NOW - timedelta(days=1), until=NOW)
+    assert [window.papers.arxiv_ids[r] for r in window.rows] == ["2611.00002", "2611.00001"]

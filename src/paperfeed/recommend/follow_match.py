@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
+
 # A run of alphanumeric characters: exactly what ``str.isalnum`` accepts (\w less "_").
 _WORD = re.compile(r"[^\W_]+")
 
@@ -63,8 +65,7 @@ class FollowMatcher:
     ) -> list[Rule]:
         """The follows that bring this paper, in the member's order of the follows:
         an author among its authors, a category among its categories, a topic whose every
-        word is a word of ``text`` (its title and abstract, case-folded, as
-        :class:`~paperfeed.recommend.candidates.WindowPaper` holds it)."""
+        word is a word of ``text`` (its title and abstract, case-folded)."""
         hits: set[int] = set()
         if self._authors:
             for author in authors:
@@ -88,3 +89,56 @@ class FollowMatcher:
                     if words.issuperset(wanted):
                         hits.add(i)
         return [self.rules[i] for i in sorted(hits)]
+
+
+class IndexedWindow(Protocol):
+    """What :func:`match_window` needs of a window's papers
+    (:class:`~paperfeed.recommend.window_papers.WindowPapers`): indexes built once per
+    window, for every member."""
+
+    def author_rows(self) -> dict[str, list[int]]: ...
+
+    def category_rows(self) -> dict[str, list[int]]: ...
+
+    def words(self) -> list[frozenset[str]]: ...
+
+
+def match_window(
+    papers: IndexedWindow, rows: np.ndarray, rules: Sequence[Rule], bonus: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate (``rows`` of the window): the sum of the ``bonus`` of the follows
+    that bring it and the index in ``rules`` of the first of them (-1: none). What
+    :meth:`FollowMatcher.match` tells paper by paper, from the window's indexes: an author or
+    a category is one lookup, a topic one subset test per candidate of its words."""
+    n = len(rows)
+    total = np.zeros(n)
+    first = np.full(n, -1, dtype=np.int64)
+    if not n or not rules:
+        return total, first
+    where = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
+    where[rows] = np.arange(n)  # window row -> candidate index
+    for i, rule in enumerate(rules):
+        hit = _rows_of_rule(papers, rows, where, rule)
+        if not len(hit):
+            continue
+        total[hit] += bonus.get(rule.kind, 0.0)
+        unset = hit[first[hit] < 0]
+        first[unset] = i
+    return total, first
+
+
+def _rows_of_rule(papers: IndexedWindow, rows: np.ndarray, where: np.ndarray, rule: Rule):
+    """The candidate indexes ``rule`` brings."""
+    if rule.kind in ("author", "category"):
+        index = papers.author_rows() if rule.kind == "author" else papers.category_rows()
+        found = np.array(index.get(rule.key, ()), dtype=np.int64)
+        found = found[found < len(where)]
+        found = where[found]
+        return np.unique(found[found >= 0])
+    if rule.kind == "topic" and rule.words:
+        wanted = frozenset(rule.words)
+        words = papers.words()
+        return np.array(
+            [j for j, r in enumerate(rows.tolist()) if wanted.issubset(words[r])], dtype=np.int64
+        )
+    return np.zeros(0, dtype=np.int64)

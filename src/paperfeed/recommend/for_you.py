@@ -27,12 +27,9 @@ from paperfeed.recommend.candidates import (
     seen_among,
     texts_of,
     titles_of,
-    trending_scores,
-    vectors_of,
     views_of,
-    window_papers,
 )
-from paperfeed.recommend.follow_match import FollowMatcher
+from paperfeed.recommend.follow_match import match_window
 from paperfeed.recommend.profile import (
     SIGNAL_WEIGHTS,
     Profile,
@@ -50,7 +47,10 @@ from paperfeed.recommend.scoring import (
     minmax,
     mix_scores,
 )
-from paperfeed.recommend.words import word_relevance
+from paperfeed.recommend.window_data import Window, window_data
+from paperfeed.recommend.window_load import read_vector_matrix
+from paperfeed.recommend.window_papers import WindowPapers
+from paperfeed.recommend.word_space import build_word_space, rocchio_relevance
 from paperfeed.search.base import VectorIndex
 from paperfeed.service.trending import AsOf, trending_as_of
 from paperfeed.service.views import PaperView
@@ -101,14 +101,56 @@ class ForYouPage:
 
 @dataclass(frozen=True)
 class Scored:
-    """The whole window ranked (before paging): what :func:`rank_window` returns."""
+    """The whole window ranked (before paging): what :func:`rank_window` returns. Candidate
+    ``i`` (the index into ``order``, ``score`` ...) is row ``rows[i]`` of ``window.papers``."""
 
-    papers: list[WindowPaper]
+    window: Window
+    rows: np.ndarray
     order: np.ndarray
     score: np.ndarray
     personal: np.ndarray
     community: np.ndarray
-    reasons: list[tuple[str, object] | None]  # ("item", Signal) | ("follow", label) | None
+    liked: list[Signal]  # what ``nearest`` indexes
+    nearest: np.ndarray  # per candidate: its nearest liked paper, -1 none
+    closeness: np.ndarray  # its cosine to that paper
+    follows: list  # the member's follow rules, what ``first_follow`` indexes
+    first_follow: np.ndarray  # per candidate: the first follow that brings it, -1 none
+
+    @property
+    def papers(self) -> _Candidates:
+        """The candidates as :class:`WindowPaper` (made when asked, one at a time)."""
+        return _Candidates(self.window.papers, self.rows)
+
+    def why(self, i: int) -> tuple[str, object] | None:
+        """What brought candidate ``i``: ("item", Signal) | ("follow", label) | None. A liked
+        paper close enough is named even if a follow matched."""
+        item = self.liked[int(self.nearest[i])] if self.nearest[i] >= 0 else None
+        follow = self.follows[int(self.first_follow[i])] if self.first_follow[i] >= 0 else None
+        if item is not None and (self.closeness[i] >= CLOSE_ENOUGH or follow is None):
+            return ("item", item)
+        if follow is not None:
+            return ("follow", follow.label)
+        return None
+
+
+class _Candidates:
+    def __init__(self, papers: WindowPapers, rows: np.ndarray):
+        self.papers, self.rows = papers, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> WindowPaper:
+        row = self.papers.rows[int(self.rows[i])]
+        return WindowPaper(
+            row.paper_id,
+            row.arxiv_id,
+            row.title,
+            row.authors,
+            row.categories,
+            row.posted_at,
+            row.imported_upvotes,
+        )
 
 
 def for_you(
@@ -144,13 +186,14 @@ def for_you(
         half_life=half_life,
     )
     page = [int(i) for i in scored.order[offset : offset + limit]]
-    views = views_of(session, [scored.papers[i].paper_id for i in page])
+    ids = scored.window.papers.paper_ids
+    views = views_of(session, [int(ids[scored.rows[i]]) for i in page])
     named = titles_of(
-        session, [r[1].paper_id for i in page if (r := scored.reasons[i]) and r[0] == "item"]
+        session, [r[1].paper_id for i in page if (r := scored.why(i)) and r[0] == "item"]
     )
     items = []
     for i in page:
-        view = views.get(scored.papers[i].paper_id)
+        view = views.get(int(ids[scored.rows[i]]))
         if view is None:  # hidden between the two reads
             continue
         reason = _reason(scored, i, mix, named)
@@ -180,144 +223,164 @@ def rank_window(
     params: Params = DEFAULT_PARAMS,
 ) -> Scored:
     """Every candidate of the window scored and ordered (the benchmark calls this with other
-    ``params`` to tune them; the product uses the defaults)."""
-    with_text = any(f.kind == "topic" for f in profile.follows)
-    papers = window_papers(
-        session, since=as_of - timedelta(days=days), until=as_of, with_text=with_text
-    )
-    excluded = profile.saved | profile.dismissed
-    if hide_seen and papers:
-        excluded = excluded | seen_among(session, user_id, [p.paper_id for p in papers])
-    papers = [p for p in papers if p.paper_id not in excluded]
-    community = community_scale(trending_scores(session, papers, as_of=as_of, half_life=half_life))
+    ``params`` to tune them; the product uses the defaults). The window's papers, vectors
+    and votes are the kept shared data (:mod:`paperfeed.recommend.window_data`); what is
+    computed here is this member's."""
+    window = window_data(session, model, since=as_of - timedelta(days=days), until=as_of)
+    papers, rows = window.papers, window.rows
+    excluded = set(profile.saved | profile.dismissed)
+    if hide_seen and len(rows):
+        excluded |= seen_among(session, user_id, papers.paper_ids[rows].tolist())
+    if excluded and len(rows):
+        rows = rows[~np.isin(papers.paper_ids[rows], np.fromiter(excluded, dtype=np.int64))]
+    community = community_scale(window.trending(as_of, half_life)[rows])
+    n = len(rows)
+    content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
+    follows, first_follow = np.zeros(n), np.full(n, -1)
     if profile.empty:
-        personal = np.zeros(len(papers))
-        reasons: list = [None] * len(papers)
-        score = community
+        personal, score = np.zeros(n), community
     else:
-        personal, reasons = _personal(session, model, profile, papers, as_of, params)
+        content, follows, first_follow = _personal(
+            session, model, profile, papers, rows, as_of, params
+        )
+        personal = minmax(content.raw + follows)
         score = mix_scores(personal, community, mix)
     # Best first; ties: the more trending, then the newer, then the higher id.
-    posted = np.array([p.posted_at.timestamp() for p in papers])
-    ids = np.array([p.paper_id for p in papers])
-    order = np.lexsort((-ids, -posted, -community, -score)) if papers else np.array([], int)
-    return Scored(papers, order, score, personal, community, reasons)
-
-
-def _personal(
-    session: Session,
-    model: str | None,
-    profile: Profile,
-    papers: list[WindowPaper],
-    as_of: datetime,
-    params: Params,
-) -> tuple[np.ndarray, list]:
-    """Personal relevance in [0, 1] of every paper, and what brought each."""
-    raw = np.zeros(len(papers))
-    best_item: list[Signal | None] = [None] * len(papers)
-    closeness = np.zeros(len(papers))
-    if model is not None and profile.positives and papers:
-        relevance, nearest, closeness, best_item = _content(
-            session, model, profile, papers, as_of, params
-        )
-        raw += relevance
-    if params.words_weight and profile.positives and papers:
-        _words(session, profile, papers, raw, as_of, params)
-    if params.category_weight and profile.positives and papers:
-        raw += params.category_weight * _prior(session, profile, papers, as_of, params)
-    reasons: list = []
-    matcher = FollowMatcher(profile.follows)  # indexed once for the whole window
-    for i, paper in enumerate(papers):
-        follows = matcher.match(paper.authors, paper.categories, paper.text)
-        raw[i] += sum(params.follow_bonus.get(f.kind, 0.0) for f in follows)
-        if best_item[i] is not None and (closeness[i] >= CLOSE_ENOUGH or not follows):
-            reasons.append(("item", best_item[i]))
-        elif follows:
-            reasons.append(("follow", follows[0].label))
-        else:
-            reasons.append(None)
-    return minmax(raw), reasons
-
-
-def _words(session, profile, papers, raw, as_of, params) -> None:
-    """Re-score the best ``words_top`` papers by content with word relevance (in place)."""
-    head = np.argsort(-raw, kind="stable")[: params.words_top]
-    liked = sorted(profile.positives, key=lambda s: s.at, reverse=True)[: params.words_liked]
-    texts = texts_of(session, [papers[i].paper_id for i in head] + [s.paper_id for s in liked])
-    weights = decay(
-        [s.at for s in liked],
-        [SIGNAL_WEIGHTS[s.kind] for s in liked],
-        as_of,
-        params.item_half_life_days,
+    posted, ids = papers.posted[rows], papers.paper_ids[rows]
+    order = np.lexsort((-ids, -posted, -community, -score)) if n else np.array([], int)
+    return Scored(
+        window,
+        rows,
+        order,
+        score,
+        personal,
+        community,
+        content.liked,
+        content.nearest,
+        content.closeness,
+        profile.follows,
+        first_follow,
     )
-    words = word_relevance(
-        [texts.get(papers[i].paper_id, "") for i in head],
-        [texts.get(s.paper_id, "") for s in liked],
-        weights,
-    )
-    add_words(raw, head, words, params.words_weight)
 
 
-def _prior(session, profile, papers, as_of, params) -> np.ndarray:
-    """The category prior of every paper (see scoring.category_prior)."""
+@dataclass
+class _Content:
+    raw: np.ndarray  # the relevance before the follows' bonus
+    liked: list[Signal]
+    nearest: np.ndarray
+    closeness: np.ndarray
+
+
+def _personal(session, model, profile: Profile, papers: WindowPapers, rows, as_of, params):
+    """The content relevance of every candidate, the bonus of its follows and the first
+    follow that brings it."""
+    n = len(rows)
+    content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
+    if model is not None and profile.positives and n:
+        content = _content(session, model, profile, papers, rows, as_of, params)
+    if params.words_weight and profile.positives and n:
+        words = _words(session, profile, papers, rows, as_of, params)
+        content.raw = add_words(content.raw, words, params.words_weight)
+    if params.category_weight and profile.positives and n:
+        prior = _prior(session, profile, papers, rows, as_of, params)
+        content.raw += params.category_weight * prior
+    bonus, first = match_window(papers, rows, profile.follows, params.follow_bonus)
+    return content, bonus, first
+
+
+def _words(session, profile, papers: WindowPapers, rows, as_of, params) -> np.ndarray:
+    """Word relevance of every candidate: the Rocchio score in the window's TF-IDF space,
+    fitted once per window snapshot for every member (``WindowPapers.cached``: on all the
+    papers of the window's days, so a day or so more than the exact window)."""
+    space = papers.cached("word_space", _word_space)
+    if space is None:
+        return np.zeros(len(rows))
+    liked = profile.positives
+    texts = texts_of(session, [s.paper_id for s in liked if s.paper_id not in space.row_of])
+    liked_rows = space.rows_of([s.paper_id for s in liked], texts)
+    weights = _weights(liked, as_of, params)
+    candidates = space.matrix[rows]
+    return rocchio_relevance(candidates, liked_rows, weights, space.mean, params.word_contrast)
+
+
+def _word_space(papers: WindowPapers):
+    return build_word_space(papers.paper_ids.tolist(), [papers.text(i) for i in range(len(papers))])
+
+
+def _weights(signals: list[Signal], as_of: datetime, params: Params) -> np.ndarray:
+    """Each liked paper's weight: its signal's, decayed by its age if a half-life is set."""
+    base = [SIGNAL_WEIGHTS[s.kind] for s in signals]
+    return decay([s.at for s in signals], base, as_of, params.item_half_life_days)
+
+
+def _prior(session, profile: Profile, papers: WindowPapers, rows, as_of, params) -> np.ndarray:
+    """The category prior of every candidate (see scoring.category_prior)."""
     cats = categories_of(session, [s.paper_id for s in profile.positives])
-    weights = decay(
-        [s.at for s in profile.positives],
-        [SIGNAL_WEIGHTS[s.kind] for s in profile.positives],
-        as_of,
-        params.item_half_life_days,
-    )
     liked = [cats.get(s.paper_id, ()) for s in profile.positives]
-    primaries = [p.categories[0] if p.categories else None for p in papers]
-    return category_prior(primaries, liked, weights)
+    primaries = [papers.primaries[r] for r in rows.tolist()]
+    return category_prior(primaries, liked, _weights(profile.positives, as_of, params))
 
 
-def _content(session, model, profile, papers, as_of, params):
-    """The content part of the formula over the papers that have embeddings (0 for others)."""
-    liked_ids = [s.paper_id for s in profile.positives]
-    wanted = liked_ids + [s.paper_id for s in profile.negatives] + [p.paper_id for p in papers]
-    vecs = vectors_of(session, model, list(dict.fromkeys(wanted)))
+def _content(session, model, profile: Profile, papers: WindowPapers, rows, as_of, params):
+    """The content part of the formula over the candidates that have vectors (those without
+    rank below every embedded one on content)."""
+    n = len(rows)
+    wanted = [s.paper_id for s in profile.positives] + [s.paper_id for s in profile.negatives]
+    vecs = _vectors(session, model, papers, wanted)
     liked = [s for s in profile.positives if s.paper_id in vecs]
-    n = len(papers)
-    relevance, closeness = np.zeros(n), np.zeros(n)
-    best: list[Signal | None] = [None] * n
-    rows = [i for i, p in enumerate(papers) if p.paper_id in vecs]
-    if not liked or not rows:
-        return relevance, np.full(n, -1), closeness, best
+    out = _Content(np.zeros(n), liked, np.full(n, -1), np.zeros(n))
+    embedded = np.flatnonzero(papers.has_vector[rows])
+    if not liked or not len(embedded):
+        return out
     liked_m = np.stack([vecs[s.paper_id] for s in liked])
-    weights = decay(
-        [s.at for s in liked],
-        [SIGNAL_WEIGHTS[s.kind] for s in liked],
-        as_of,
-        params.item_half_life_days,
-    )
     disliked = [vecs[s.paper_id] for s in profile.negatives if s.paper_id in vecs]
-    disliked_m = np.stack(disliked) if disliked else np.zeros((0, liked_m.shape[1]))
-    cand = np.stack([vecs[papers[i].paper_id] for i in rows])
-    same = (
-        np.array([papers[i].paper_id for i in rows])[:, None]
-        == np.array([s.paper_id for s in liked])[None, :]
-    )
+    disliked_m = np.stack(disliked) if disliked else np.zeros((0, liked_m.shape[1]), np.float32)
+    cand = papers.vectors[rows[embedded]]
+    same = _same(papers.paper_ids[rows[embedded]], [s.paper_id for s in liked])
+    weights = _weights(liked, as_of, params)
     rel, nearest = content_relevance(cand, liked_m, weights, disliked_m, params, same)
     # Each candidate's cosine to its nearest liked paper: one dot product per row, not the
     # whole candidates x liked product again.
     near = np.einsum("ij,ij->i", cand, liked_m[np.maximum(nearest, 0)])
-    for j, i in enumerate(rows):
-        relevance[i] = rel[j]
-        if nearest[j] >= 0:
-            best[i] = liked[int(nearest[j])]
-            closeness[i] = float(near[j])
-    # Papers without a vector rank below every embedded one on content.
-    missing = [i for i in range(n) if papers[i].paper_id not in vecs]
+    out.raw[:] = float(rel.min())
+    out.raw[embedded] = rel
+    out.nearest[embedded] = nearest
+    out.closeness[embedded] = np.where(nearest >= 0, near, 0.0)
+    return out
+
+
+def _vectors(session, model, papers: WindowPapers, paper_ids: list[int]) -> dict[int, np.ndarray]:
+    """Unit vectors of these papers: from the window where they are in it, else read."""
+    found: dict[int, np.ndarray] = {}
+    rows = papers.rows_of(np.array(paper_ids, dtype=np.int64))
+    missing = []
+    for pid, row in zip(paper_ids, rows.tolist(), strict=True):
+        if row >= 0 and papers.has_vector[row]:
+            found[pid] = papers.vectors[row]
+        elif row < 0:
+            missing.append(pid)
     if missing:
-        relevance[missing] = float(rel.min()) if len(rel) else 0.0
-    return relevance, np.full(n, -1), closeness, best
+        ids, matrix = read_vector_matrix(session, model, list(dict.fromkeys(missing)))
+        found.update(zip(ids.tolist(), matrix, strict=True))
+    return found
+
+
+def _same(candidate_ids: np.ndarray, liked_ids: list[int]) -> np.ndarray | None:
+    """candidates x liked, True where a candidate is that liked paper (None: none is)."""
+    liked = np.array(liked_ids, dtype=np.int64)
+    both = np.isin(candidate_ids, liked)
+    if not both.any():
+        return None
+    same = np.zeros((len(candidate_ids), len(liked)), dtype=bool)
+    for i in np.flatnonzero(both):
+        same[i] = liked == candidate_ids[i]
+    return same
 
 
 def _reason(scored: Scored, i: int, mix: float, named: dict[int, tuple[str, str]]) -> Reason:
     """The card's few words: the follow or the liked paper that brought it, or trending
     where the community's part of its score is the larger one."""
-    why = scored.reasons[i]
+    why = scored.why(i)
     personal_part = mix * scored.personal[i]
     community_part = (1.0 - mix) * scored.community[i]
     if why is None or personal_part <= 0 or community_part > personal_part:

@@ -13,12 +13,15 @@
                 - contrast * cos(paper, mean paper of the window)
                 + category_weight * weighted share of liked papers in the paper's primary category
                 - negative_weight * max(0, max cosine to a "not interested" paper)
-                (then the best ``words_top`` by the above re-scored with words_weight times their
-                scaled TF-IDF cosine to the liked papers, recommend/words.py)
+                + words_weight * spread * minmax(word relevance)   (recommend/word_space.py)
                 + the bonus of each follow that matches the paper
 
   Each liked paper weighs its signal's weight (saved, more: 1; upvoted: 0.6), times
   ``2 ** (-age / item_half_life)`` when a half-life is set (by default none: measured worse).
+  Word relevance is the Rocchio score in the window's TF-IDF space (unigrams and bigrams):
+  ``cos(x, unit(weighted sum of the liked papers)) - word_contrast * cos(x, window mean)``;
+  ``spread`` is the range of the embedding terms over the candidates (1 without embeddings),
+  so the words weigh as much as the embeddings whatever their scale.
 """
 
 from __future__ import annotations
@@ -45,12 +48,11 @@ class Params:
     contrast: float = 0.3
     # Add this much of the (weighted) share of liked papers in the paper's primary category.
     category_weight: float = 0.05
-    # Words (recommend/words.py): the ``words_top`` best papers by content are re-scored with
-    # ``words_weight`` times their scaled TF-IDF cosine to the newest ``words_liked`` liked
-    # papers (0: off).
-    words_weight: float = 0.0
-    words_top: int = 300
-    words_liked: int = 100
+    # Words (recommend/word_space.py): this much of the scaled Rocchio score in the window's
+    # TF-IDF space, relative to the embedding terms' range (0: off), with the window's mean
+    # paper subtracted at ``word_contrast``.
+    words_weight: float = 1.0
+    word_contrast: float = 0.3
     follow_bonus: dict[str, float] = field(
         default_factory=lambda: {"author": 0.3, "topic": 0.2, "category": 0.1}
     )
@@ -100,9 +102,7 @@ def content_relevance(
         weighted *= (weights / weights.max()).astype(weighted.dtype)[None, :]
         k = max(1, min(params.knn, weighted.shape[1]))
         nearest = weighted.argmax(axis=1)
-        weighted.partition(weighted.shape[1] - k, axis=1)
-        top = weighted[:, -k:]
-        relevance += (1.0 - params.centroid_weight) * top.mean(axis=1, dtype=np.float64)
+        relevance += (1.0 - params.centroid_weight) * top_k_mean(weighted, k, nearest)
     if params.contrast and n:
         mean = candidates.mean(axis=0)
         norm = np.linalg.norm(mean)
@@ -111,6 +111,25 @@ def content_relevance(
     if len(disliked) and n and params.negative_weight:
         relevance -= params.negative_weight * np.maximum(0.0, (candidates @ disliked.T).max(axis=1))
     return relevance, nearest
+
+
+def top_k_mean(matrix: np.ndarray, k: int, argmax: np.ndarray) -> np.ndarray:
+    """The mean of each row's ``k`` largest values (``argmax``: each row's largest's column).
+    For a small ``k``, ``k`` passes of max with the last one masked: ~60% of the CPU time of
+    ``np.partition`` over 620 columns x 2,800 rows (3.5 against 5.7 ms). Overwrites
+    ``matrix``."""
+    if k > 8:
+        matrix.partition(matrix.shape[1] - k, axis=1)
+        return matrix[:, -k:].mean(axis=1, dtype=np.float64)
+    rows = np.arange(len(matrix))
+    total = np.zeros(len(matrix))
+    top = argmax
+    for step in range(k):
+        if step:
+            top = matrix.argmax(axis=1)
+        total += matrix[rows, top]
+        matrix[rows, top] = -np.inf
+    return total / k
 
 
 def category_prior(
@@ -127,14 +146,16 @@ def category_prior(
     return np.array([share.get(p, 0.0) / total if p else 0.0 for p in primaries])
 
 
-def add_words(relevance: np.ndarray, head: np.ndarray, words: np.ndarray, weight: float) -> None:
-    """Re-score the ``head`` rows in place: ``relevance + weight * spread * minmax(words)``,
-    ``spread`` the head's range of relevance, so that within the head the order is that of
-    ``minmax(relevance) + weight * minmax(words)`` and every head row stays above the rest."""
-    if not len(head):
-        return
-    spread = float(relevance[head].max() - relevance[head].min()) or 1.0
-    relevance[head] += weight * spread * minmax(np.asarray(words, dtype=np.float64))
+def add_words(relevance: np.ndarray, words: np.ndarray, weight: float) -> np.ndarray:
+    """``relevance + weight * spread * minmax(words)``, ``spread`` the range of
+    ``relevance`` (1 when it is flat, e.g. without embeddings): the order is that of
+    ``minmax(relevance) + weight * minmax(words)``, and terms added later (category prior,
+    follow bonuses) keep the scale of the embedding cosines."""
+    if not len(relevance):
+        return relevance
+    spread = float(relevance.max() - relevance.min())
+    spread = spread if spread > 1e-12 else 1.0
+    return relevance + weight * spread * minmax(np.asarray(words, dtype=np.float64))
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
