@@ -31,6 +31,7 @@ from paperfeed.http import health
 from paperfeed.http.auth import PreSessionCookie, load_auth, verify_csrf
 from paperfeed.http.body_limit import BodyLimit
 from paperfeed.http.cache import ResponseCache, VersionProbe
+from paperfeed.web.member_pages import MemberPages
 from paperfeed.http.errors import install_error_handlers
 from paperfeed.http.metrics import install_metrics
 from paperfeed.http.public_host import PublicHost
@@ -173,6 +174,13 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
         # The probe holds one connection of the runtime's probe engine (the runtime disposes
         # the engine); the lifespan closes the connection.
         probe = app.state.version_probe = VersionProbe(runtime.probe_engine)
+        app.add_middleware(  # signed-in readers' pages from shared parts (member-pages.md)
+            MemberPages,
+            fastapi_app=app,
+            version=probe,
+            ttl=settings.response_cache_seconds,
+            max_bytes=settings.response_cache_bytes,
+        )
         app.add_middleware(
             ResponseCache,
             version=probe,

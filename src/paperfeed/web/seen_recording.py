@@ -22,8 +22,8 @@ def record_paper_seen(
 ) -> None:
     """Mark the paper of this page seen by the signed-in member, once."""
     account = get_auth(request).account
-    if account is None:
-        return
+    if account is None or getattr(request.state, "member_slots", None) is not None:
+        return  # anonymous, or a member page's shared render (web/member_pages.py records)
     bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     with session_scope(sessions, write=False) as session:
         paper_id = visible_paper_id(session, bare)
