@@ -27,14 +27,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 
 import anyio
 from cachetools import LRUCache
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from paperfeed.accounts.sessions import resume_session
+from paperfeed.accounts.sessions import resume_on
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
 from paperfeed.http.cache import query_is_declared
@@ -72,6 +75,28 @@ def placeholder(slots: Slots, admin: bool) -> Account:
     )
 
 
+class HeldReads:
+    """One connection to the primary kept for the members' reads, used only from the event
+    loop between awaits (a pooled checkout costs more than the reads). Each use ends its
+    transaction, so the next sees the latest commit; a broken connection is dropped."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[Connection]:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        try:
+            yield self.conn
+            self.conn.rollback()
+        except Exception:
+            self.conn.invalidate()
+            self.conn = None
+            raise
+
+
 class MemberPages:
     """Pure ASGI middleware; ``fastapi_app`` is the application (its state and clock)."""
 
@@ -86,6 +111,7 @@ class MemberPages:
         self.filling: dict[tuple, asyncio.Future] = {}
         self.seen: set[tuple[int, int]] = set()
         self.seen_task: asyncio.Task | None = None
+        self.reads = HeldReads(fastapi_app.state.engine)
 
     def _cookie(self, scope) -> str | None:
         """The session cookie of a GET of a member page, else None (the application's)."""
@@ -119,10 +145,13 @@ class MemberPages:
         except Exception:
             await self.app(scope, receive, send)  # no version: the application answers
             return
-        with session_scope(state.sessions, write=False) as session:
-            account, needs_write = resume_session(
-                session, cookie, now=now, lifetimes=lifetimes(state.settings)
-            )
+        try:
+            with self.reads() as conn:
+                account, needs_write = resume_on(
+                    conn, cookie, now=now, lifetimes=lifetimes(state.settings)
+                )
+        except Exception:
+            account, needs_write = None, True  # the database is down: the application answers
         if account is None or needs_write:
             await self.app(scope, receive, send)  # log-in page, expiry, touch: the app's
             return
@@ -132,9 +161,9 @@ class MemberPages:
             await self.app(scope, receive, send)
             return
         csrf = csrf_token_for(csrf_key_of(state), cookie)
-        with session_scope(state.sessions, write=False) as session:
-            parts = member_parts(session, state.templates.env, account, csrf, entry.parsed.keys)
-            self._note_seen(session, scope["path"], account.id, now)
+        with self.reads() as conn:
+            parts = member_parts(conn, state.templates.env, account, csrf, entry.parsed.keys)
+            self._note_seen(conn, scope["path"], account.id, now)
         body = splice(entry.parsed.parts, parts).encode()
         headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
         headers.append((b"cache-control", b"private, no-store"))
@@ -201,14 +230,15 @@ class MemberPages:
         expires = asyncio.get_running_loop().time() + self.ttl
         return _Shared(version, expires, 200, headers, parsed, size)
 
-    def _note_seen(self, session: Session, path: str, user_id: int, now: datetime) -> None:
+    def _note_seen(self, conn: Connection, path: str, user_id: int, now: datetime) -> None:
         """A paper page: its first view by the member is written with others, soon."""
         match = PAPER_PAGE.fullmatch(path)
         if match is None:
             return
-        paper_id = visible_paper_id(session, match.group(1))
-        if paper_id is None or has_seen(session, user_id, paper_id):
-            return
+        with Session(bind=conn) as session:
+            paper_id = visible_paper_id(session, match.group(1))
+            if paper_id is None or has_seen(session, user_id, paper_id):
+                return
         self.seen.add((user_id, paper_id))
         if self.seen_task is None:
             self.seen_task = asyncio.get_running_loop().create_task(self._write_seen(now))

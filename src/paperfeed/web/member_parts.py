@@ -10,33 +10,36 @@ from typing import Any
 
 from jinja2 import Environment
 from markupsafe import Markup
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import CSRF_FIELD
 from paperfeed.library.collection_edits import list_collections
-from paperfeed.library.collections import collections_holding, saved_arxiv_ids_among
-from paperfeed.library.feedback import feedback_among
+from paperfeed.library.collections import collections_holding
 from paperfeed.library.follows import Thing, followed_among
+from paperfeed.library.page_state import page_state
 from paperfeed.library.seen import visible_paper_id
 from paperfeed.service.comments import own_comment_ids
-from paperfeed.service.votes import upvoted_among
 from paperfeed.web.member_slots import MemberParts
 
 
 def member_parts(
-    session: Session, env: Environment, account: Account, csrf: str, keys: dict[str, set[str]]
+    conn: Connection, env: Environment, account: Account, csrf: str, keys: dict[str, set[str]]
 ) -> MemberParts:
-    """The member's values, switch states and holes for a page with these slot ``keys``."""
+    """The member's values, switch states and holes for a page with these slot ``keys``.
+    Core reads on ``conn`` (an ORM session's overhead is most of a read this small); the
+    save panel's collections through an ORM session on it."""
+    session = conn  # page_state, own_comment_ids and followed_among run Core statements
     uid = account.id
     states: dict[str, dict[str, Any]] = {}
     holes: dict[tuple[str, str], str] = {}
-    if keys.get("upvoted"):
-        states["upvoted"] = dict.fromkeys(upvoted_among(session, uid, keys["upvoted"]), True)
-    if keys.get("saved"):
-        states["saved"] = dict.fromkeys(saved_arxiv_ids_among(session, uid, keys["saved"]), True)
-    if keys.get("feedback"):
-        states["feedback"] = feedback_among(session, uid, keys["feedback"])
+    papers = keys.get("upvoted", set()) | keys.get("saved", set()) | keys.get("feedback", set())
+    if papers:  # one read for the three
+        state = page_state(session, uid, sorted(papers))
+        states["upvoted"] = dict.fromkeys(state.upvoted, True)
+        states["saved"] = dict.fromkeys(state.saved, True)
+        states["feedback"] = state.feedback
     if keys.get("mine"):
         ids = sorted(int(k) for k in keys["mine"])
         states["mine"] = {str(i): True for i in own_comment_ids(session, uid, ids)}
@@ -47,7 +50,8 @@ def member_parts(
         for (kind, key), follow_id in followed.items():
             holes[("followid", f"{kind}\t{key}")] = str(follow_id)
     for arxiv_id in keys.get("savepanel", ()):
-        holes[("savepanel", arxiv_id)] = save_panel_html(session, env, account, csrf, arxiv_id)
+        with Session(bind=conn) as orm:
+            holes[("savepanel", arxiv_id)] = save_panel_html(orm, env, account, csrf, arxiv_id)
     values = {"csrf": csrf, "username": account.username, "email": account.email}
     return MemberParts(values=values, states=states, holes=holes)
 

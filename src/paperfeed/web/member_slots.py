@@ -149,7 +149,13 @@ class MemberParts:
     states: dict[str, dict[str, object]]  # kind -> key -> state (absent: the default)
     holes: dict[tuple[str, str], str]  # (kind, key) -> HTML
     defaults: dict[str, object] = field(
-        default_factory=lambda: {"upvoted": False, "saved": False, "feedback": None, "mine": False, "follow": False}
+        default_factory=lambda: {
+            "upvoted": False,
+            "saved": False,
+            "feedback": None,
+            "mine": False,
+            "follow": False,
+        }
     )
 
 
