@@ -2,7 +2,8 @@
 
 ``--signed-in`` adds, next to each anonymous scenario, its member twin on the same data in
 the same run: ``member-feed`` (``/``), ``member-paper`` (every paper, shuffled),
-``member-search`` (the same long-tail hybrid queries) and ``for-you``. Each request carries
+``member-search`` (the same long-tail hybrid queries) and ``for-you``; and, for the figure
+before issue 16, ``member-feed-whole`` and ``member-paper-whole`` (see ``WHOLE``). Each request carries
 the session cookie of one of ``MEMBERS`` browser sessions, made directly in the database
 (``accounts.sessions.start_session``, as a log-in does) for the bench's members; each member
 has upvoted and saved a few papers first (through the service), so their cards have state
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from paperfeed.accounts.sessions import start_session
 from paperfeed.http.auth import cookie_name, lifetimes
+from paperfeed.http.read_routing import PRIMARY_COOKIE
 from paperfeed.library.collections import save_paper
 from paperfeed.service.votes import set_vote
 from paperfeed.settings import Settings
@@ -28,6 +30,9 @@ MEMBERS = 8  # browser sessions the member scenarios spread over
 SIGNALS = 12  # papers each member upvotes and saves before the run
 MEMBER_TWINS = {"feed": "member-feed", "paper": "member-paper", "search": "member-search"}
 FOR_YOU = "for-you"
+# Also measured the way they were before issue 16, rendered whole for the member: the
+# read-your-writes cookie sends a request past the member-page overlay to the application.
+WHOLE = {"feed": "member-feed-whole", "paper": "member-paper-whole"}
 
 
 def member_cookies(url: str, workdir: Path) -> list[str]:
@@ -68,7 +73,7 @@ def member_lines(lines_of: dict, cookies: list[str]) -> dict:
     """The member twins of ``lines_of``'s scenarios, and for-you: each line ``path<TAB>
     cookie:<Cookie header>`` (bench/wrk/requests.lua sends it as a GET with that cookie)."""
 
-    def twin(make):
+    def twin(make, cookies):
         def lines(rng):
             paths = make(rng)
             who = rng.integers(len(cookies), size=len(paths))
@@ -76,8 +81,10 @@ def member_lines(lines_of: dict, cookies: list[str]) -> dict:
 
         return lines
 
-    made = {MEMBER_TWINS[name]: twin(lines_of[name]) for name in MEMBER_TWINS}
-    made[FOR_YOU] = twin(lambda rng: ["/for-you"] * 64)
+    made = {MEMBER_TWINS[name]: twin(lines_of[name], cookies) for name in MEMBER_TWINS}
+    whole = [f"{c}; {PRIMARY_COOKIE}=1" for c in cookies]
+    made.update({WHOLE[name]: twin(lines_of[name], whole) for name in WHOLE})
+    made[FOR_YOU] = twin(lambda rng: ["/for-you"] * 64, cookies)
     return made
 
 
@@ -88,4 +95,6 @@ def interleaved(scenarios: tuple[str, ...]) -> tuple[str, ...]:
         out.append(name)
         if name in MEMBER_TWINS:
             out.append(MEMBER_TWINS[name])
+        if name in WHOLE:
+            out.append(WHOLE[name])
     return (*out, FOR_YOU)

@@ -31,7 +31,6 @@ from paperfeed.http import health
 from paperfeed.http.auth import PreSessionCookie, load_auth, verify_csrf
 from paperfeed.http.body_limit import BodyLimit
 from paperfeed.http.cache import ResponseCache, VersionProbe
-from paperfeed.web.member_pages import MemberPages
 from paperfeed.http.errors import install_error_handlers
 from paperfeed.http.metrics import install_metrics
 from paperfeed.http.public_host import PublicHost
@@ -64,6 +63,7 @@ from paperfeed.web import (
     subscription_pages,
     vote_pages,
 )
+from paperfeed.web.member_pages import MemberPages
 from paperfeed.web.templating import make_templates
 
 logger = logging.getLogger(__name__)

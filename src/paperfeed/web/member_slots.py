@@ -68,7 +68,7 @@ class Slots:
         return f"{self.prefix}v{name}z"
 
     def hole(self, kind: str, key) -> Markup:
-        return Markup(f"{self.prefix}h{kind}x{_hex(key)}z")
+        return Markup(f"{self.prefix}h{kind}x{_hex(key)}z")  # noqa: S704 (letters, digits)
 
     def switch(self, kind: str, key, render: Callable) -> Markup:
         """Every variant of a switch, each between its markers."""
@@ -77,7 +77,7 @@ class Slots:
             out.append(f"{self.prefix}o{kind}x{_hex(key)}x{state_code(state)}z")
             out.append(str(render(state)))
             out.append(f"{self.prefix}cz")
-        return Markup("".join(out))
+        return Markup("".join(out))  # noqa: S704 (markers and rendered macros)
 
 
 @dataclass
@@ -118,9 +118,10 @@ def parse(slots: Slots, html: str) -> Parsed:
         if kind:
             key = bytes.fromhex(key).decode()
             parts = stack[-1]
-            if not (parts and isinstance(parts[-1], Switch) and parts[-1].kind == kind):
-                parts.append(Switch(kind, key))
-            elif parts[-1].key != key:
+            if (
+                not (parts and isinstance(parts[-1], Switch) and parts[-1].kind == kind)
+                or parts[-1].key != key
+            ):
                 parts.append(Switch(kind, key))
             switch = parts[-1]
             keys.setdefault(kind, set()).add(key)
