@@ -19,8 +19,9 @@ The data version and the day key the shared renders as in the response cache: a 
 comment, moderation or paper change makes every member's next page new. A browser that has
 just written (the replica's read-your-writes cookie) goes to the application, so it never
 sees a shared part older than its write. Memory is bounded in bytes (cachetools, LRU). A
-member's paper view is recorded for for-you's "hide seen" in batches (at most ``SEEN_DELAY``
-later). docs/member-pages.md has the design and the measurements.
+member's first view of a paper is recorded for for-you's "hide seen" before the page is
+sent, in one write for the views that arrive together. docs/member-pages.md has the design
+and the measurements.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from http.cookies import SimpleCookie
 import anyio
 from cachetools import LRUCache
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
 
 from paperfeed.accounts.sessions import resume_on
 from paperfeed.accounts.users import Account
@@ -43,14 +43,13 @@ from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, 
 from paperfeed.http.cache import query_is_declared
 from paperfeed.http.deps import get_now
 from paperfeed.http.read_routing import PRIMARY_COOKIE
-from paperfeed.library.seen import has_seen, mark_seen, visible_paper_id
+from paperfeed.library.seen import mark_seen, unseen_paper_id
 from paperfeed.store.db import session_scope
 from paperfeed.web.member_parts import member_parts
 from paperfeed.web.member_slots import Parsed, Slots, parse, splice
 
 PAGES = re.compile(r"/|/papers|/papers/trending|/search|/papers/(?!trending$)[^/]+")
 PAPER_PAGE = re.compile(r"/papers/(?!trending$)([^/]+)")
-SEEN_DELAY = 0.5  # seconds a paper view waits to be written with others
 DROPPED = (b"content-length", b"etag", b"cache-control")
 
 
@@ -111,6 +110,7 @@ class MemberPages:
         self.filling: dict[tuple, asyncio.Future] = {}
         self.seen: set[tuple[int, int]] = set()
         self.seen_task: asyncio.Task | None = None
+        self.seen_done: asyncio.Future | None = None
         self.reads = HeldReads(fastapi_app.state.engine)
 
     def _cookie(self, scope) -> str | None:
@@ -163,7 +163,9 @@ class MemberPages:
         csrf = csrf_token_for(csrf_key_of(state), cookie)
         with self.reads() as conn:
             parts = member_parts(conn, state.templates.env, account, csrf, entry.parsed.keys)
-            self._note_seen(conn, scope["path"], account.id, now)
+            seen = self._note_seen(conn, scope["path"], account.id, now)
+        if seen is not None:
+            await asyncio.shield(seen)  # written before the page goes: the next one knows
         body = splice(entry.parsed.parts, parts).encode()
         headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
         headers.append((b"cache-control", b"private, no-store"))
@@ -230,21 +232,26 @@ class MemberPages:
         expires = asyncio.get_running_loop().time() + self.ttl
         return _Shared(version, expires, 200, headers, parsed, size)
 
-    def _note_seen(self, conn: Connection, path: str, user_id: int, now: datetime) -> None:
-        """A paper page: its first view by the member is written with others, soon."""
+    def _note_seen(
+        self, conn: Connection, path: str, user_id: int, now: datetime
+    ) -> asyncio.Future | None:
+        """A paper page's first view by the member: joins the batch being written (one write
+        for the views that arrive together), whose future it returns."""
         match = PAPER_PAGE.fullmatch(path)
         if match is None:
-            return
-        with Session(bind=conn) as session:
-            paper_id = visible_paper_id(session, match.group(1))
-            if paper_id is None or has_seen(session, user_id, paper_id):
-                return
+            return None
+        paper_id = unseen_paper_id(conn, user_id, match.group(1))
+        if paper_id is None:
+            return None
         self.seen.add((user_id, paper_id))
         if self.seen_task is None:
-            self.seen_task = asyncio.get_running_loop().create_task(self._write_seen(now))
+            loop = asyncio.get_running_loop()
+            self.seen_done = loop.create_future()
+            self.seen_task = loop.create_task(self._write_seen(now, self.seen_done))
+        return self.seen_done
 
-    async def _write_seen(self, now: datetime) -> None:
-        await asyncio.sleep(SEEN_DELAY)
+    async def _write_seen(self, now: datetime, done: asyncio.Future) -> None:
+        await asyncio.sleep(0)  # the views of this turn of the loop join the batch
         batch, self.seen, self.seen_task = self.seen, set(), None
         by_user: dict[int, list[int]] = {}
         for user_id, paper_id in batch:
@@ -255,4 +262,7 @@ class MemberPages:
                 for user_id, paper_ids in by_user.items():
                     mark_seen(session, user_id, paper_ids, now=now)
 
-        await anyio.to_thread.run_sync(write)
+        try:
+            await anyio.to_thread.run_sync(write)
+        finally:
+            done.set_result(None)  # a failed write loses a "seen" mark, never the page
