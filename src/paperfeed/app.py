@@ -177,6 +177,7 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
         app.add_middleware(  # signed-in readers' pages from shared parts (member-pages.md)
             MemberPages,
             fastapi_app=app,
+            sessions=runtime.sessions,
             version=probe,
             ttl=settings.response_cache_seconds,
             max_bytes=settings.response_cache_bytes,

@@ -97,10 +97,12 @@ class HeldReads:
 
 
 class MemberPages:
-    """Pure ASGI middleware; ``fastapi_app`` is the application (its state and clock)."""
+    """Pure ASGI middleware; ``fastapi_app`` is the application (its state and clock),
+    ``sessions`` the primary's session factory."""
 
-    def __init__(self, app, *, fastapi_app, version, ttl: float, max_bytes: int):
+    def __init__(self, app, *, fastapi_app, sessions, version, ttl: float, max_bytes: int):
         self.app = app
+        self.sessions = sessions  # the primary's, for the seen marks
         self.fastapi_app = fastapi_app
         self.version = version  # the response cache's probe
         self.ttl = ttl
@@ -258,7 +260,7 @@ class MemberPages:
             by_user.setdefault(user_id, []).append(paper_id)
 
         def write() -> None:
-            with session_scope(self.fastapi_app.state.sessions) as session:
+            with session_scope(self.sessions) as session:
                 for user_id, paper_ids in by_user.items():
                     mark_seen(session, user_id, paper_ids, now=now)
 
