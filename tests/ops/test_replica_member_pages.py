@@ -19,7 +19,7 @@ from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_engine, session_scope
 
-pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("pg_pair")]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("pg_pair")]
 
 ARXIV_ID = "2611.00043"
 VOTE = re.compile(r'action="/papers/[^/]+/upvote".*?aria-pressed="(true|false)"', re.S)

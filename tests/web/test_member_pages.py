@@ -16,6 +16,8 @@ from paperfeed.library.feed_tokens import new_feed_token
 from paperfeed.service import moderation
 from paperfeed.store.db import session_scope
 
+pytestmark = pytest.mark.slow  # two members' log-ins (argon2) and many pages per test
+
 DAY = NOW.date().isoformat()
 PAGES = ("/", f"/papers?date={DAY}", "/papers/trending", "/search?q=shared")
 MARKER = re.compile(r"pf[0-9a-f]{24}[ovhc]")
