@@ -77,6 +77,7 @@ class Options:
     rate_limit_writes: str = "1000000/hour"
     semantic: bool = True
     cpu_lock: bool = True  # off when the caller holds it (a test run under flock)
+    signed_in: bool = False  # each scenario's member twin too, and for-you (load_members)
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -350,6 +351,10 @@ def run_backend(backend: str, url: str, index_dir: Path, workdir: Path, opts: Op
     workers = WORKERS.get(backend, 1)
     tokens = members(url, opts.users, workdir / "tokens.json")
     lines_of = request_lines(url, tokens)
+    if opts.signed_in:
+        from bench.load_members import member_cookies, member_lines
+
+        lines_of.update(member_lines(lines_of, member_cookies(url, workdir)))
     env = {
         "PAPERFEED_DATABASE_URL": url,
         "PAPERFEED_INDEX_DIR": str(index_dir),
@@ -411,6 +416,11 @@ def main(argv: list[str] | None = None) -> None:
         help="on loading: synthetic vectors for papers not in the embedding cache yet",
     )
     parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="also each scenario as a signed-in member, and the for-you page (load_members)",
+    )
+    parser.add_argument(
         "--no-cpu-lock",
         action="store_true",
         help="do not take the benchmark lock (the caller holds it, e.g. tests under flock)",
@@ -439,7 +449,12 @@ def main(argv: list[str] | None = None) -> None:
         semantic=not args.no_semantic,
         extra_env=dict(item.split("=", 1) for item in args.env),
         cpu_lock=not args.no_cpu_lock,
+        signed_in=args.signed_in,
     )
+    if opts.signed_in:
+        from bench.load_members import interleaved
+
+        opts.scenarios = interleaved(opts.scenarios)
     command = shlex.join([Path(sys.executable).name, "-m", "bench.load", *(argv or sys.argv[1:])])
     print(f"# {command}\n# machine: {machine()}", flush=True)
     print(

@@ -4,7 +4,8 @@
 --   wrk -t2 -c64 -d20s -s bench/wrk/requests.lua http://127.0.0.1:8000 -- FILE 2
 --
 -- A line is a path, sent as a GET, or "path<TAB>token", sent as a POST with
--- "Authorization: Bearer token" (the JSON API's upvote: Bearer requests need no CSRF token).
+-- "Authorization: Bearer token" (the JSON API's upvote: Bearer requests need no CSRF token),
+-- or "path<TAB>cookie:VALUE", sent as a GET with "Cookie: VALUE" (a signed-in browser).
 -- The second argument is the number of threads: thread k starts (k-1)/threads into the file,
 -- so they send different requests; each wraps around at the end.
 
@@ -25,7 +26,9 @@ function init(args)
   requests = {}
   for k, line in ipairs(lines) do
     local path, token = line:match("^([^\t]+)\t(.+)$")
-    if path then
+    if path and token:sub(1, 7) == "cookie:" then
+      requests[k] = wrk.format("GET", path, { ["Cookie"] = token:sub(8) })
+    elseif path then
       requests[k] = wrk.format("POST", path, { ["Authorization"] = "Bearer " .. token }, "")
     else
       requests[k] = wrk.format("GET", line)

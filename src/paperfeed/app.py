@@ -69,6 +69,7 @@ from paperfeed.web import (
     subscription_pages,
     vote_pages,
 )
+from paperfeed.web.member_pages import MemberPages
 from paperfeed.web.templating import make_templates
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,14 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
         # The probe holds one connection of the runtime's probe engine (the runtime disposes
         # the engine); the lifespan closes the connection.
         probe = app.state.version_probe = VersionProbe(runtime.probe_engine)
+        app.add_middleware(  # signed-in readers' pages from shared parts (member-pages.md)
+            MemberPages,
+            fastapi_app=app,
+            sessions=runtime.sessions,
+            version=probe,
+            ttl=settings.response_cache_seconds,
+            max_bytes=settings.response_cache_bytes,
+        )
         app.add_middleware(
             ResponseCache,
             version=probe,

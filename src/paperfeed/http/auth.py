@@ -216,7 +216,11 @@ class CsrfFailed(Forbidden):
 
 def csrf_key(request: Request) -> bytes:
     """The server's secret key, read (or made) once per app."""
-    state = request.app.state
+    return csrf_key_of(request.app.state)
+
+
+def csrf_key_of(state: Any) -> bytes:
+    """:func:`csrf_key` from the app's state (for middleware, which has no request)."""
     key = getattr(state, "csrf_key", None)
     if key is None:
         settings: Settings = state.settings

@@ -12,14 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperfeed.store.library_models import PaperSeen
+from paperfeed.store.models import Paper
 
 
 def has_seen(session: Session, user_id: int, paper_id: int) -> bool:
     return session.get(PaperSeen, (user_id, paper_id)) is not None
+
+
+def unseen_paper_id(conn: Connection, user_id: int, arxiv_id: str) -> int | None:
+    """The internal id of the visible paper ``arxiv_id`` if the member has not seen it yet,
+    else None: a visible-paper lookup and :func:`has_seen` in one Core read (member pages
+    ask it on every paper view, web/member_pages.py)."""
+    row = conn.execute(
+        select(Paper.id, PaperSeen.user_id)
+        .outerjoin(PaperSeen, (PaperSeen.paper_id == Paper.id) & (PaperSeen.user_id == user_id))
+        .where(Paper.arxiv_id == arxiv_id, Paper.hidden.is_(False))
+    ).first()
+    return row[0] if row is not None and row[1] is None else None
 
 
 def mark_seen(session: Session, user_id: int, paper_ids: Iterable[int], *, now: datetime) -> int:

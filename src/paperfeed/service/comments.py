@@ -334,6 +334,22 @@ def page_of(
     return roots.index(node.id) // per_page + 1
 
 
+def own_comment_ids(session: Session, user_id: int, comment_ids: list[int]) -> set[int]:
+    """Those of ``comment_ids`` the member wrote (and has not deleted): the comments a member
+    page shows as theirs, to edit or delete (``CommentView.mine``)."""
+    if not comment_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Comment.id).where(
+                Comment.user_id == user_id,
+                Comment.deleted_at.is_(None),
+                Comment.id.in_(comment_ids[:500]),
+            )
+        )
+    )
+
+
 def get_comment(session: Session, comment_id: int, viewer: Account | None = None) -> CommentView:
     comment = _comment(session, comment_id)
     row = session.execute(

@@ -36,6 +36,9 @@ class FollowButton:
     label: str  # what the button names ("Follow cs.CL")
     mode: str | None = None  # topics
     follow_id: int | None = None  # the viewer's follow of it, if any
+    # What it follows, "kind<TAB>key": a member page's shared render marks the button's
+    # state with it, and each member's is read by it (web/member_pages.py).
+    state_key: str = ""
 
     @property
     def following(self) -> bool:
@@ -50,7 +53,9 @@ def _buttons(
         session, account.id if account else None, [t for _b, t in pairs]
     )
     return [
-        FollowButton(b.kind, b.value, b.label, b.mode, states.get((t.kind, t.key)))
+        FollowButton(
+            b.kind, b.value, b.label, b.mode, states.get((t.kind, t.key)), f"{t.kind}\t{t.key}"
+        )
         for b, t in pairs
     ]
 

@@ -23,8 +23,8 @@ def record_paper_seen(
 ) -> None:
     """Mark the paper of this page seen by the signed-in member, once."""
     account = get_auth(request).account
-    if account is None:
-        return
+    if account is None or getattr(request.state, "member_slots", None) is not None:
+        return  # anonymous, or a member page's shared render (web/member_pages.py records)
     with session_scope(sessions, write=False) as session:
         try:
             paper_id, _bare = visible_paper_id(session, arxiv_id)

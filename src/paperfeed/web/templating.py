@@ -107,11 +107,39 @@ FILTERS = {
 def page_context(request: Request) -> dict[str, Any]:
     """Jinja context processor: ``viewer`` and ``csrf_token()`` on every page. The token is
     only computed if the page asks for it (a form): only then may a pre-session cookie be
-    minted, which makes the page per-browser."""
+    minted, which makes the page per-browser. The shared render of a member page
+    (web/member_pages.py) gets markers instead: ``member_slots`` says where they go."""
+    slots = getattr(request.state, "member_slots", None)
+    if slots is not None:
+        csrf = slots.value("csrf")
+        return {
+            "viewer": get_auth(request).account,
+            "csrf_token": lambda: csrf,
+            "member_slots": slots,
+        }
     return {
         "viewer": get_auth(request).account,
         "csrf_token": partial(browser_csrf_token, request),
+        "member_slots": None,
     }
+
+
+@pass_context
+def per_member(ctx: Any, kind: str, key: Any, render: Any, state: Any) -> Markup:
+    """``{{ per_member("upvoted", paper.arxiv_id, vote_form, mine) }}``: the part in the
+    viewer's state; in a member page's shared render, every state's variant in markers."""
+    slots = ctx.get("member_slots")
+    if slots is None:
+        return Markup(render(state))  # noqa: S704 (a macro's output, escaped by Jinja)
+    return slots.switch(kind, key, render)
+
+
+@pass_context
+def member_hole(ctx: Any, kind: str, key: Any) -> Markup | None:
+    """In a member page's shared render, the marker of a part filled per member (then the
+    template leaves the part out); otherwise None (the template renders the part)."""
+    slots = ctx.get("member_slots")
+    return None if slots is None else slots.hole(kind, key)
 
 
 @pass_context
@@ -126,7 +154,11 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     """The pages' templates with their filters and shared context (``app.state.templates``)."""
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[page_context])
     templates.env.globals.update(
-        site_name=settings.site_name, csrf_field=csrf_field, version=paperfeed.__version__
+        site_name=settings.site_name,
+        csrf_field=csrf_field,
+        version=paperfeed.__version__,
+        per_member=per_member,
+        member_hole=member_hole,
     )
     templates.env.filters.update(FILTERS)
     return templates
