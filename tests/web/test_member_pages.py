@@ -114,6 +114,12 @@ def test_a_members_writes_show_on_their_next_page(three):
     assert "Following Ada Lovelace" in bob.get(page).text
     assert "Following Ada Lovelace" not in ada.get(page).text
     assert re.search(r'name="follow_id" value="\d+"', bob.get(page).text)
+    # The Markdown variant of the page, asked by a member, is the paper's Markdown (the
+    # member pages' shared render of the HTML is never served for it), and back again.
+    md = ada.get(page, headers={"Accept": "text/markdown"})
+    assert md.headers["content-type"].startswith("text/markdown"), md.headers
+    assert "<html" not in md.text and "Shared parts A" in md.text
+    assert "<html" in ada.get(page).text
 
 
 def test_hiding_a_paper_or_comment_hides_it_for_everyone_at_once(three, session_factory):

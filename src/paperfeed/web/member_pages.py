@@ -42,6 +42,7 @@ from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
 from paperfeed.http.cache import query_is_declared
 from paperfeed.http.deps import get_now
+from paperfeed.http.negotiation import markdown_variant
 from paperfeed.http.read_routing import PRIMARY_COOKIE
 from paperfeed.library.seen import mark_seen, unseen_paper_id
 from paperfeed.store.db import session_scope
@@ -121,6 +122,8 @@ class MemberPages:
             return None
         if not PAGES.fullmatch(scope["path"]):
             return None
+        if markdown_variant(scope["path"], scope["headers"]):
+            return None  # a paper's Markdown has no member parts: the application's
         raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie")
         if not raw or any(k == b"authorization" for k, _ in scope["headers"]):
             return None

@@ -14,13 +14,14 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import Account
+from paperfeed.errors import NotFound
 from paperfeed.http.auth import CSRF_FIELD
 from paperfeed.library.collection_edits import list_collections
 from paperfeed.library.collections import collections_holding
 from paperfeed.library.follows import Thing, followed_among
 from paperfeed.library.page_state import page_state
-from paperfeed.library.seen import visible_paper_id
 from paperfeed.service.comments import own_comment_ids
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.web.member_slots import MemberParts
 
 
@@ -60,8 +61,9 @@ def save_panel_html(
     session: Session, env: Environment, account: Account, csrf: str, arxiv_id: str
 ) -> str:
     """The paper page's "Save to" panel of this member (``_save_panel.html``)."""
-    paper_id = visible_paper_id(session, arxiv_id)
-    if paper_id is None:
+    try:
+        paper_id, _bare = visible_paper_id(session, arxiv_id)
+    except NotFound:  # hidden since the shared render: the page says nothing of it
         return ""
     field = Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf)
     return env.get_template("_save_panel.html").render(
