@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import update
 
 from paperfeed.store.db import session_scope
@@ -35,6 +36,7 @@ def hf_paper(paper_factory, **fields):
     )
 
 
+@pytest.mark.slow
 def test_paper_page_and_cards_show_the_hf_fields_escaped(client, paper_factory):
     pid = hf_paper(paper_factory, arxiv_id="2611.00001")
     paper_factory(arxiv_id="2611.00002", feed_day=DAY)  # no HF fields: a plain card
@@ -60,6 +62,7 @@ def test_paper_page_and_cards_show_the_hf_fields_escaped(client, paper_factory):
     assert "AI summary" not in plain and "Keywords" not in plain
 
 
+@pytest.mark.slow
 def test_organization_page_lists_its_papers(client, paper_factory):
     ids = [hf_paper(paper_factory, arxiv_id=f"2611.0001{n}") for n in range(3)]
     paper_factory(arxiv_id="2611.00020", feed_day=DAY)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from paperfeed.store.types import HalfVector, JSONList, UTCDateTime
+from paperfeed.store.types import HalfVector, JSONList, JSONOrNull, UTCDateTime
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -73,14 +73,14 @@ class Paper(Base):
     # What Hugging Face says of the paper, as it says it (migration 0014, docs/hf-fields.md).
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_summary_model: Mapped[str | None] = mapped_column(String(255))
-    ai_keywords: Mapped[list[str] | None] = mapped_column(JSONList)
+    ai_keywords: Mapped[list[str] | None] = mapped_column(JSONOrNull)
     thumbnail: Mapped[str | None] = mapped_column(String(512))
-    media_urls: Mapped[list[str] | None] = mapped_column(JSONList)
+    media_urls: Mapped[list[str] | None] = mapped_column(JSONOrNull)
     discussion_id: Mapped[str | None] = mapped_column(String(64))
     github_repo_added_by: Mapped[str | None] = mapped_column(String(32))
     # Keywords computed here (embed/keywords.py) for papers HF gave none, and the hash of the
     # embedded text (``PaperEmbedding.text_hash``) they were computed from.
-    local_keywords: Mapped[list[str] | None] = mapped_column(JSONList)
+    local_keywords: Mapped[list[str] | None] = mapped_column(JSONOrNull)
     local_keywords_hash: Mapped[str | None] = mapped_column(String(64))
     # No foreign key (see migration 0014): organizations are never deleted.
     organization_id: Mapped[int | None] = mapped_column(BigId, index=True)
@@ -113,7 +113,7 @@ class DailyEntry(Base):
     source: Mapped[str] = mapped_column(String(32))  # which ingest source created it
     # The submitter as Hugging Face describes them ({"_id", "avatarUrl", "fullname", "user",
     # "name", "type", "isPro", ...}: ingest/hf_fields.py keeps the known scalar keys).
-    submitter: Mapped[dict | None] = mapped_column(JSONList)
+    submitter: Mapped[dict | None] = mapped_column(JSONOrNull)
     # Set by an admin: shown first, and marked, on the entry's day (service/moderation.py).
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -15,6 +15,9 @@ MAX_ID = 2**63 - 1
 
 # JSON lists (authors, categories): JSONB on PostgreSQL so containment queries can use an index.
 JSONList = JSON().with_variant(JSONB(), "postgresql")
+# A JSON value that may be absent: Python None is SQL NULL (not JSON ``null``), so that
+# ``IS NULL`` finds it (the Hugging Face fields, migration 0014).
+JSONOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator):
