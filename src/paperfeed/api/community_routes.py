@@ -20,6 +20,7 @@ from paperfeed.http.deps import NowDep, PrimarySessions, ReadSession, SettingsDe
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.service import comments, submissions
 from paperfeed.service.comments import CommentView
+from paperfeed.service.views import UserView
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 429, 502)
@@ -74,7 +75,7 @@ class CommentOut(BaseModel):
             id=view.id,
             paperId=view.paper_id,
             parentId=view.parent_id,
-            author=UserOut.from_username(view.author),
+            author=UserOut.from_user(UserView(username=view.author) if view.author else None),
             createdAt=hf_timestamp(view.created_at) or "",
             editedAt=hf_timestamp(view.edited_at),
             deleted=view.deleted,
