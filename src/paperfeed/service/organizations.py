@@ -32,7 +32,8 @@ def organization_papers(
     """One page of an organization's papers; NotFound for a name no paper is listed under."""
     org = (
         session.scalar(select(Organization).where(Organization.name == name))
-        if 0 < len(name) <= MAX_NAME
+        # No stored name has a control character (PostgreSQL refuses NUL in a query anyway).
+        if 0 < len(name) <= MAX_NAME and not any(ord(c) < 32 for c in name)
         else None
     )
     if org is None:
