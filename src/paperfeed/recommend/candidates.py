@@ -1,6 +1,6 @@
 """What a for-you list reads per request besides the window's shared data
 (:mod:`paperfeed.recommend.window_data`): the member's seen papers among the candidates,
-the liked papers' categories and texts, and the views of the page shown (only its cards).
+and the views of the page shown (only its cards).
 """
 
 from __future__ import annotations
@@ -64,26 +64,4 @@ def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, st
             select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(part))
         ):
             found[pid] = (arxiv_id, title)
-    return found
-
-
-def categories_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    """``paper_id -> categories`` (primary first): what the category prior counts."""
-    found: dict[int, tuple[str, ...]] = {}
-    for part in in_chunks(paper_ids):
-        for pid, cats in session.execute(
-            select(Paper.id, Paper.categories).where(Paper.id.in_(part))
-        ):
-            found[pid] = tuple(cats or ())
-    return found
-
-
-def texts_of(session: Session, paper_ids: list[int]) -> dict[int, str]:
-    """``paper_id -> "title. abstract"``: what word relevance reads."""
-    found: dict[int, str] = {}
-    for part in in_chunks(paper_ids):
-        for pid, title, abstract in session.execute(
-            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(part))
-        ):
-            found[pid] = f"{title}. {abstract or ''}"
     return found

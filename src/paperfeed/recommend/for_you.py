@@ -23,13 +23,12 @@ from paperfeed.library.prefs import check_days, check_mix
 from paperfeed.rank.trending import DEFAULT_HALF_LIFE
 from paperfeed.recommend.candidates import (
     WindowPaper,
-    categories_of,
     seen_among,
-    texts_of,
     titles_of,
     views_of,
 )
 from paperfeed.recommend.follow_match import match_window
+from paperfeed.recommend.paper_facts import PaperFact, paper_facts
 from paperfeed.recommend.profile import (
     SIGNAL_WEIGHTS,
     Profile,
@@ -48,7 +47,6 @@ from paperfeed.recommend.scoring import (
     mix_scores,
 )
 from paperfeed.recommend.window_data import Window, window_data
-from paperfeed.recommend.window_load import read_vector_matrix
 from paperfeed.recommend.window_papers import WindowPapers
 from paperfeed.recommend.word_space import build_word_space, rocchio_relevance
 from paperfeed.search.base import VectorIndex
@@ -276,19 +274,23 @@ def _personal(session, model, profile: Profile, papers: WindowPapers, rows, as_o
     follow that brings it."""
     n = len(rows)
     content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
+    facts: dict[int, PaperFact] = {}
+    if profile.positives and n:  # the liked papers' vectors, texts, categories: kept facts
+        signals = profile.positives + profile.negatives
+        facts = paper_facts(session, model, [s.paper_id for s in signals])
     if model is not None and profile.positives and n:
-        content = _content(session, model, profile, papers, rows, as_of, params)
+        content = _content(model, profile, papers, rows, as_of, params, facts)
     if params.words_weight and profile.positives and n:
-        words = _words(session, profile, papers, rows, as_of, params)
+        words = _words(profile, papers, rows, as_of, params, facts)
         content.raw = add_words(content.raw, words, params.words_weight)
     if params.category_weight and profile.positives and n:
-        prior = _prior(session, profile, papers, rows, as_of, params)
+        prior = _prior(profile, papers, rows, as_of, params, facts)
         content.raw += params.category_weight * prior
     bonus, first = match_window(papers, rows, profile.follows, params.follow_bonus)
     return content, bonus, first
 
 
-def _words(session, profile, papers: WindowPapers, rows, as_of, params) -> np.ndarray:
+def _words(profile, papers: WindowPapers, rows, as_of, params, facts) -> np.ndarray:
     """Word relevance of every candidate: the Rocchio score in the window's TF-IDF space,
     fitted once per window snapshot for every member (``WindowPapers.cached``: on all the
     papers of the window's days, so a day or so more than the exact window)."""
@@ -296,7 +298,7 @@ def _words(session, profile, papers: WindowPapers, rows, as_of, params) -> np.nd
     if space is None:
         return np.zeros(len(rows))
     liked = profile.positives
-    texts = texts_of(session, [s.paper_id for s in liked if s.paper_id not in space.row_of])
+    texts = {s.paper_id: facts[s.paper_id].text for s in liked if s.paper_id in facts}
     liked_rows = space.rows_of([s.paper_id for s in liked], texts)
     weights = _weights(liked, as_of, params)
     candidates = space.matrix[rows]
@@ -313,20 +315,20 @@ def _weights(signals: list[Signal], as_of: datetime, params: Params) -> np.ndarr
     return decay([s.at for s in signals], base, as_of, params.item_half_life_days)
 
 
-def _prior(session, profile: Profile, papers: WindowPapers, rows, as_of, params) -> np.ndarray:
+def _prior(profile: Profile, papers: WindowPapers, rows, as_of, params, facts) -> np.ndarray:
     """The category prior of every candidate (see scoring.category_prior)."""
-    cats = categories_of(session, [s.paper_id for s in profile.positives])
-    liked = [cats.get(s.paper_id, ()) for s in profile.positives]
+    none = PaperFact((), "", None)
+    liked = [facts.get(s.paper_id, none).categories for s in profile.positives]
     primaries = [papers.primaries[r] for r in rows.tolist()]
     return category_prior(primaries, liked, _weights(profile.positives, as_of, params))
 
 
-def _content(session, model, profile: Profile, papers: WindowPapers, rows, as_of, params):
+def _content(model, profile: Profile, papers: WindowPapers, rows, as_of, params, facts):
     """The content part of the formula over the candidates that have vectors (those without
     rank below every embedded one on content)."""
     n = len(rows)
     wanted = [s.paper_id for s in profile.positives] + [s.paper_id for s in profile.negatives]
-    vecs = _vectors(session, model, papers, wanted)
+    vecs = _vectors(papers, wanted, facts)
     liked = [s for s in profile.positives if s.paper_id in vecs]
     out = _Content(np.zeros(n), liked, np.full(n, -1), np.zeros(n))
     embedded = np.flatnonzero(papers.has_vector[rows])
@@ -349,19 +351,16 @@ def _content(session, model, profile: Profile, papers: WindowPapers, rows, as_of
     return out
 
 
-def _vectors(session, model, papers: WindowPapers, paper_ids: list[int]) -> dict[int, np.ndarray]:
-    """Unit vectors of these papers: from the window where they are in it, else read."""
+def _vectors(papers: WindowPapers, paper_ids: list[int], facts) -> dict[int, np.ndarray]:
+    """Unit vectors of these papers: from the window where they are in it, else the kept
+    facts' (:mod:`paperfeed.recommend.paper_facts`)."""
     found: dict[int, np.ndarray] = {}
     rows = papers.rows_of(np.array(paper_ids, dtype=np.int64))
-    missing = []
     for pid, row in zip(paper_ids, rows.tolist(), strict=True):
         if row >= 0 and papers.has_vector[row]:
             found[pid] = papers.vectors[row]
-        elif row < 0:
-            missing.append(pid)
-    if missing:
-        ids, matrix = read_vector_matrix(session, model, list(dict.fromkeys(missing)))
-        found.update(zip(ids.tolist(), matrix, strict=True))
+        elif row < 0 and (fact := facts.get(pid)) is not None and fact.vector is not None:
+            found[pid] = fact.vector
     return found
 
 

@@ -159,7 +159,7 @@ class WindowStore:
             )
             changed = list(dict.fromkeys(pid for _seq, pid in changes))
             if len(changes) <= MAX_INCREMENTAL:
-                gaps = _gaps(state, [s for s, _p in changes], head, now)
+                gaps = gaps_after(state, [s for s, _p in changes], head, now)
                 return apply_changes(session, state, changed, head, gaps)
         self.rebuilds += 1
         return build_state(session, key, head, now)
@@ -183,7 +183,7 @@ def build_state(session: Session, key: tuple, head: int, now: float) -> WindowSt
     papers = papers_from_rows(model, first_day, last_day, rows, vectors)
     votes = Votes(papers, *read_votes(session, days=(first_day, last_day)))
     seen = recent_seqs(session, head, GAP_LOOKBACK)
-    return WindowState(papers, votes, head, _fresh_gaps(seen, head, GAP_LOOKBACK, now), now)
+    return WindowState(papers, votes, head, fresh_gaps(seen, head, GAP_LOOKBACK, now), now)
 
 
 def apply_changes(
@@ -206,7 +206,7 @@ def apply_changes(
     return WindowState(papers, votes, max(head, state.version), gaps, state.built)
 
 
-def _fresh_gaps(seen: np.ndarray, head: int, lookback: int, now: float) -> tuple:
+def fresh_gaps(seen: np.ndarray, head: int, lookback: int, now: float) -> tuple:
     """Gap ranges among the seqs ``(head - lookback, head]`` that ``seen`` lacks."""
     first = max(1, head - lookback + 1)
     present = np.zeros(max(0, head - first + 1), dtype=bool)
@@ -215,9 +215,11 @@ def _fresh_gaps(seen: np.ndarray, head: int, lookback: int, now: float) -> tuple
     return _ranges(np.flatnonzero(~present) + first, now)
 
 
-def _gaps(state: WindowState, seen: list[int], head: int, now: float) -> tuple:
+def gaps_after(state, seen: list[int], head: int, now: float) -> tuple:
     """The gaps after a catch-up: the old ones still unseen and not expired, and the seqs of
-    ``(state.version, head]`` not among ``seen``."""
+    ``(state.version, head]`` not among ``seen``. ``state``: anything that follows the change
+    sequence with a ``version`` and ``gaps`` (a :class:`WindowState`, the liked papers'
+    :class:`~paperfeed.recommend.paper_facts.PaperFacts`)."""
     got = set(seen)
     kept = []
     for first, last, since in state.gaps:
