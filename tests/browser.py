@@ -3,7 +3,7 @@
 One place for the browser's path, flags and launch, the marks of a browser test, the
 screenshot folder (``test-output/`` at the repository root, git-ignored: look at them) and a
 screenshot of the page whenever a step fails. Test modules use the ``browser`` fixture
-(``tests/web/conftest.py`` re-exports it) or :func:`launched`.
+(``tests/conftest.py`` re-exports it) or :func:`launched`.
 """
 
 from __future__ import annotations
@@ -48,10 +48,18 @@ def launched() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the tests of a module; each test opens its own context."""
+def module_chromium():
+    """One Chromium for the tests of a module (a launch costs seconds)."""
     with launched() as chromium:
         yield chromium
+
+
+@pytest.fixture
+def browser(module_chromium):
+    """The module's Chromium; each test opens its own contexts, closed after it."""
+    yield module_chromium
+    for context in module_chromium.contexts:
+        context.close()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from browser import browser, module_chromium  # noqa: F401 (the browser tests' fixtures)
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings

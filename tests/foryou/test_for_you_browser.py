@@ -11,7 +11,7 @@ import pytest
 from foryou_helpers import DAY, NOW, make_account, stored_prefs
 from playwright.sync_api import expect
 
-from browser import BROWSER_MARKS, OUTPUT, launched, screenshot_on_failure
+from browser import BROWSER_MARKS, OUTPUT, screenshot_on_failure
 from live_server import serve
 from members import PASSWORD
 from paperfeed.app import create_app
@@ -61,41 +61,40 @@ def _set_mix(page, percent: int, javascript: bool):
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_for_you_in_the_browser(site, session_factory, javascript):
+def test_for_you_in_the_browser(browser, site, session_factory, javascript):
     url, ada, mine, hot = site
-    with launched() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        with screenshot_on_failure(page, f"for-you-js-{javascript}"):
-            _log_in(page, url)
-            expect(page.locator(f"[id='for-you-{mine}'] .reason")).to_have_text(
-                "Because you follow cs.CL"
-            )
-            assert page.locator("button.apply").is_visible() is not javascript
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    with screenshot_on_failure(page, f"for-you-js-{javascript}"):
+        _log_in(page, url)
+        expect(page.locator(f"[id='for-you-{mine}'] .reason")).to_have_text(
+            "Because you follow cs.CL"
+        )
+        assert page.locator("button.apply").is_visible() is not javascript
 
-            _set_mix(page, 0, javascript)  # only the community: the upvoted paper first
-            expect(page.locator(".for-you-item").first).to_have_attribute("data-arxiv-id", hot)
-            assert stored_prefs(session_factory, ada.id).mix == 0.0
-            _set_mix(page, 100, javascript)  # only mine: the followed category first
-            expect(page.locator(".for-you-item").first).to_have_attribute("data-arxiv-id", mine)
-            assert stored_prefs(session_factory, ada.id).mix == 1.0
+        _set_mix(page, 0, javascript)  # only the community: the upvoted paper first
+        expect(page.locator(".for-you-item").first).to_have_attribute("data-arxiv-id", hot)
+        assert stored_prefs(session_factory, ada.id).mix == 0.0
+        _set_mix(page, 100, javascript)  # only mine: the followed category first
+        expect(page.locator(".for-you-item").first).to_have_attribute("data-arxiv-id", mine)
+        assert stored_prefs(session_factory, ada.id).mix == 1.0
 
-            page.evaluate("window.notReloaded = true") if javascript else None
-            page.click(f"[id='for-you-{hot}'] button.feedback-not")
-            expect(page.locator(".undo-notice")).to_contain_text("Seeing far")
-            assert _order(page) == [mine]
-            page.screenshot(path=str(OUTPUT / f"for-you-dismissed-js-{javascript}.png"))
-            page.click(".undo-notice button")
-            expect(page.locator(f"[id='for-you-{hot}']")).to_be_visible()
-            expect(page.locator(".undo-notice")).to_have_count(0)
+        page.evaluate("window.notReloaded = true") if javascript else None
+        page.click(f"[id='for-you-{hot}'] button.feedback-not")
+        expect(page.locator(".undo-notice")).to_contain_text("Seeing far")
+        assert _order(page) == [mine]
+        page.screenshot(path=str(OUTPUT / f"for-you-dismissed-js-{javascript}.png"))
+        page.click(".undo-notice button")
+        expect(page.locator(f"[id='for-you-{hot}']")).to_be_visible()
+        expect(page.locator(".undo-notice")).to_have_count(0)
 
-            more = page.locator(f"[id='for-you-{mine}'] button.feedback-more")
-            more.click()
-            expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
-                "aria-pressed", "true"
-            )
-            page.locator(f"[id='for-you-{mine}'] button.feedback-more").click()
-            expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
-                "aria-pressed", "false"
-            )
-            if javascript:
-                assert page.evaluate("window.notReloaded === true")
+        more = page.locator(f"[id='for-you-{mine}'] button.feedback-more")
+        more.click()
+        expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        page.locator(f"[id='for-you-{mine}'] button.feedback-more").click()
+        expect(page.locator(f"[id='for-you-{mine}'] button.feedback-more")).to_have_attribute(
+            "aria-pressed", "false"
+        )
+        if javascript:
+            assert page.evaluate("window.notReloaded === true")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from browser import BROWSER_MARKS, launched, screenshot_on_failure
+from browser import BROWSER_MARKS, screenshot_on_failure
 from live_server import serve
 from members import PASSWORD, make_account
 from paperfeed.app import create_app
@@ -33,42 +33,41 @@ def keys(session_factory) -> list[str]:
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_follow_and_unfollow_in_the_browser(site, session_factory, javascript):
+def test_follow_and_unfollow_in_the_browser(browser, site, session_factory, javascript):
     url, paper = site
-    with launched() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        with screenshot_on_failure(page, f"follows-js-{javascript}"):
-            page.goto(url + "/login")
-            page.fill("input[name=login]", "ada")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url(url + "/")
-            page.goto(f"{url}/papers/{paper}")
-            page.evaluate("window.notReloaded = true")  # gone if the page reloads
-            button = page.locator("dd.categories button[data-label='cs.CL']")
-            assert button.get_attribute("aria-pressed") == "false"
-            button.click()
-            page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
-            assert page.evaluate("window.notReloaded === true") is javascript
-            assert keys(session_factory) == ["cs.CL"]
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    with screenshot_on_failure(page, f"follows-js-{javascript}"):
+        page.goto(url + "/login")
+        page.fill("input[name=login]", "ada")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(url + "/")
+        page.goto(f"{url}/papers/{paper}")
+        page.evaluate("window.notReloaded = true")  # gone if the page reloads
+        button = page.locator("dd.categories button[data-label='cs.CL']")
+        assert button.get_attribute("aria-pressed") == "false"
+        button.click()
+        page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
+        assert page.evaluate("window.notReloaded === true") is javascript
+        assert keys(session_factory) == ["cs.CL"]
 
-            page.goto(url + "/search?q=graph+diffusion&mode=keyword")
-            page.click("button[data-label='this search']")
-            page.wait_for_selector("button[data-label='this search'][aria-pressed=true]")
-            assert keys(session_factory) == ["cs.CL", "keyword:graph diffusion"]
+        page.goto(url + "/search?q=graph+diffusion&mode=keyword")
+        page.click("button[data-label='this search']")
+        page.wait_for_selector("button[data-label='this search'][aria-pressed=true]")
+        assert keys(session_factory) == ["cs.CL", "keyword:graph diffusion"]
 
-            page.goto(url + "/following")
-            because = page.locator("p.because").first.inner_text()
-            assert because == "Because you follow cs.CL, graph diffusion"
+        page.goto(url + "/following")
+        because = page.locator("p.because").first.inner_text()
+        assert because == "Because you follow cs.CL, graph diffusion"
 
-            page.goto(f"{url}/papers/{paper}")
-            page.click("dd.categories button[data-label='cs.CL']")  # unfollow
-            page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=false]")
-            assert keys(session_factory) == ["keyword:graph diffusion"]
-            # Following again after an unfollow without a reload (the form's state moved on).
-            page.click("dd.categories button[data-label='cs.CL']")
-            page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
-            assert keys(session_factory) == ["cs.CL", "keyword:graph diffusion"]
+        page.goto(f"{url}/papers/{paper}")
+        page.click("dd.categories button[data-label='cs.CL']")  # unfollow
+        page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=false]")
+        assert keys(session_factory) == ["keyword:graph diffusion"]
+        # Following again after an unfollow without a reload (the form's state moved on).
+        page.click("dd.categories button[data-label='cs.CL']")
+        page.wait_for_selector("dd.categories button[data-label='cs.CL'][aria-pressed=true]")
+        assert keys(session_factory) == ["cs.CL", "keyword:graph diffusion"]
 
 
 AXE = Path(__file__).resolve().parents[1] / "data" / "vendor" / "axe-core" / "axe.min.js"
@@ -85,10 +84,9 @@ def violations(page) -> list[str]:
     return list(found)
 
 
-def test_follow_pages_pass_axe(site):
+def test_follow_pages_pass_axe(browser, site):
     url, paper = site
-    with launched() as browser:
-        audit_pages(browser.new_context().new_page(), url, paper)
+    audit_pages(browser.new_context().new_page(), url, paper)
 
 
 def audit_pages(page, url: str, paper: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 from io_helpers import FakeArxiv
 from library_helpers import PASSWORD, items_of, make_account
 
-from browser import BROWSER_MARKS, OUTPUT, launched
+from browser import BROWSER_MARKS, OUTPUT
 from live_server import serve
 from paperfeed.app import create_app
 
@@ -35,35 +35,34 @@ def site(settings, paper_factory, session_factory, tmp_path):
     arxiv.close()
 
 
-def test_import_then_export_in_the_browser(site, session_factory, tmp_path):
+def test_import_then_export_in_the_browser(browser, site, session_factory, tmp_path):
     url, account, refs = site
-    with launched() as browser:
-        context = browser.new_context(java_script_enabled=False, accept_downloads=True)
-        page = context.new_page()
-        page.goto(url + "/login")
-        page.fill("input[name=login]", "ada")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.goto(url + "/library")
-        page.click("a[href='/library/import']")
-        page.set_input_files("input[name=file]", str(refs))
-        page.select_option("select[name=collection]", "new")
-        page.fill("input[name=new_collection]", "Thesis")
-        page.click("form[action='/library/import'] button[type=submit]")
-        page.wait_for_selector("table.import-report")
-        status = page.locator("[role=status]").inner_text()
-        assert "2 entries read from the BibTeX file into Thesis: 2 papers added" in status
-        page.screenshot(path=str(OUTPUT / "library-import-report.png"), full_page=True)
-        assert items_of(session_factory, account.id) == [
-            ("Thesis", "2611.00001"),
-            ("Thesis", "2611.55555"),
-        ]
-        page.goto(url + "/library/export")
-        row = page.locator("table.library-export tr", has_text="Thesis")
-        with page.expect_download() as download:
-            row.locator("a", has_text="BibTeX").click()
-        saved = tmp_path / download.value.suggested_filename
-        download.value.save_as(saved)
-        assert saved.name == "thesis.bib"
-        entries = bibtexparser.parse_file(str(saved)).entries
-        assert sorted(e["eprint"] for e in entries) == ["2611.00001", "2611.55555"]
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url + "/login")
+    page.fill("input[name=login]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.goto(url + "/library")
+    page.click("a[href='/library/import']")
+    page.set_input_files("input[name=file]", str(refs))
+    page.select_option("select[name=collection]", "new")
+    page.fill("input[name=new_collection]", "Thesis")
+    page.click("form[action='/library/import'] button[type=submit]")
+    page.wait_for_selector("table.import-report")
+    status = page.locator("[role=status]").inner_text()
+    assert "2 entries read from the BibTeX file into Thesis: 2 papers added" in status
+    page.screenshot(path=str(OUTPUT / "library-import-report.png"), full_page=True)
+    assert items_of(session_factory, account.id) == [
+        ("Thesis", "2611.00001"),
+        ("Thesis", "2611.55555"),
+    ]
+    page.goto(url + "/library/export")
+    row = page.locator("table.library-export tr", has_text="Thesis")
+    with page.expect_download() as download:
+        row.locator("a", has_text="BibTeX").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "thesis.bib"
+    entries = bibtexparser.parse_file(str(saved)).entries
+    assert sorted(e["eprint"] for e in entries) == ["2611.00001", "2611.55555"]

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from browser import BROWSER_MARKS, OUTPUT, launched, screenshot_on_failure
+from browser import BROWSER_MARKS, OUTPUT, screenshot_on_failure
 from live_server import serve
 from members import NOW
 from paperfeed.embed.store import EmbeddingRow, write_embeddings
@@ -191,82 +191,79 @@ def _first(page) -> str:
 
 
 def test_sign_up_import_follow_for_you_mix_dismiss_save_export(
-    site, smtp, session_factory, backend, tmp_path
+    browser, site, smtp, session_factory, backend, tmp_path
 ):
     url, (inbox, _controller) = site, smtp
     shot = f"journey-{backend}"
-    with launched() as browser:
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-        with screenshot_on_failure(page, f"{shot}-signup"):
-            _sign_up(page, url, inbox)
-        grace = _grace(session_factory)
+    with screenshot_on_failure(page, f"{shot}-signup"):
+        _sign_up(page, url, inbox)
+    grace = _grace(session_factory)
 
-        with screenshot_on_failure(page, f"{shot}-import"):
-            _import(page, url, tmp_path)
-            page.screenshot(path=OUTPUT / f"{shot}-imported.png", full_page=True)
-            saved = _stored(session_factory, CollectionItem, CollectionItem.user_id == grace)
-            assert len(saved) == 2
+    with screenshot_on_failure(page, f"{shot}-import"):
+        _import(page, url, tmp_path)
+        page.screenshot(path=OUTPUT / f"{shot}-imported.png", full_page=True)
+        saved = _stored(session_factory, CollectionItem, CollectionItem.user_id == grace)
+        assert len(saved) == 2
 
-        with screenshot_on_failure(page, f"{shot}-follow"):
-            _follow_speech_category(page, url)
-            follows = _stored(session_factory, Follow, Follow.user_id == grace)
-            assert [(f.kind, f.key) for f in follows] == [("category", "cs.CL")]
+    with screenshot_on_failure(page, f"{shot}-follow"):
+        _follow_speech_category(page, url)
+        follows = _stored(session_factory, Follow, Follow.user_id == grace)
+        assert [(f.kind, f.key) for f in follows] == [("category", "cs.CL")]
 
-        with screenshot_on_failure(page, f"{shot}-for-you"):
-            page.get_by_role("navigation", name="Account").get_by_role(
-                "link", name="For you"
-            ).click()
-            page.wait_for_url(url + "/for-you")
-            expect(page.locator(".cold-start")).to_have_count(0)
-            expect(_card(page, NEAR).locator(".reason")).to_have_text(
-                "Close to “Graph neural networks for molecules”, which you saved"
-            )
-            expect(_card(page, SPEECH).locator(".reason")).to_have_text("Because you follow cs.CL")
-            for mine in (LIB_GRAPHS, LIB_MESSAGES):  # saved: never shown again
-                expect(_card(page, mine)).to_have_count(0)
-            page.screenshot(path=OUTPUT / f"{shot}-for-you.png", full_page=True)
+    with screenshot_on_failure(page, f"{shot}-for-you"):
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="For you").click()
+        page.wait_for_url(url + "/for-you")
+        expect(page.locator(".cold-start")).to_have_count(0)
+        expect(_card(page, NEAR).locator(".reason")).to_have_text(
+            "Close to “Graph neural networks for molecules”, which you saved"
+        )
+        expect(_card(page, SPEECH).locator(".reason")).to_have_text("Because you follow cs.CL")
+        for mine in (LIB_GRAPHS, LIB_MESSAGES):  # saved: never shown again
+            expect(_card(page, mine)).to_have_count(0)
+        page.screenshot(path=OUTPUT / f"{shot}-for-you.png", full_page=True)
 
-        with screenshot_on_failure(page, f"{shot}-mix"):
-            _set_mix(page, 0)  # only the community: the most upvoted paper leads
-            assert _first(page) == HOT
-            _set_mix(page, 100)  # only mine: the paper nearest the library leads
-            assert _first(page) == NEAR
-            with session_factory() as s:
-                assert s.get(ReaderPrefs, grace).mix == 1.0
+    with screenshot_on_failure(page, f"{shot}-mix"):
+        _set_mix(page, 0)  # only the community: the most upvoted paper leads
+        assert _first(page) == HOT
+        _set_mix(page, 100)  # only mine: the paper nearest the library leads
+        assert _first(page) == NEAR
+        with session_factory() as s:
+            assert s.get(ReaderPrefs, grace).mix == 1.0
 
-        with screenshot_on_failure(page, f"{shot}-dismiss"):
-            page.evaluate("window.notReloaded = true")  # gone if the page reloads
-            _card(page, OTHER).get_by_role("button", name="Not interested").click()
-            expect(page.locator(".undo-notice")).to_contain_text("Graphs of citations")
-            expect(_card(page, OTHER)).to_be_hidden()
-            assert page.evaluate("window.notReloaded === true")
-            page.screenshot(path=OUTPUT / f"{shot}-dismissed.png", full_page=True)
-            page.reload()  # stored: gone for good, until undone
-            expect(_card(page, OTHER)).to_have_count(0)
-            kinds = _stored(session_factory, PaperFeedback, PaperFeedback.user_id == grace)
-            assert [k.kind for k in kinds] == ["not_interested"]
+    with screenshot_on_failure(page, f"{shot}-dismiss"):
+        page.evaluate("window.notReloaded = true")  # gone if the page reloads
+        _card(page, OTHER).get_by_role("button", name="Not interested").click()
+        expect(page.locator(".undo-notice")).to_contain_text("Graphs of citations")
+        expect(_card(page, OTHER)).to_be_hidden()
+        assert page.evaluate("window.notReloaded === true")
+        page.screenshot(path=OUTPUT / f"{shot}-dismissed.png", full_page=True)
+        page.reload()  # stored: gone for good, until undone
+        expect(_card(page, OTHER)).to_have_count(0)
+        kinds = _stored(session_factory, PaperFeedback, PaperFeedback.user_id == grace)
+        assert [k.kind for k in kinds] == ["not_interested"]
 
-        with screenshot_on_failure(page, f"{shot}-save"):
-            save = _card(page, NEAR).locator(".save-button").first
-            save.click()
-            expect(_card(page, NEAR).locator(".save-button").first).to_have_attribute(
-                "aria-pressed", "true"
-            )
-            saved = _stored(session_factory, CollectionItem, CollectionItem.user_id == grace)
-            assert len(saved) == 3
+    with screenshot_on_failure(page, f"{shot}-save"):
+        save = _card(page, NEAR).locator(".save-button").first
+        save.click()
+        expect(_card(page, NEAR).locator(".save-button").first).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        saved = _stored(session_factory, CollectionItem, CollectionItem.user_id == grace)
+        assert len(saved) == 3
 
-        with screenshot_on_failure(page, f"{shot}-export"):
-            page.goto(url + "/library/export")
-            row = page.locator("table.library-export tr", has_text="Saved")
-            with page.expect_download() as download:
-                row.get_by_role("link", name=re.compile("BibTeX")).click()
-            exported = download.value.path().read_text(encoding="utf-8")
-            for arxiv_id in (LIB_GRAPHS, LIB_MESSAGES, NEAR):
-                assert arxiv_id in exported
-            assert OTHER not in exported and HOT not in exported
-            assert "Graph transformers for chemistry" in exported
+    with screenshot_on_failure(page, f"{shot}-export"):
+        page.goto(url + "/library/export")
+        row = page.locator("table.library-export tr", has_text="Saved")
+        with page.expect_download() as download:
+            row.get_by_role("link", name=re.compile("BibTeX")).click()
+        exported = download.value.path().read_text(encoding="utf-8")
+        for arxiv_id in (LIB_GRAPHS, LIB_MESSAGES, NEAR):
+            assert arxiv_id in exported
+        assert OTHER not in exported and HOT not in exported
+        assert "Graph transformers for chemistry" in exported
 
-        assert errors == []
+    assert errors == []

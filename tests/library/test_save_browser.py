@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from library_helpers import PASSWORD, items_of, make_account
 
-from browser import BROWSER_MARKS, OUTPUT, launched
+from browser import BROWSER_MARKS, OUTPUT
 from live_server import serve
 from paperfeed.app import create_app
 
@@ -39,38 +39,36 @@ def _wait_pressed(page, paper: str, pressed: str):
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_save_in_the_browser(site, session_factory, javascript):
+def test_save_in_the_browser(browser, site, session_factory, javascript):
     url, paper, account = site
-    with launched() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.goto(url + "/")
-        page.click(f"[id='paper-{paper}'] a.save-button")  # anonymous: asks to log in
-        assert "/login?next=" in page.url
-        _log_in(page, url)
-        page.evaluate("window.notReloaded = true")  # gone if the page reloads
-        page.click(f"[id='paper-{paper}'] button.save-button")
-        _wait_pressed(page, paper, "true")
-        assert page.locator(f"[id='paper-{paper}'] .save-label").inner_text() == "Saved"
-        assert page.evaluate("window.notReloaded === true") is javascript
-        page.screenshot(path=str(OUTPUT / f"library-saved-js-{javascript}.png"))
-        assert items_of(session_factory, account.id) == [("Saved", paper)]
-        page.goto(url + "/library")
-        assert "A paper to save" in page.content()
-        page.goto(url + "/")
-        page.click(f"[id='paper-{paper}'] button.save-button")
-        _wait_pressed(page, paper, "false")
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    page.goto(url + "/")
+    page.click(f"[id='paper-{paper}'] a.save-button")  # anonymous: asks to log in
+    assert "/login?next=" in page.url
+    _log_in(page, url)
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+    page.click(f"[id='paper-{paper}'] button.save-button")
+    _wait_pressed(page, paper, "true")
+    assert page.locator(f"[id='paper-{paper}'] .save-label").inner_text() == "Saved"
+    assert page.evaluate("window.notReloaded === true") is javascript
+    page.screenshot(path=str(OUTPUT / f"library-saved-js-{javascript}.png"))
+    assert items_of(session_factory, account.id) == [("Saved", paper)]
+    page.goto(url + "/library")
+    assert "A paper to save" in page.content()
+    page.goto(url + "/")
+    page.click(f"[id='paper-{paper}'] button.save-button")
+    _wait_pressed(page, paper, "false")
     assert items_of(session_factory, account.id) == []
 
 
-def test_the_s_key_saves_the_selected_card(site, session_factory):
+def test_the_s_key_saves_the_selected_card(browser, site, session_factory):
     url, paper, account = site
-    with launched() as browser:
-        page = browser.new_context().new_page()
-        _log_in(page, url)
-        page.keyboard.press("j")
-        page.keyboard.press("s")
-        _wait_pressed(page, paper, "true")
-        assert items_of(session_factory, account.id) == [("Saved", paper)]
-        page.keyboard.press("s")
-        _wait_pressed(page, paper, "false")
+    page = browser.new_context().new_page()
+    _log_in(page, url)
+    page.keyboard.press("j")
+    page.keyboard.press("s")
+    _wait_pressed(page, paper, "true")
+    assert items_of(session_factory, account.id) == [("Saved", paper)]
+    page.keyboard.press("s")
+    _wait_pressed(page, paper, "false")
     assert items_of(session_factory, account.id) == []

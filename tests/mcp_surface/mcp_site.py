@@ -6,20 +6,16 @@ the rate limit. Both transports' tests start their server over it."""
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-import shutil
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx2
-import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from sqlalchemy import text
 
 from members import NOW, make_account, new_token
+from module_database import database_for
 from paperfeed.embed.job import embed_missing
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
@@ -30,8 +26,6 @@ from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 DAY = date(2026, 11, 20)  # NOW's day: the latest feed day
 VIDEO, VIDEO_2, PROTEIN, OLD = "2611.00001", "2611.00002", "2611.00003", "hep-th/9901001"
 UNKNOWN = "2611.99999"
-BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py (not importable from here)
-_names = itertools.count()
 
 PAPERS = [
     dict(
@@ -67,12 +61,6 @@ PAPERS = [
 ]
 
 
-def grouped(backends: list[str], name: str) -> list:
-    """The backends as fixture params, each one xdist group (``--dist loadgroup``): all the
-    tests of one database on one worker, in order, so its server starts once."""
-    return [pytest.param(b, marks=pytest.mark.xdist_group(f"{name}-{b}")) for b in backends]
-
-
 @dataclass(frozen=True)
 class Site:
     settings: Settings
@@ -81,27 +69,8 @@ class Site:
     bob_token: str
 
 
-def database_for(backend: str, request, tmp_path) -> str:
-    """A fresh migrated database for a whole module (copied from the session's template)."""
-    if backend == "sqlite":
-        path = tmp_path / "paperfeed.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    server, admin = request.getfixturevalue("pg_server")
-    name = f"mcp_{os.getpid()}_{next(_names)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE paperfeed_template'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    request.addfinalizer(drop)
-    return server.get_uri(database=name, driver="psycopg")
-
-
 def make_site(backend: str, request, tmp_path, embedder) -> Site:
-    url = database_for(backend, request, tmp_path)
+    url = database_for(backend, request, tmp_path, prefix="mcp")
     settings = Settings(
         database_url=url,
         index_dir=tmp_path / "index",

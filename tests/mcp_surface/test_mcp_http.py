@@ -13,13 +13,11 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_site import (
-    BACKENDS,
     OLD,
     PROTEIN,
     UNKNOWN,
     VIDEO,
     VIDEO_2,
-    grouped,
     http_client,
     ids_of,
     make_site,
@@ -29,6 +27,7 @@ from mcp_site import (
 
 from live_server import serve
 from members import NOW
+from module_database import BACKENDS, grouped
 from paperfeed.app import create_app
 from paperfeed.http.deps import get_now
 from paperfeed.service.fulltext_search import run_search

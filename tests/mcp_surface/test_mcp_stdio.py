@@ -13,18 +13,17 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp_site import (
-    BACKENDS,
     PROTEIN,
     UNKNOWN,
     VIDEO,
     VIDEO_2,
-    grouped,
     ids_of,
     make_site,
     run,
     text_of,
 )
 
+from module_database import BACKENDS, grouped
 from paperfeed.mcp.server import build_server
 from paperfeed.mcp.stdio import StdioCallers
 from paperfeed.runtime import Runtime

@@ -3,7 +3,9 @@ worker writes, the other serves (response cache, keyword index, sessions, CSRF, 
 and /metrics adds up both workers' counts.
 
 Requests go out on a fresh connection each ("Connection: close"), so the kernel hands them
-to either worker; every response names its worker in ``X-Paperfeed-Worker``.
+to either worker; every response names its worker in ``X-Paperfeed-Worker``. One site a
+database serves the whole module (it takes ~10 s to start); each test keeps to its own paper
+and accounts, so the tests pass in any order.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import pytest
 from ops_helpers import serve_env, serving
 
 from members import NOW, PASSWORD, make_account, new_token
+from module_database import BACKENDS, database_for, grouped
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
-from paperfeed.store.db import session_scope
+from paperfeed.settings import Settings
+from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
 pytestmark = pytest.mark.slow
 
-ARXIV_ID = "2611.00077"
+ARXIV_ID = "2611.00077"  # voted on by the first test
+LIMITED = "2611.00079"  # voted on by the rate-limit test
 
 
 def each_worker(base: str, path: str, workers: int = 2, tries: int = 200, **kwargs) -> dict:
@@ -47,13 +52,31 @@ def _paper(arxiv_id: str, title: str) -> PaperRecord:
     )
 
 
-@pytest.fixture
-def two_workers(settings, session_factory, tmp_path):
-    with session_scope(session_factory) as s:
-        upsert_records(s, [_paper(ARXIV_ID, "Workers agree")], source="test", now=NOW)
+@pytest.fixture(scope="module", params=grouped(BACKENDS, "two-workers"))
+def site(request, tmp_path_factory):
+    """``(base URL, sessionmaker)`` of one two-worker site on a fresh database."""
+    tmp_path = tmp_path_factory.mktemp("two-workers")
+    url = database_for(request.param, request, tmp_path, prefix="workers")
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as s:
+        papers = [_paper(ARXIV_ID, "Workers agree"), _paper(LIMITED, "Workers count")]
+        upsert_records(s, papers, source="test", now=NOW)
+    settings = Settings(database_url=url, index_dir=tmp_path / "index", _env_file=None)
     env = serve_env(settings, rate_limit_writes="6/hour")
     with serving(env, tmp_path / "serve.log", "--workers", "2") as base:
-        yield base
+        yield base, sessions
+    engine.dispose()
+
+
+@pytest.fixture
+def two_workers(site):
+    return site[0]
+
+
+@pytest.fixture
+def session_factory(site):
+    return site[1]
 
 
 def _upvotes(responses: dict) -> set[int]:
@@ -64,7 +87,7 @@ def test_a_write_through_one_worker_is_served_by_both(two_workers, session_facto
     base = two_workers
     # Both workers cache the page as it is now (anonymous GETs are cached).
     assert _upvotes(each_worker(base, f"/api/papers/{ARXIV_ID}")) == {0}
-    account = make_account(session_factory, "ada")
+    account = make_account(session_factory, "cyd")
     token = new_token(session_factory, account)
     vote = httpx.post(
         f"{base}/api/papers/{ARXIV_ID}/upvote", headers={"Authorization": f"Bearer {token}"}
@@ -119,7 +142,7 @@ def test_sessions_csrf_and_rate_limits_hold_across_workers(two_workers, session_
     # The write limit (6 per hour) is counted in the database, whichever worker answers.
     statuses = [
         httpx.post(
-            f"{base}/api/papers/{ARXIV_ID}/upvote",
+            f"{base}/api/papers/{LIMITED}/upvote",
             headers={"Authorization": f"Bearer {token}", "Connection": "close"},
         ).status_code
         for _ in range(8)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from votes_helpers import PASSWORD, counts, make_member
 
-from browser import BROWSER_MARKS, OUTPUT, launched, wait_for_count
+from browser import BROWSER_MARKS, OUTPUT, wait_for_count
 from live_server import serve
 from paperfeed.app import create_app
 
@@ -32,27 +32,26 @@ def _log_in(page, url):
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_upvote_in_the_browser(site, session_factory, javascript):
+def test_upvote_in_the_browser(browser, site, session_factory, javascript):
     url, paper = site
-    with launched() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.goto(url + "/")
-        page.click(f"[id='paper-{paper}'] a.votes")  # anonymous: the box asks to log in
-        assert "/login?next=" in page.url
-        _log_in(page, url)
-        button = page.locator(f"[id='paper-{paper}'] button.votes")
-        assert button.get_attribute("aria-pressed") == "false"
-        page.evaluate("window.notReloaded = true")  # gone if the page reloads
-        button.click()
-        wait_for_count(page, paper, 42)
-        button = page.locator(f"[id='paper-{paper}'] button.votes")
-        assert button.get_attribute("aria-pressed") == "true"
-        assert page.evaluate("window.notReloaded === true") is javascript
-        page.screenshot(path=str(OUTPUT / f"votes-upvoted-js-{javascript}.png"))
-        assert counts(session_factory, paper) == (42, 41, 1)
-        button.click()  # take it back
-        wait_for_count(page, paper, 41)
-        assert page.locator(f"[id='paper-{paper}'] button.votes").get_attribute("aria-pressed") == (
-            "false"
-        )
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    page.goto(url + "/")
+    page.click(f"[id='paper-{paper}'] a.votes")  # anonymous: the box asks to log in
+    assert "/login?next=" in page.url
+    _log_in(page, url)
+    button = page.locator(f"[id='paper-{paper}'] button.votes")
+    assert button.get_attribute("aria-pressed") == "false"
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+    button.click()
+    wait_for_count(page, paper, 42)
+    button = page.locator(f"[id='paper-{paper}'] button.votes")
+    assert button.get_attribute("aria-pressed") == "true"
+    assert page.evaluate("window.notReloaded === true") is javascript
+    page.screenshot(path=str(OUTPUT / f"votes-upvoted-js-{javascript}.png"))
+    assert counts(session_factory, paper) == (42, 41, 1)
+    button.click()  # take it back
+    wait_for_count(page, paper, 41)
+    assert page.locator(f"[id='paper-{paper}'] button.votes").get_attribute("aria-pressed") == (
+        "false"
+    )
     assert counts(session_factory, paper) == (41, 41, 0)
