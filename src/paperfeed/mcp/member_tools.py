@@ -119,124 +119,128 @@ def member_tool(
     return register
 
 
+def for_you_list(
+    member: Member,
+    days: Annotated[int | None, Field(description="1, 7 or 30")] = None,
+    mix: Annotated[float | None, Field(description="0.0 to 1.0")] = None,
+    hide_seen: bool | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> ForYouOut:
+    size, skip = page_window(limit, offset)
+    settings = member.runtime.settings
+    prefs = get_prefs(member.session, member.user_id)
+    page = for_you(
+        member.session,
+        member.runtime.vector_index,
+        user_id=member.user_id,
+        now=member.now,
+        days=prefs.days if days is None else check_days(days),
+        mix=prefs.mix if mix is None else mix,
+        hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
+        limit=size,
+        offset=skip,
+        half_life=timedelta(hours=settings.trending_half_life_hours),
+    )
+    items = [
+        ForYouPaper(
+            paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
+            score=i.score,
+            reason=i.reason.text if i.reason else None,
+        )
+        for i in page.items
+    ]
+    return ForYouOut(
+        days=page.days,
+        mix=page.mix,
+        cold_start=page.cold_start,
+        total=page.total,
+        offset=skip,
+        papers=items,
+    )
+
+
+def following(
+    member: Member,
+    days: Annotated[int, Field(description=f"1 to {MAX_DAYS}")] = 7,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> FollowingOut:
+    size, skip = page_window(limit, offset)
+    page = following_feed(
+        member.session,
+        member.runtime.search,
+        member.runtime.semantic,
+        user_id=member.user_id,
+        now=member.now,
+        days=days,
+        limit=size,
+        offset=skip,
+    )
+    items = [
+        FollowingPaper(
+            paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
+            because=i.because,
+        )
+        for i in page.items
+    ]
+    return FollowingOut(
+        days=page.days,
+        first_day=page.first_day.isoformat() if page.first_day else None,
+        last_day=page.last_day.isoformat() if page.last_day else None,
+        follows=page.follows,
+        total=page.total,
+        offset=skip,
+        papers=items,
+    )
+
+
+def save(
+    member: Member,
+    id: PaperId,
+    collection_id: Annotated[int | None, Field(description='default: "Saved"')] = None,
+) -> SaveOut:
+    state = save_paper(
+        member.session, member.user_id, id, now=member.now, collection_id=collection_id
+    )
+    return SaveOut(
+        id=state.arxiv_id,
+        saved=state.saved,
+        collection_id=state.collection_id,
+        changed=state.changed,
+    )
+
+
+def library(
+    member: Member,
+    collection_id: Annotated[int | None, Field(description="one collection's id")] = None,
+    query: Annotated[str, Field(description="words that must all match")] = "",
+    tag: str = "",
+    sort: Literal["added", "oldest", "title", "published", "upvotes"] = "added",
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> LibraryOut:
+    size, skip = page_window(limit, offset)
+    session, user_id, base = member.session, member.user_id, member.base_url
+    window = {"q": query, "tag": tag, "sort": sort, "limit": size, "offset": skip}
+    if collection_id is None:
+        page = library_items(session, user_id, **window)
+    else:
+        page = collection_items(
+            session, owned_collection(session, user_id, collection_id), **window
+        )
+    return LibraryOut(
+        collections=[CollectionOut.of(c, base) for c in list_collections(session, user_id)],
+        collection_id=collection_id,
+        total=page.total,
+        offset=skip,
+        papers=[LibraryPaper.of(item, base) for item in page.items],
+    )
+
+
 def register(server: MCPServer, calls: Calls) -> None:
     """Add the member tools to ``server``."""
-
-    @member_tool(server, calls, "for_you", FOR_YOU)
-    def for_you_list(
-        member: Member,
-        days: Annotated[int | None, Field(description="1, 7 or 30")] = None,
-        mix: Annotated[float | None, Field(description="0.0 to 1.0")] = None,
-        hide_seen: bool | None = None,
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> ForYouOut:
-        size, skip = page_window(limit, offset)
-        settings = member.runtime.settings
-        prefs = get_prefs(member.session, member.user_id)
-        page = for_you(
-            member.session,
-            member.runtime.vector_index,
-            user_id=member.user_id,
-            now=member.now,
-            days=prefs.days if days is None else check_days(days),
-            mix=prefs.mix if mix is None else mix,
-            hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
-            limit=size,
-            offset=skip,
-            half_life=timedelta(hours=settings.trending_half_life_hours),
-        )
-        items = [
-            ForYouPaper(
-                paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
-                score=i.score,
-                reason=i.reason.text if i.reason else None,
-            )
-            for i in page.items
-        ]
-        return ForYouOut(
-            days=page.days,
-            mix=page.mix,
-            cold_start=page.cold_start,
-            total=page.total,
-            offset=skip,
-            papers=items,
-        )
-
-    @member_tool(server, calls, "following", FOLLOWING)
-    def following(
-        member: Member,
-        days: Annotated[int, Field(description=f"1 to {MAX_DAYS}")] = 7,
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> FollowingOut:
-        size, skip = page_window(limit, offset)
-        page = following_feed(
-            member.session,
-            member.runtime.search,
-            member.runtime.semantic,
-            user_id=member.user_id,
-            now=member.now,
-            days=days,
-            limit=size,
-            offset=skip,
-        )
-        items = [
-            FollowingPaper(
-                paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
-                because=i.because,
-            )
-            for i in page.items
-        ]
-        return FollowingOut(
-            days=page.days,
-            first_day=page.first_day.isoformat() if page.first_day else None,
-            last_day=page.last_day.isoformat() if page.last_day else None,
-            follows=page.follows,
-            total=page.total,
-            offset=skip,
-            papers=items,
-        )
-
-    @member_tool(server, calls, "save", SAVE_DOC, write=True)
-    def save(
-        member: Member,
-        id: PaperId,
-        collection_id: Annotated[int | None, Field(description='default: "Saved"')] = None,
-    ) -> SaveOut:
-        state = save_paper(
-            member.session, member.user_id, id, now=member.now, collection_id=collection_id
-        )
-        return SaveOut(
-            id=state.arxiv_id,
-            saved=state.saved,
-            collection_id=state.collection_id,
-            changed=state.changed,
-        )
-
-    @member_tool(server, calls, "library", LIBRARY)
-    def library(
-        member: Member,
-        collection_id: Annotated[int | None, Field(description="one collection's id")] = None,
-        query: Annotated[str, Field(description="words that must all match")] = "",
-        tag: str = "",
-        sort: Literal["added", "oldest", "title", "published", "upvotes"] = "added",
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> LibraryOut:
-        size, skip = page_window(limit, offset)
-        session, user_id, base = member.session, member.user_id, member.base_url
-        window = {"q": query, "tag": tag, "sort": sort, "limit": size, "offset": skip}
-        if collection_id is None:
-            page = library_items(session, user_id, **window)
-        else:
-            page = collection_items(
-                session, owned_collection(session, user_id, collection_id), **window
-            )
-        return LibraryOut(
-            collections=[CollectionOut.of(c, base) for c in list_collections(session, user_id)],
-            collection_id=collection_id,
-            total=page.total,
-            offset=skip,
-            papers=[LibraryPaper.of(item, base) for item in page.items],
-        )
+    member_tool(server, calls, "for_you", FOR_YOU)(for_you_list)
+    member_tool(server, calls, "following", FOLLOWING)(following)
+    member_tool(server, calls, "save", SAVE_DOC, write=True)(save)
+    member_tool(server, calls, "library", LIBRARY)(library)
