@@ -139,3 +139,83 @@ def test_a_site_without_full_text_says_so_and_searches_as_usual(
         backend.close()
     assert [p.arxiv_id for p in results.papers] == [TITLE]
     assert results.notice == "Full-text search is not available on this site."
+
+
+def _body_match(settings, engine, session_factory) -> list[str]:
+    """The papers a full-text search for words only BODY_ONLY's body has finds."""
+    from paperfeed.search.sync import open_backend
+
+    backend = open_backend(settings, engine)
+    try:
+        found = _search(settings, engine, session_factory, backend, query="linearly", fulltext="1")
+    finally:
+        backend.close()
+    return [p.arxiv_id for p in found.papers]
+
+
+def _passage_docs(settings) -> int:
+    import tantivy
+
+    from paperfeed.search.sync import fulltext_index_dir
+
+    index = tantivy.Index.open(str(fulltext_index_dir(settings)))
+    index.reload()
+    return index.searcher().num_docs
+
+
+def test_index_rebuild_rebuilds_the_passage_index(
+    fulltext_settings, engine, session_factory, backend
+):
+    from sqlalchemy import text
+
+    from paperfeed.search.sync import fulltext_index_dir
+
+    run = CliRunner()
+    if backend == "sqlite":  # an index that lost its documents, its state file intact
+        for part in fulltext_index_dir(fulltext_settings).iterdir():
+            if part.name != "applied_seq.json":
+                part.unlink()
+        synced = run.invoke(cli, ["index", "sync"], obj=fulltext_settings)
+        assert "full-text passage index" in synced.output and "synced 0 papers" in synced.output
+        assert _body_match(fulltext_settings, engine, session_factory) == []
+    else:
+        node = "SELECT pg_relation_filenode('ix_fulltext_passages_tsv')"
+        with engine.connect() as conn:
+            before = conn.scalar(text(node))
+    out = run.invoke(cli, ["index", "rebuild"], obj=fulltext_settings, catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    if backend == "sqlite":
+        assert f"{fulltext_index_dir(fulltext_settings)}: rebuilt with 2 papers" in out.output
+    else:
+        assert "full-text passage index: in the database; reindexed, 1 papers" in out.output
+        with engine.connect() as conn:
+            assert conn.scalar(text(node)) != before  # a new index file: rebuilt
+    assert _body_match(fulltext_settings, engine, session_factory) == [BODY_ONLY]
+
+
+def test_a_passage_rebuild_stopped_half_way_is_completed_by_the_next_sync(
+    fulltext_settings, engine, session_factory, backend
+):
+    """A rebuild first writes seq 0, then empties the index with its first batch: stopped
+    right after the first step, the index still holds every old document (here: one of a
+    paper whose full text is gone since); the next plain sync empties and replays it."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL's passage index is a column of the table, always in step")
+    import tantivy
+
+    from paperfeed.search.fulltext_index import TantivyPassageIndex
+    from paperfeed.search.sync import fulltext_index_dir, sync_fulltext_index
+
+    path = fulltext_index_dir(fulltext_settings)
+    passages = _passage_docs(fulltext_settings)
+    index = TantivyPassageIndex(path, session_factory)
+    writer = index.index.writer(30_000_000, 1)
+    stale = {"paper_id": 99_999, "arxiv_id": "2611.09999", "section": "Old", "text": "linearly"}
+    writer.add_document(tantivy.Document(**stale))
+    writer.commit()
+    writer.wait_merging_threads()
+    (path / "applied_seq.json").write_text('{"seq": 0}')  # as a rebuild's first step leaves it
+    assert _passage_docs(fulltext_settings) == passages + 1
+    assert sync_fulltext_index(fulltext_settings, engine) == 2  # both papers' rows replayed
+    assert _passage_docs(fulltext_settings) == passages
+    assert _body_match(fulltext_settings, engine, session_factory) == [BODY_ONLY]

@@ -16,10 +16,18 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from paperfeed.api.paging import link_next_page
 from paperfeed.api.schemas import ErrorOut, PaperOut, hf_timestamp
 from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
-from paperfeed.http.deps import NowDep, ReadSession, SearchDep, SemanticDep, WriteSession
+from paperfeed.http.deps import (
+    NowDep,
+    ReadSession,
+    SearchDep,
+    SemanticDep,
+    SettingsDep,
+    WriteSession,
+)
 from paperfeed.http.ratelimits import rate_limited
 from paperfeed.library import follows
 from paperfeed.library.follows import FollowView
@@ -30,6 +38,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = routing.router(prefix="/api", tags=["follows"], responses=ERRORS)
+MAX_PAGE = 500
+MAX_OFFSET = 10_000  # following_feed's largest offset
 
 
 class FollowIn(BaseModel):
@@ -160,13 +170,16 @@ def following(
     semantic: SemanticDep,
     user: CurrentUser,
     now: NowDep,
+    settings: SettingsDep,
+    response: Response,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="The window in days.")] = 7,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 20,
-    p: Annotated[int, Query(ge=0, le=500, description="Page index, from 0.")] = 0,
+    p: Annotated[int, Query(ge=0, le=MAX_PAGE, description="Page index, from 0.")] = 0,
 ) -> FollowingOut:
     """New papers of what the caller follows, newest first (arXiv publication time), each
     with the labels of the follows that brought it. The window is the last ``days`` days
-    (UTC) ending today, or, on an idle instance, ending with the newest paper's day."""
+    (UTC) ending today, or, on an idle instance, ending with the newest paper's day.
+    ``Link: <...>; rel="next"`` names the next page."""
     page = following_feed(
         session,
         backend,
@@ -175,6 +188,11 @@ def following(
         now=now,
         days=days,
         limit=limit,
-        offset=min(p * limit, 10_000),
+        offset=min(p * limit, MAX_OFFSET),
     )
+    link_next_page(
+        response, settings.base_url, "/api/following", {"days": days},
+        offset=p * limit, limit=limit, total=page.total,
+        max_offset=min(MAX_PAGE * limit, MAX_OFFSET),
+    )  # fmt: skip
     return FollowingOut.of(page)

@@ -20,9 +20,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
+from paperfeed.api.paging import link_next_page
 from paperfeed.api.schemas import ErrorOut, PaperOut, hf_timestamp
 from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser
@@ -41,6 +42,8 @@ router = routing.router(
 )
 
 Kind = Literal["more", "not_interested"]
+MAX_OFFSET = 10_000
+FEEDBACK_MAX_OFFSET = 100_000
 
 
 class ReasonOut(BaseModel):
@@ -146,15 +149,17 @@ def for_you_list(
     settings: SettingsDep,
     now: NowDep,
     user: CurrentUser,
+    response: Response,
     days: Annotated[int | None, Query(description="1, 7 or 30 (default: stored)")] = None,
     mix: Annotated[float | None, Query(ge=0, le=1, description="default: stored")] = None,
     hide_seen: Annotated[bool | None, Query(description="default: stored")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ForYouOut:
     """Recent papers ranked for the caller: ``mix`` × personal relevance + (1 − ``mix``) ×
     the community's trending signal, each with the reason it is there. Papers the caller
-    saved or marked "not interested" are left out."""
+    saved or marked "not interested" are left out. ``Link: <...>; rel="next"`` names the
+    next page (docs/api.md#paging)."""
     prefs = get_prefs(session, user.id)
     page = for_you(
         session,
@@ -168,6 +173,11 @@ def for_you_list(
         offset=offset,
         half_life=timedelta(hours=settings.trending_half_life_hours),
     )
+    params = {"days": days, "mix": mix, "hide_seen": hide_seen}  # as asked: this request only
+    link_next_page(
+        response, settings.base_url, "/api/for-you", params,
+        offset=offset, limit=limit, total=page.total, max_offset=MAX_OFFSET, position="offset",
+    )  # fmt: skip
     return ForYouOut(
         items=[ForYouItemOut.of(item) for item in page.items],
         total=page.total,
@@ -203,12 +213,20 @@ def change_prefs(session: WriteSession, user: CurrentUser, now: NowDep, body: Pr
 def list_feedback(
     session: PrimaryRead,
     user: CurrentUser,
+    settings: SettingsDep,
+    response: Response,
     kind: Kind | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=FEEDBACK_MAX_OFFSET)] = 0,
 ) -> FeedbackListOut:
-    """The papers you asked more of or are not interested in, newest first."""
+    """The papers you asked more of or are not interested in, newest first; ``Link``
+    names the next page."""
     items, total = feedback_page(session, user.id, kind=kind, limit=limit, offset=offset)
+    link_next_page(
+        response, settings.base_url, "/api/feedback", {"kind": kind},
+        offset=offset, limit=limit, total=total, max_offset=FEEDBACK_MAX_OFFSET,
+        position="offset",
+    )  # fmt: skip
     return FeedbackListOut(
         items=[
             FeedbackItemOut(

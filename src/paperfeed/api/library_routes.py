@@ -27,6 +27,7 @@ from paperfeed.api.library_schemas import (
     MoveIn,
     SharedCollectionOut,
 )
+from paperfeed.api.paging import link_next_page
 from paperfeed.api.schemas import ErrorOut
 from paperfeed.http import routing
 from paperfeed.http.auth import CurrentUser, OptionalUser
@@ -47,7 +48,8 @@ Q = Annotated[str, Query(max_length=items.QUERY_MAX, description="words, all mus
 Tag = Annotated[str, Query(max_length=items.TAG_MAX, description="only papers with this tag")]
 Sort = Annotated[str, Query(pattern="^(" + "|".join(items.SORTS) + ")$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=100_000)]
+MAX_OFFSET = 100_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 CollectionId = Annotated[int, Path(description="the id of one of your collections")]
 
 
@@ -55,18 +57,34 @@ def _out(session: Session, row, settings) -> CollectionOut:
     return CollectionOut.of(edits.collection_view(session, row), settings.base_url)
 
 
+def _page_out(
+    response: Response, settings, path: str, page: items.ItemPage, *, q: str, tag: str,
+    sort: str, limit: int, offset: int,
+) -> ItemPageOut:  # fmt: skip
+    """The page, with ``Link: <...>; rel="next"`` naming the next one (docs/api.md#paging)."""
+    link_next_page(
+        response, settings.base_url, path, {"q": q, "tag": tag, "sort": sort},
+        offset=offset, limit=limit, total=page.total, max_offset=MAX_OFFSET, position="offset",
+    )  # fmt: skip
+    return ItemPageOut.of(page)
+
+
 @router.get("/library", response_model=ItemPageOut, summary="Your whole library")
 def library(
-    session: ReadSession, user: CurrentUser, q: Q = "", tag: Tag = "", sort: Sort = "added",
-    limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession, user: CurrentUser, settings: SettingsDep, response: Response,
+    q: Q = "", tag: Tag = "", sort: Sort = "added", limit: Limit = 50, offset: Offset = 0,
 ) -> ItemPageOut:  # fmt: skip
     """Every paper in any of your collections, once each, with the collections holding it.
     ``q`` matches titles, authors, arXiv ids, tags and notes; ``sort`` is added (newest
-    first), oldest, title, published (newest first) or upvotes."""
+    first), oldest, title, published (newest first) or upvotes. ``Link`` names the next
+    page."""
     page = items.library_items(
         session, user.id, q=q, tag=tag, sort=sort, limit=limit, offset=offset
     )
-    return ItemPageOut.of(page)
+    return _page_out(
+        response, settings, "/api/library", page, q=q, tag=tag, sort=sort, limit=limit,
+        offset=offset,
+    )  # fmt: skip
 
 
 @router.get("/collections", response_model=list[CollectionOut], summary="Your collections")
@@ -139,14 +157,18 @@ def delete_collection(session: WriteSession, user: CurrentUser, collection_id: C
     summary="The papers in a collection",
 )  # fmt: skip
 def collection_items(
-    session: ReadSession, user: CurrentUser, collection_id: CollectionId, q: Q = "",
-    tag: Tag = "", sort: Sort = "added", limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession, user: CurrentUser, settings: SettingsDep, response: Response,
+    collection_id: CollectionId, q: Q = "", tag: Tag = "", sort: Sort = "added",
+    limit: Limit = 50, offset: Offset = 0,
 ) -> ItemPageOut:  # fmt: skip
     """A page of the papers in one of your collections, with notes and tags; ``q``, ``tag``
-    and ``sort`` as for ``/api/library``."""
+    and ``sort`` as for ``/api/library``; ``Link`` names the next page."""
     row = owned_collection(session, user.id, collection_id)
     page = items.collection_items(session, row, q=q, tag=tag, sort=sort, limit=limit, offset=offset)
-    return ItemPageOut.of(page)
+    return _page_out(
+        response, settings, f"/api/collections/{row.id}/items", page, q=q, tag=tag,
+        sort=sort, limit=limit, offset=offset,
+    )  # fmt: skip
 
 
 @router.get(
@@ -154,19 +176,22 @@ def collection_items(
     summary="A public collection",
 )  # fmt: skip
 def shared_collection(
-    session: ReadSession, viewer: OptionalUser, settings: SettingsDep, share_key: str,
-    q: Q = "", tag: Tag = "", sort: Sort = "added", limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession, viewer: OptionalUser, settings: SettingsDep, response: Response,
+    share_key: str, q: Q = "", tag: Tag = "", sort: Sort = "added", limit: Limit = 50,
+    offset: Offset = 0,
 ) -> SharedCollectionOut:  # fmt: skip
     """The collection behind a share URL, for anyone when it is public; a private one is
     404 for everyone but its owner. Notes are not shown here, not even to the owner (who
-    reads them at ``/api/collections/{id}/items``)."""
+    reads them at ``/api/collections/{id}/items``). ``Link`` names the next page."""
     row, owner = edits.shared_collection(session, share_key, viewer.id if viewer else None)
     page = items.collection_items(
         session, row, q=q, tag=tag, sort=sort, limit=limit, offset=offset, notes=False
     )
-    return SharedCollectionOut(
-        collection=_out(session, row, settings), owner=owner, page=ItemPageOut.of(page)
-    )
+    page_out = _page_out(
+        response, settings, f"/api/collections/shared/{row.share_key}", page, q=q, tag=tag,
+        sort=sort, limit=limit, offset=offset,
+    )  # fmt: skip
+    return SharedCollectionOut(collection=_out(session, row, settings), owner=owner, page=page_out)
 
 
 ITEM = "/collections/{collection_id:int}/items/{arxiv_id:arxiv_id}"

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import Query, Response
 
+from paperfeed.api.paging import link_next_page
 from paperfeed.api.schemas import DailyPaperOut, ErrorOut
 from paperfeed.http import routing
 from paperfeed.http.deps import ReadSession, SettingsDep
 from paperfeed.service.organizations import organization_papers
 
 router = routing.router(prefix="/api", tags=["papers"], responses={400: {"model": ErrorOut}})
+MAX_PAGE = 100_000
 
 
 @router.get(
@@ -28,7 +30,7 @@ def organization_paper_list(
     settings: SettingsDep,
     response: Response,
     name: str,
-    p: Annotated[int, Query(ge=0, le=100_000, description="Page index, from 0.")] = 0,
+    p: Annotated[int, Query(ge=0, le=MAX_PAGE, description="Page index, from 0.")] = 0,
     limit: Annotated[
         int, Query(ge=1, description="Page size; values above api_max_limit are capped.")
     ] = 50,
@@ -39,9 +41,9 @@ def organization_paper_list(
     limit = min(limit, settings.api_max_limit)
     found = organization_papers(session, name, limit=limit, offset=p * limit)
     response.headers["X-Total-Count"] = str(found.total)
-    if (p + 1) * limit < found.total:
-        # From base_url and this route's parameters only: the response is cached for all.
-        path = f"/api/organizations/{quote(found.organization.name, safe='')}/papers"
-        query = urlencode({"p": p + 1, "limit": limit})
-        response.headers["Link"] = f'<{settings.base_url.rstrip("/")}{path}?{query}>; rel="next"'
+    path = f"/api/organizations/{quote(found.organization.name, safe='')}/papers"
+    link_next_page(
+        response, settings.base_url, path, {},
+        offset=p * limit, limit=limit, total=found.total, max_offset=MAX_PAGE * limit,
+    )  # fmt: skip
     return [DailyPaperOut.from_view(v) for v in found.papers]

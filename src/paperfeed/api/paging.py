@@ -10,6 +10,7 @@ docs/security.md).
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import Response
@@ -17,10 +18,15 @@ from fastapi import Response
 from paperfeed.links import site_url
 
 
+def _query_value(value: object) -> object:
+    # FastAPI reads "true"/"false"; str(True) would be "True".
+    return str(value).lower() if isinstance(value, bool) else value
+
+
 def next_link(base_url: str, path: str, params: dict[str, object]) -> str:
     """The ``Link`` header value naming the next page: ``path`` with ``params`` (None and
     empty values left out) on this site."""
-    query = urlencode({k: v for k, v in params.items() if v is not None and v != ""})
+    query = urlencode({k: _query_value(v) for k, v in params.items() if v is not None and v != ""})
     return f'<{site_url(base_url, path)}?{query}>; rel="next"'
 
 
@@ -30,15 +36,18 @@ def link_next_page(
     path: str,
     params: dict[str, object],
     *,
-    page: int,
+    offset: int,
     limit: int,
     total: int,
-    max_page: int,
-    page_param: str = "p",
+    max_offset: int,
+    position: Literal["p", "offset"] = "p",
 ) -> None:
-    """Name page ``page + 1`` (``page_param``, from 0) in a ``Link`` header when papers are
-    left after page ``page`` of ``limit`` out of ``total`` and the route serves that page
-    (``max_page``: the last page index it accepts)."""
-    if (page + 1) * limit < total and page + 1 <= max_page:
-        params = {**params, page_param: page + 1, "limit": limit}
+    """Name the page after the one of ``limit`` items from ``offset`` (out of ``total``) in
+    a ``Link`` header, when items are left after it and the route serves it (``max_offset``:
+    the largest offset it accepts). ``position`` is the query parameter the route pages by:
+    ``p``, a page index from 0 (HF's endpoints), or ``offset``, the first item's index."""
+    after = offset + limit
+    if after < total and after <= max_offset:
+        at = after // limit if position == "p" else after
+        params = {**params, position: at, "limit": limit}
         response.headers["Link"] = next_link(base_url, path, params)

@@ -123,7 +123,7 @@ def daily_papers(
     params = {**(dict([period.param]) if period else {}), "sort": sort, "submitter": submitter}
     link_next_page(
         response, settings.base_url, "/api/daily_papers", params,
-        page=page, limit=limit_, total=total, max_page=MAX_PAGE,
+        offset=page * limit_, limit=limit_, total=total, max_offset=MAX_PAGE * limit_,
     )  # fmt: skip
     return [DailyPaperOut.from_view(v) for v in views]
 
@@ -196,8 +196,7 @@ def search_papers(
     response.headers["X-Total-Count"] = str(results.total)
     link_next_page(
         response, settings.base_url, "/api/papers/search", asked.query_params(),
-        page=asked.offset // asked.limit, limit=asked.limit, total=results.total,
-        max_page=MAX_OFFSET // asked.limit,
+        offset=asked.offset, limit=asked.limit, total=results.total, max_offset=MAX_OFFSET,
     )  # fmt: skip
     response.headers["X-Search-Mode"] = results.mode.value
     if results.notice:

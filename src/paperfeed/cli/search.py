@@ -18,7 +18,12 @@ from paperfeed.cli.common import (
 )
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_backend, sync_search_index
-from paperfeed.search.sync import keyword_index_dir, sync_fulltext_index, uses_derived_index
+from paperfeed.search.sync import (
+    fulltext_index_dir,
+    keyword_index_dir,
+    sync_fulltext_index,
+    uses_derived_index,
+)
 from paperfeed.search.tantivy_index import IndexBusy
 from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.indexing import embed_papers, sync_vectors
@@ -141,14 +146,15 @@ def _snippet(text: str, limit: int = 200) -> str:
 
 @cli.group()
 def index() -> None:
-    """Maintain the keyword search index (tantivy on SQLite; PostgreSQL needs none) and the
-    paper embeddings."""
+    """Maintain the search indexes (keyword, vector, full-text passages: files on SQLite, in
+    the database on PostgreSQL) and the paper embeddings."""
 
 
 @index.command("sync")
 @user_errors
 def index_sync() -> None:
-    """Apply paper changes made since the last sync to the keyword and vector indexes.
+    """Apply paper changes made since the last sync to the keyword and vector indexes and
+    full-text writes to the passage index. Resumes a rebuild that was stopped.
 
     Example: paperfeed index sync
     """
@@ -158,7 +164,9 @@ def index_sync() -> None:
 @index.command("rebuild")
 @user_errors
 def index_rebuild() -> None:
-    """Drop the keyword and vector indexes and rebuild them from the database.
+    """Drop the keyword, vector and full-text passage indexes and rebuild them from the
+    database (on PostgreSQL: recount the term statistics and REINDEX the passages' GIN
+    index). Stopped half-way, paperfeed index sync or the next rebuild completes it.
 
     Example: paperfeed index rebuild
     """
@@ -186,8 +194,16 @@ def _sync(*, rebuild: bool) -> None:
             if settings.semantic_search:
                 click.echo(sync_vectors(settings, engine, rebuild=rebuild).summary())
             if uses_derived_index(engine):
-                applied = sync_fulltext_index(settings, engine)
-                click.echo(f"full-text passage index: synced {applied:,} papers")
+                applied = sync_fulltext_index(settings, engine, rebuild=rebuild)
+                click.echo(
+                    f"full-text passage index {fulltext_index_dir(settings)}: {verb} "
+                    f"{applied:,} papers"
+                )
+            elif rebuild:
+                covered = sync_fulltext_index(settings, engine, rebuild=True)
+                click.echo(
+                    f"full-text passage index: in the database; reindexed, {covered:,} papers"
+                )
         except IndexBusy as exc:
             raise _busy(exc) from None
 

@@ -1,19 +1,25 @@
 """The tools of a member signed in with an API token: for_you, following, save, library.
 
 The same functions as ``/api/for-you``, ``/api/following``, ``/api/papers/{id}/save`` and
-``/api/library`` (recommend/, library/). Called anonymously each is refused with a tool error
-saying how to connect with a token; only ``save`` writes, in one transaction, rate limited
-with the JSON API's library writes.
+``/api/library`` (recommend/, library/). Each is registered by :func:`member_tool`, the one
+wrapper that refuses an anonymous caller (a tool error saying how to connect with a token),
+counts the call, opens the session and turns the service's errors into tool errors; only
+``save`` writes, in one transaction, rate limited with the JSON API's library writes.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Literal
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from paperfeed.library.collection_edits import list_collections
 from paperfeed.library.collections import owned_collection, save_paper
@@ -35,6 +41,9 @@ from paperfeed.mcp.outputs import (
 from paperfeed.mcp.reading_tools import READ_ONLY, Limit, Offset, PaperId, page_window
 from paperfeed.recommend.following import MAX_DAYS, following_feed
 from paperfeed.recommend.for_you import for_you
+
+if TYPE_CHECKING:
+    from paperfeed.runtime import Runtime
 
 SAVE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
 
@@ -60,157 +69,178 @@ words that must all match titles, authors, ids, tags or notes; tag: only papers 
 tag; sort: added, oldest, title, published or upvotes. Needs an API token."""
 
 
+@dataclass(frozen=True)
+class Member:
+    """What a member tool's body gets: the call's session, the member, the time, the runtime."""
+
+    session: Session
+    user_id: int
+    now: datetime
+    runtime: Runtime
+
+    @property
+    def base_url(self) -> str:
+        return self.runtime.settings.base_url
+
+
+def member_tool(
+    server: MCPServer, calls: Calls, name: str, description: str, *, write: bool = False
+) -> Callable[[Callable], Callable]:
+    """Register the decorated ``fn(member, **arguments)`` as tool ``name``: the client sees
+    ``fn``'s arguments (after ``member``), its description and its output schema; each call
+    runs ``fn`` through ``calls.member`` (``calls.write`` with ``write``)."""
+
+    def register(fn: Callable) -> Callable:
+        signature = inspect.signature(fn, eval_str=True)
+        arguments = list(signature.parameters.values())[1:]  # after ``member``
+        ctx = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
+
+        @functools.wraps(fn)
+        def tool(ctx: Context, **kwargs):
+            runtime = calls.runtime(ctx)
+
+            def body(session, caller, now):
+                return fn(Member(session, caller.account.id, now, runtime), **kwargs)
+
+            return (calls.write if write else calls.member)(ctx, name, body)
+
+        # What the SDK reads to build the tool's schemas and find the context argument.
+        tool.__signature__ = signature.replace(parameters=[ctx, *arguments])
+        tool.__annotations__ = {
+            "ctx": Context,
+            **{p.name: p.annotation for p in arguments},
+            "return": signature.return_annotation,
+        }
+        del tool.__wrapped__  # the signature above, not fn's, is the tool's
+        annotations = SAVE if write else READ_ONLY
+        server.tool(name=name, description=description, annotations=annotations)(tool)
+        return fn
+
+    return register
+
+
+def for_you_list(
+    member: Member,
+    days: Annotated[int | None, Field(description="1, 7 or 30")] = None,
+    mix: Annotated[float | None, Field(description="0.0 to 1.0")] = None,
+    hide_seen: bool | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> ForYouOut:
+    size, skip = page_window(limit, offset)
+    settings = member.runtime.settings
+    prefs = get_prefs(member.session, member.user_id)
+    page = for_you(
+        member.session,
+        member.runtime.vector_index,
+        user_id=member.user_id,
+        now=member.now,
+        days=prefs.days if days is None else check_days(days),
+        mix=prefs.mix if mix is None else mix,
+        hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
+        limit=size,
+        offset=skip,
+        half_life=timedelta(hours=settings.trending_half_life_hours),
+    )
+    items = [
+        ForYouPaper(
+            paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
+            score=i.score,
+            reason=i.reason.text if i.reason else None,
+        )
+        for i in page.items
+    ]
+    return ForYouOut(
+        days=page.days,
+        mix=page.mix,
+        cold_start=page.cold_start,
+        total=page.total,
+        offset=skip,
+        papers=items,
+    )
+
+
+def following(
+    member: Member,
+    days: Annotated[int, Field(description=f"1 to {MAX_DAYS}")] = 7,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> FollowingOut:
+    size, skip = page_window(limit, offset)
+    page = following_feed(
+        member.session,
+        member.runtime.search,
+        member.runtime.semantic,
+        user_id=member.user_id,
+        now=member.now,
+        days=days,
+        limit=size,
+        offset=skip,
+    )
+    items = [
+        FollowingPaper(
+            paper=Paper.of(i.paper, member.base_url, abstract_chars=LIST_ABSTRACT),
+            because=i.because,
+        )
+        for i in page.items
+    ]
+    return FollowingOut(
+        days=page.days,
+        first_day=page.first_day.isoformat() if page.first_day else None,
+        last_day=page.last_day.isoformat() if page.last_day else None,
+        follows=page.follows,
+        total=page.total,
+        offset=skip,
+        papers=items,
+    )
+
+
+def save(
+    member: Member,
+    id: PaperId,
+    collection_id: Annotated[int | None, Field(description='default: "Saved"')] = None,
+) -> SaveOut:
+    state = save_paper(
+        member.session, member.user_id, id, now=member.now, collection_id=collection_id
+    )
+    return SaveOut(
+        id=state.arxiv_id,
+        saved=state.saved,
+        collection_id=state.collection_id,
+        changed=state.changed,
+    )
+
+
+def library(
+    member: Member,
+    collection_id: Annotated[int | None, Field(description="one collection's id")] = None,
+    query: Annotated[str, Field(description="words that must all match")] = "",
+    tag: str = "",
+    sort: Literal["added", "oldest", "title", "published", "upvotes"] = "added",
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> LibraryOut:
+    size, skip = page_window(limit, offset)
+    session, user_id, base = member.session, member.user_id, member.base_url
+    window = {"q": query, "tag": tag, "sort": sort, "limit": size, "offset": skip}
+    if collection_id is None:
+        page = library_items(session, user_id, **window)
+    else:
+        page = collection_items(
+            session, owned_collection(session, user_id, collection_id), **window
+        )
+    return LibraryOut(
+        collections=[CollectionOut.of(c, base) for c in list_collections(session, user_id)],
+        collection_id=collection_id,
+        total=page.total,
+        offset=skip,
+        papers=[LibraryPaper.of(item, base) for item in page.items],
+    )
+
+
 def register(server: MCPServer, calls: Calls) -> None:
     """Add the member tools to ``server``."""
-    _add_for_you(server, calls)
-    _add_following(server, calls)
-    _add_save(server, calls)
-    _add_library(server, calls)
-
-
-def _add_for_you(server: MCPServer, calls: Calls) -> None:
-    @server.tool(name="for_you", description=FOR_YOU, annotations=READ_ONLY)
-    def for_you_list(
-        ctx: Context,
-        days: Annotated[int | None, Field(description="1, 7 or 30")] = None,
-        mix: Annotated[float | None, Field(description="0.0 to 1.0")] = None,
-        hide_seen: bool | None = None,
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> ForYouOut:
-        runtime = calls.runtime(ctx)
-        settings = runtime.settings
-        base = settings.base_url
-        half_life = timedelta(hours=settings.trending_half_life_hours)
-
-        def body(session, caller, now) -> ForYouOut:
-            size, skip = page_window(limit, offset)
-            prefs = get_prefs(session, caller.account.id)
-            page = for_you(
-                session,
-                runtime.vector_index,
-                user_id=caller.account.id,
-                now=now,
-                days=prefs.days if days is None else check_days(days),
-                mix=prefs.mix if mix is None else mix,
-                hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
-                limit=size,
-                offset=skip,
-                half_life=half_life,
-            )
-            items = [
-                ForYouPaper(
-                    paper=Paper.of(i.paper, base, abstract_chars=LIST_ABSTRACT),
-                    score=i.score,
-                    reason=i.reason.text if i.reason else None,
-                )
-                for i in page.items
-            ]
-            return ForYouOut(
-                days=page.days,
-                mix=page.mix,
-                cold_start=page.cold_start,
-                total=page.total,
-                offset=skip,
-                papers=items,
-            )
-
-        return calls.member(ctx, "for_you", body)
-
-
-def _add_following(server: MCPServer, calls: Calls) -> None:
-    @server.tool(name="following", description=FOLLOWING, annotations=READ_ONLY)
-    def following(
-        ctx: Context,
-        days: Annotated[int, Field(description=f"1 to {MAX_DAYS}")] = 7,
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> FollowingOut:
-        runtime = calls.runtime(ctx)
-        settings = runtime.settings
-        base = settings.base_url
-
-        def body(session, caller, now) -> FollowingOut:
-            size, skip = page_window(limit, offset)
-            page = following_feed(
-                session,
-                runtime.search,
-                runtime.semantic,
-                user_id=caller.account.id,
-                now=now,
-                days=days,
-                limit=size,
-                offset=skip,
-            )
-            items = [
-                FollowingPaper(
-                    paper=Paper.of(i.paper, base, abstract_chars=LIST_ABSTRACT), because=i.because
-                )
-                for i in page.items
-            ]
-            return FollowingOut(
-                days=page.days,
-                first_day=page.first_day.isoformat() if page.first_day else None,
-                last_day=page.last_day.isoformat() if page.last_day else None,
-                follows=page.follows,
-                total=page.total,
-                offset=skip,
-                papers=items,
-            )
-
-        return calls.member(ctx, "following", body)
-
-
-def _add_save(server: MCPServer, calls: Calls) -> None:
-    @server.tool(name="save", description=SAVE_DOC, annotations=SAVE)
-    def save(
-        ctx: Context,
-        id: PaperId,
-        collection_id: Annotated[int | None, Field(description='default: "Saved"')] = None,
-    ) -> SaveOut:
-        def body(session, caller, now) -> SaveOut:
-            state = save_paper(session, caller.account.id, id, now=now, collection_id=collection_id)
-            return SaveOut(
-                id=state.arxiv_id,
-                saved=state.saved,
-                collection_id=state.collection_id,
-                changed=state.changed,
-            )
-
-        return calls.write(ctx, "save", body)
-
-
-def _add_library(server: MCPServer, calls: Calls) -> None:
-    @server.tool(name="library", description=LIBRARY, annotations=READ_ONLY)
-    def library(
-        ctx: Context,
-        collection_id: Annotated[int | None, Field(description="one collection's id")] = None,
-        query: Annotated[str, Field(description="words that must all match")] = "",
-        tag: str = "",
-        sort: Literal["added", "oldest", "title", "published", "upvotes"] = "added",
-        limit: Limit = 20,
-        offset: Offset = 0,
-    ) -> LibraryOut:
-        runtime = calls.runtime(ctx)
-        settings = runtime.settings
-        base = settings.base_url
-
-        def body(session, caller, _now) -> LibraryOut:
-            size, skip = page_window(limit, offset)
-            user_id = caller.account.id
-            window = {"q": query, "tag": tag, "sort": sort, "limit": size, "offset": skip}
-            if collection_id is None:
-                page = library_items(session, user_id, **window)
-            else:
-                page = collection_items(
-                    session, owned_collection(session, user_id, collection_id), **window
-                )
-            return LibraryOut(
-                collections=[CollectionOut.of(c, base) for c in list_collections(session, user_id)],
-                collection_id=collection_id,
-                total=page.total,
-                offset=skip,
-                papers=[LibraryPaper.of(item, base) for item in page.items],
-            )
-
-        return calls.member(ctx, "library", body)
+    member_tool(server, calls, "for_you", FOR_YOU)(for_you_list)
+    member_tool(server, calls, "following", FOLLOWING)(following)
+    member_tool(server, calls, "save", SAVE_DOC, write=True)(save)
+    member_tool(server, calls, "library", LIBRARY)(library)

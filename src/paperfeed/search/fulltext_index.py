@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import tantivy
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.search.query import ParsedQuery
@@ -30,6 +30,7 @@ OVERFETCH = 5  # passages read per paper wanted: several passages of one paper o
 SYNC_BATCH = 200
 WRITER_HEAP = 30_000_000
 _STATE = "applied_seq.json"
+TSV_INDEX = "ix_fulltext_passages_tsv"  # PostgreSQL: migration 0015
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class PostgresPassageIndex:
         rows = session.execute(self.SQL, {"tsq": tsquery_text(query), "limit": limit})
         return [PassageHit(a, s, t, float(score)) for a, s, t, score in rows]
 
+    def rebuild(self, session: Session) -> int:
+        """Rebuild the GIN index over ``tsv`` (``REINDEX``; the column is generated, always
+        in step with the passages). One transaction: a crash keeps the old index, and
+        meanwhile writes to the passages wait. Returns the papers it covers."""
+        session.execute(text(f"REINDEX INDEX {TSV_INDEX}"))
+        papers = select(func.count(func.distinct(FulltextPassage.paper_id)))
+        return session.scalar(papers) or 0
+
     def close(self) -> None:
         pass
 
@@ -116,9 +125,17 @@ class TantivyPassageIndex:
         tmp.write_text(json.dumps({"seq": seq}))
         os.replace(tmp, self.path / _STATE)
 
-    def sync(self) -> int:
-        """Apply every full-text write since the last sync; papers applied. IndexBusy if
-        another process is writing the index."""
+    def sync(self, *, rebuild: bool = False) -> int:
+        """Apply every full-text write since the last sync; papers applied. ``rebuild``
+        starts from scratch: the index is emptied and every row replayed. IndexBusy if
+        another process is writing the index.
+
+        From ``seq`` 0 (a rebuild, a new index, a lost state file) the first batch's commit
+        also deletes every document, so a rebuild stopped half-way is resumable: the index
+        then holds the batches replayed so far, the file their last ``seq``, and the next
+        sync (any of them) goes on from there."""
+        if rebuild:
+            self._save_seq(0)  # before touching the index: a crash now still replays all
         applied, mark = 0, self.applied_seq()
         while True:
             with self.sessions() as session:
@@ -128,18 +145,22 @@ class TantivyPassageIndex:
                     .order_by(PaperFulltext.seq)
                     .limit(SYNC_BATCH)
                 ).all()
-                if not rows:
+                if not rows and not (rebuild and mark == 0):
                     return applied
-                self._apply(session, rows)
+                self._apply(session, rows, reset=mark == 0)
+            if not rows:  # a rebuild of a site without full text: emptied
+                return applied
             mark = rows[-1].seq
             self._save_seq(mark)
             applied += len(rows)
 
-    def _apply(self, session: Session, rows) -> None:
+    def _apply(self, session: Session, rows, *, reset: bool = False) -> None:
         try:
             writer = self.index.writer(WRITER_HEAP, 1)
         except ValueError as exc:  # tantivy's lock: another writer has the index
             raise IndexBusy(f"the full-text index at {self.path} is being written: {exc}") from None
+        if reset:
+            writer.delete_all_documents()
         ok = [r.paper_id for r in rows if r.status == "ok"]
         for row in rows:
             writer.delete_documents_by_term("paper_id", row.paper_id)

@@ -34,6 +34,10 @@ def keyword_index_dir(settings: Settings) -> Path:
     return settings.resolved_index_dir() / "keyword"
 
 
+def fulltext_index_dir(settings: Settings) -> Path:
+    return settings.resolved_index_dir() / "fulltext"
+
+
 def uses_derived_index(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -45,18 +49,25 @@ def open_tantivy(settings: Settings, engine: Engine) -> TantivyKeywordIndex:
 def open_passage_index(settings: Settings, engine: Engine) -> PassageIndex:
     """The full-text passage index: tantivy on SQLite, the passages table on PostgreSQL."""
     if uses_derived_index(engine):
-        path = settings.resolved_index_dir() / "fulltext"
-        return TantivyPassageIndex(path, make_sessionmaker(engine))
+        return TantivyPassageIndex(fulltext_index_dir(settings), make_sessionmaker(engine))
     return PostgresPassageIndex()
 
 
-def sync_fulltext_index(settings: Settings, engine: Engine) -> int:
-    """Apply every pending full-text write to the passage index (SQLite); papers applied."""
+def sync_fulltext_index(settings: Settings, engine: Engine, *, rebuild: bool = False) -> int:
+    """Apply every pending full-text write to the passage index (SQLite); papers applied.
+
+    ``rebuild`` empties the tantivy index and replays every paper's full text (resumable:
+    see ``TantivyPassageIndex.sync``). On PostgreSQL the index is the passages table's
+    generated column, always in step, so a sync has nothing to do; ``rebuild`` rebuilds its
+    GIN index and returns the papers it covers."""
     if not uses_derived_index(engine):
-        return 0
-    index = open_passage_index(settings, engine)
+        if not rebuild:
+            return 0
+        with session_scope(make_sessionmaker(engine)) as session:
+            return PostgresPassageIndex().rebuild(session)
+    index = TantivyPassageIndex(fulltext_index_dir(settings), make_sessionmaker(engine))
     try:
-        return index.sync()
+        return index.sync(rebuild=rebuild)
     finally:
         index.close()
 
