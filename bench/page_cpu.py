@@ -1,6 +1,7 @@
 """CPU of one uncached paper page or search, in process (issue 16, items 3 and 4).
 
-The app runs in this process (TestClient: the ASGI app through its middleware, as served),
+The app runs in this process (the ASGI app through its middleware, as served, called
+directly on the event loop of a TestClient, which ran its start-up),
 the response cache off, on a loaded database (bench/load.py --keep builds the 74,728 real
 papers with their vectors). Each request's CPU is ``time.process_time`` around it: every
 thread of this process (the app's, the semantic leg's), so other work on the shared machine
@@ -9,6 +10,9 @@ counts for little. Scenarios:
 - ``paper``: ``/papers/<id>`` of distinct papers, each fetched ``--views`` times in a row
   (the first view computes its similar list, later ones reuse it);
 - ``search``: ``/search?q=...&mode=hybrid`` with a new title query each time (bench/load.py's).
+
+``--comments N`` first gives each paper to be visited N comments (the second a reply to the
+first) by a bench member, once: papers that have comments already are left as they are.
 
 ``--profile N`` prints the N costliest functions (cProfile, cumulative) of the timed part.
 
@@ -22,17 +26,20 @@ import argparse
 import cProfile
 import pstats
 import random
+import threading
 import time
 from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote_plus
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 import paperfeed
 from bench.common import cpu_quiet, machine, median
+from bench.member_overlay import call
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_engine
 
@@ -52,17 +59,51 @@ def paths(url: str, scenario: str, n: int, views: int, seed: int = 3) -> list[st
     return [f"/search?q={quote_plus(q)}&mode=hybrid" for q in titles]
 
 
+def add_comments(url: str, lines: list[str], count: int) -> None:
+    """``count`` comments on each paper page in ``lines`` that has none yet."""
+    from paperfeed.accounts import users
+    from paperfeed.service.comments import add_comment
+    from paperfeed.store.db import make_sessionmaker, session_scope
+    from paperfeed.store.models import Comment, Paper, User
+
+    engine = make_engine(url, pool_size=1)
+    now = datetime.now(UTC)
+    with session_scope(make_sessionmaker(engine)) as s:
+        user = s.scalar(select(User).where(User.username == "benchcommenter"))
+        if user is None:
+            made = users.sign_up(
+                s, username="benchcommenter", email="comments@example.org",
+                password="bench password x", now=now, confirm_ttl=timedelta(hours=1),
+            )  # fmt: skip
+            account = users.confirm_email(s, made.token, now=now)
+        else:
+            account = users.Account.of(user)
+        done = set(s.scalars(select(Paper.arxiv_id).join(Comment, Comment.paper_id == Paper.id)))
+        for arxiv_id in dict.fromkeys(line.rsplit("/", 1)[1] for line in lines):
+            if arxiv_id in done:
+                continue
+            first = None
+            for k in range(count):
+                body = f"Comment {k} on *this* paper: see [the code](https://example.org/{k})."
+                parent = first if k == 1 else None
+                view = add_comment(s, arxiv_id, account, body, now=now, parent_id=parent)
+                first = first or view.id
+    engine.dispose()
+
+
 def timed(client: TestClient, lines: list[str], profile: cProfile.Profile | None) -> list[float]:
+    """CPU seconds of each request, the app called directly on the client's event loop (no
+    HTTP client in between: its work is not the server's)."""
     cpu = []
     for path in lines:
         if profile:
             profile.enable()
         started = time.process_time()
-        r = client.get(path)
+        status = client.portal.call(call, client.app, path)
         cpu.append(time.process_time() - started)
         if profile:
             profile.disable()
-        assert r.status_code == 200, (path, r.status_code)
+        assert status == 200, (path, status)
     return cpu
 
 
@@ -78,6 +119,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=["paper", "search"], default="paper")
     parser.add_argument("--requests", type=int, default=200, help="distinct papers / queries")
     parser.add_argument("--views", type=int, default=3, help="paper: views of each paper")
+    parser.add_argument("--comments", type=int, default=0, help="paper: comments per paper")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--no-cpu-lock", action="store_true", help="do not take the bench lock")
@@ -92,10 +134,15 @@ def main() -> None:
         _env_file=None,
     )
     lines = paths(args.database_url, args.scenario, args.requests + args.warmup, args.views)
+    if args.scenario == "paper" and args.comments:
+        add_comments(args.database_url, lines, args.comments)
     warm = args.warmup * (args.views if args.scenario == "paper" else 1)
     print(f"code: {Path(paperfeed.__file__).parent}\nmachine: {machine()}")
     with TestClient(create_app(settings)) as client:
-        timed(client, lines[:warm], None)  # templates compiled, model and indexes loaded
+        timed(client, lines[:warm], None)  # templates compiled, indexes loaded
+        for thread in threading.enumerate():
+            if thread.name == "paperfeed-warm":
+                thread.join()  # the query model loaded: its CPU is not a request's
         profile = cProfile.Profile() if args.profile else None
         with nullcontext() if args.no_cpu_lock else cpu_quiet():
             cpu = timed(client, lines[warm:], profile)

@@ -41,7 +41,7 @@ from paperfeed.accounts.sessions import resume_on
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
 from paperfeed.http.cache import query_is_declared
-from paperfeed.http.deps import get_now
+from paperfeed.http.deps import app_now
 from paperfeed.http.negotiation import markdown_variant
 from paperfeed.http.read_routing import PRIMARY_COOKIE
 from paperfeed.library.seen import mark_seen, unseen_paper_id
@@ -144,7 +144,7 @@ class MemberPages:
             await self.app(scope, receive, send)
             return
         state = self.fastapi_app.state
-        now = self.fastapi_app.dependency_overrides.get(get_now, get_now)()
+        now = app_now(self.fastapi_app)
         try:
             version = (self.version(), datetime.now(UTC).date())
         except Exception:
