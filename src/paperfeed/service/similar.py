@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paperfeed.errors import InvalidInput
+from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.search.base import SearchFilters, VectorIndex
 from paperfeed.search.changes import head_seq
-from paperfeed.service.papers import get_paper, get_papers
+from paperfeed.service.papers import get_papers
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import Paper, PaperChange, PaperEmbedding
 
@@ -54,13 +55,19 @@ def similar_papers(
     """
     if not 1 <= limit <= MAX_SIMILAR:
         raise InvalidInput(f"limit must be between 1 and {MAX_SIMILAR}, got {limit}")
-    paper = get_paper(session, arxiv_id)
+    bare, _version = parse_arxiv_id(arxiv_id)
+    neighbours = SimilarLists.of(index).neighbours(session, bare, limit) if index else None
+    first = list(neighbours[:limit]) if neighbours else []
+    views = get_papers(session, [bare, *first])  # the paper and its list in one read
+    if bare not in views:
+        raise NotFound(f"No paper with arXiv id {bare!r}")
+    paper = views.pop(bare)
     if index is None:
         return SimilarPapers(paper, [], "Similar papers are turned off on this site.")
-    neighbours = SimilarLists.of(index).neighbours(session, paper.arxiv_id, limit)
     if neighbours is None:
         return SimilarPapers(paper, [], "This paper has not been embedded yet.")
-    views = get_papers(session, list(neighbours))
+    if len(views) < len(first):  # some hidden since the list was made: the spares stand in
+        views.update(get_papers(session, list(neighbours[limit:])))
     shown = [views[a] for a in neighbours if a in views][:limit]
     return SimilarPapers(paper, shown)
 
