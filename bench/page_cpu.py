@@ -43,6 +43,8 @@ from bench.member_overlay import call
 from paperfeed.settings import Settings
 from paperfeed.store.db import make_engine
 
+BACKGROUND = ("paperfeed-warm", "paperfeed-similar")  # start-up work in threads of the app
+
 
 def paths(url: str, scenario: str, n: int, views: int, seed: int = 3) -> list[str]:
     from bench.search_scale import queries
@@ -140,9 +142,8 @@ def main() -> None:
     print(f"code: {Path(paperfeed.__file__).parent}\nmachine: {machine()}")
     with TestClient(create_app(settings)) as client:
         timed(client, lines[:warm], None)  # templates compiled, indexes loaded
-        for thread in threading.enumerate():
-            if thread.name == "paperfeed-warm":
-                thread.join()  # the query model loaded: its CPU is not a request's
+        while busy := [t for t in threading.enumerate() if t.name in BACKGROUND]:
+            busy[0].join()  # model loaded, similar lists made ahead: not a request's CPU
         profile = cProfile.Profile() if args.profile else None
         with nullcontext() if args.no_cpu_lock else cpu_quiet():
             cpu = timed(client, lines[warm:], profile)

@@ -13,7 +13,6 @@ from paperfeed.errors import InvalidInput, NotFound
 from paperfeed.service.views import VIEW_COLUMNS, PaperView, view_source
 from paperfeed.store.models import DailyEntry, Paper
 
-
 # Built once: making a statement costs more than running it (~0.25 ms against ~0.06 ms on
 # SQLite, issue 16), and a Core read on the session's connection skips the ORM's per-statement
 # work (~0.14 ms) and entity loads.
