@@ -102,9 +102,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_HEAD = select(func.max(PaperChange.seq))  # built once: that costs more than running it
+
+
 def head_seq(session: Session) -> int:
     """The newest change in the store (0 when there is none)."""
-    return session.scalar(select(func.max(PaperChange.seq))) or 0
+    return session.connection().scalar(_HEAD) or 0
 
 
 def changed_paper_ids(session: Session, after: int, limit: int) -> tuple[list[int], int]:

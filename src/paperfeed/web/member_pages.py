@@ -52,6 +52,7 @@ from paperfeed.web.member_slots import Parsed, Slots, parse, splice
 PAGES = re.compile(r"/|/papers|/papers/trending|/search|/papers/(?!trending$)[^/]+")
 PAPER_PAGE = re.compile(r"/papers/(?!trending$)([^/]+)")
 DROPPED = (b"content-length", b"etag", b"cache-control")
+ONCE_KEPT = 50_000  # pages seen once remembered (~0.2 kB each), least recently seen out
 
 
 class _Shared:
@@ -109,6 +110,7 @@ class MemberPages:
         self.ttl = ttl
         self.slots = Slots()
         self.shared: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda e: e.size)
+        self.once: LRUCache = LRUCache(maxsize=ONCE_KEPT)  # pages viewed once: their version
         self.current = None
         self.filling: dict[tuple, asyncio.Future] = {}
         self.seen: set[tuple[int, int]] = set()
@@ -183,12 +185,16 @@ class MemberPages:
         if version != self.current:
             self.current = version
             self.shared.clear()  # no entry of another version is served again
+            self.once.clear()
         entry = self.shared.get(key)
         if entry is not None and entry.version == version and entry.expires > loop.time():
             return entry
         filling = self.filling.get((key, version))
         if filling is not None:  # one render per page and version at a time
             return await asyncio.shield(filling)
+        if self.once.pop(key, None) != version:  # a first view: the member's own render
+            self.once[key] = version  # costs less than a shared one and a splice; the
+            return None  # shared render is made from the second view (docs/member-pages.md)
         done = self.filling[(key, version)] = loop.create_future()
         try:
             entry = await self._render(scope, receive, version, admin=key[2])
