@@ -369,11 +369,13 @@ class UsearchVectorIndex:
             return np.empty(0, np.uint64), np.empty(0, np.float32)
         return found.keys, 1.0 - found.distances
 
-    def nearest_many(self, vectors: np.ndarray, count: int) -> np.ndarray:
+    def nearest_many(self, vectors: np.ndarray, count: int) -> list[np.ndarray]:
         """Keys (paper ids; hidden ones too) of the ``count`` nearest to each row of
         ``vectors``, one batched call searched as :meth:`search` (similar papers ahead)."""
         found = self._graph(_unit(vectors), count)
-        return np.empty((len(vectors), 0), np.uint64) if found is None else found.keys
+        if found is None:
+            return [np.empty(0, np.uint64) for _ in vectors]
+        return [keys[:n] for keys, n in zip(found.keys, found.counts, strict=True)]
 
     def _graph(self, queries: np.ndarray, count: int):
         with self._lock:

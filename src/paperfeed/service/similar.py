@@ -17,8 +17,8 @@ papers changed since (few): so a new embedding is seen by the next view.
 Every new generation (at start-up, after an embedding round) computes the lists of the paper
 page (:data:`ON_PAGE`) ahead, in a background thread (:meth:`SimilarLists.fill`): newest
 papers first, in batched searches of an index that can search many vectors at once
-(usearch), up to :data:`FILL_SHARE` of the byte budget. So a paper's first view does not
-search either.
+(usearch), up to :data:`FILL_MAX` papers and :data:`FILL_SHARE` of the byte budget. So a
+paper's first view does not search either (older papers' lists are made on demand).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 MAX_SIMILAR = 100
 ON_PAGE = 6  # the paper page's list: the one computed ahead for every paper (:meth:`fill`)
 FILL_SHARE = 0.75  # of the byte budget that :meth:`SimilarLists.fill` may take
+FILL_MAX = 20_000  # newest papers whose lists are made ahead (~1 ms of CPU each, per process)
 FILL_CHUNK = 64  # papers searched per batched index call (the index's lock held that long)
 SPARE = 6  # neighbours kept beyond the asked-for count, for papers hidden meanwhile
 MAX_BYTES = 32 * 2**20  # of kept lists per index, estimated as below
@@ -237,14 +238,20 @@ class SimilarLists:
 
     def fill(self, sessions: sessionmaker[Session]) -> int:
         """Compute the paper page's list (:data:`ON_PAGE` + SPARE) of every embedded
-        visible paper that has none kept, newest first, until :data:`FILL_SHARE` of the
-        byte budget is used; again from the start if a new generation began meanwhile.
-        Only for an index with ``nearest_many`` (usearch). Returns how many were made."""
+        visible paper that has none kept, newest first, for up to :data:`FILL_MAX` papers
+        and :data:`FILL_SHARE` of the byte budget; again from the start if a new generation
+        began meanwhile. Only for an index with ``nearest_many`` (usearch); one fill at a
+        time per index. Returns how many lists were made."""
+        with self._lock:  # one fill at a time: this one, or the one already running
+            me, running = threading.current_thread(), self._filling
+            if running is not None and running is not me and running.is_alive():
+                return 0
+            self._filling = me
         made, wanted = 0, ON_PAGE + SPARE
         try:
             with sessions() as session:
                 start, after = self._current(session), None
-                while self._bytes < self.max_bytes * FILL_SHARE:
+                while made < FILL_MAX and self._bytes < self.max_bytes * FILL_SHARE:
                     rows = session.execute(_fill_chunk(self.index.model, after)).all()
                     if not rows:
                         return made
@@ -286,8 +293,9 @@ def _batch_nearest(session: Session, index, rows, wanted: int) -> dict[str, tupl
     lists = {}
     for row, found in zip(rows, keys, strict=True):
         ids = [visible[int(k)] for k in found if int(k) in visible and int(k) != row.id]
-        if len(ids) >= wanted:  # else many hidden: left to the on-demand search
-            lists[row.arxiv_id] = tuple(ids[:wanted])
+        hidden = len(found) - len(ids) - (row.id in {int(k) for k in found})
+        if len(ids) >= wanted or not hidden:  # short with hidden ones: searched on demand,
+            lists[row.arxiv_id] = tuple(ids[:wanted])  # wider; short without: all there is
     return lists
 
 
