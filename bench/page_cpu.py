@@ -14,6 +14,10 @@ counts for little. Scenarios:
 ``--comments N`` first gives each paper to be visited N comments (the second a reply to the
 first) by a bench member, once: papers that have comments already are left as they are.
 
+``--signed-in`` sends every request as a member (a session made as a log-in does): their
+pages go through the member-page overlay (web/member_pages.py); a paper's first view is
+their own render, the second makes the shared one, later views splice into it.
+
 ``--profile N`` prints the N costliest functions (cProfile, cumulative) of the timed part.
 
 Run:  .venv/bin/python -m bench.page_cpu --database-url sqlite:////root/load-keep/sqlite/load.db
@@ -41,7 +45,7 @@ import paperfeed
 from bench.common import cpu_quiet, machine, median
 from bench.member_overlay import call
 from paperfeed.settings import Settings
-from paperfeed.store.db import make_engine
+from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
 BACKGROUND = ("paperfeed-warm", "paperfeed-similar")  # start-up work in threads of the app
 
@@ -61,25 +65,31 @@ def paths(url: str, scenario: str, n: int, views: int, seed: int = 3) -> list[st
     return [f"/search?q={quote_plus(q)}&mode=hybrid" for q in titles]
 
 
+def bench_member(s):
+    """The bench's member (made the first time): the comments' author, the signed-in reader."""
+    from paperfeed.accounts import users
+    from paperfeed.store.models import User
+
+    user = s.scalar(select(User).where(User.username == "benchcommenter"))
+    if user is not None:
+        return users.Account.of(user)
+    now = datetime.now(UTC)
+    made = users.sign_up(
+        s, username="benchcommenter", email="comments@example.org",
+        password="bench password x", now=now, confirm_ttl=timedelta(hours=1),
+    )  # fmt: skip
+    return users.confirm_email(s, made.token, now=now)
+
+
 def add_comments(url: str, lines: list[str], count: int) -> None:
     """``count`` comments on each paper page in ``lines`` that has none yet."""
-    from paperfeed.accounts import users
     from paperfeed.service.comments import add_comment
-    from paperfeed.store.db import make_sessionmaker, session_scope
-    from paperfeed.store.models import Comment, Paper, User
+    from paperfeed.store.models import Comment, Paper
 
     engine = make_engine(url, pool_size=1)
     now = datetime.now(UTC)
     with session_scope(make_sessionmaker(engine)) as s:
-        user = s.scalar(select(User).where(User.username == "benchcommenter"))
-        if user is None:
-            made = users.sign_up(
-                s, username="benchcommenter", email="comments@example.org",
-                password="bench password x", now=now, confirm_ttl=timedelta(hours=1),
-            )  # fmt: skip
-            account = users.confirm_email(s, made.token, now=now)
-        else:
-            account = users.Account.of(user)
+        account = bench_member(s)
         done = set(s.scalars(select(Paper.arxiv_id).join(Comment, Comment.paper_id == Paper.id)))
         for arxiv_id in dict.fromkeys(line.rsplit("/", 1)[1] for line in lines):
             if arxiv_id in done:
@@ -93,7 +103,22 @@ def add_comments(url: str, lines: list[str], count: int) -> None:
     engine.dispose()
 
 
-def timed(client: TestClient, lines: list[str], profile: cProfile.Profile | None) -> list[float]:
+def member_cookie(settings: Settings) -> str:
+    """A new session of the bench's member, as a log-in makes it: the Cookie header."""
+    from paperfeed.accounts.sessions import start_session
+    from paperfeed.http.auth import cookie_name, lifetimes
+
+    engine = make_engine(settings.database_url, pool_size=1)
+    with session_scope(make_sessionmaker(engine)) as s:
+        user_id = bench_member(s).id
+        raw = start_session(s, user_id, now=datetime.now(UTC), lifetimes=lifetimes(settings))
+    engine.dispose()
+    return f"{cookie_name(settings)}={raw}"
+
+
+def timed(
+    client: TestClient, lines: list[str], profile: cProfile.Profile | None, cookie: str | None
+) -> list[float]:
     """CPU seconds of each request, the app called directly on the client's event loop (no
     HTTP client in between: its work is not the server's)."""
     cpu = []
@@ -101,7 +126,7 @@ def timed(client: TestClient, lines: list[str], profile: cProfile.Profile | None
         if profile:
             profile.enable()
         started = time.process_time()
-        status = client.portal.call(call, client.app, path)
+        status = client.portal.call(call, client.app, path, cookie)
         cpu.append(time.process_time() - started)
         if profile:
             profile.disable()
@@ -122,6 +147,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="distinct papers / queries")
     parser.add_argument("--views", type=int, default=3, help="paper: views of each paper")
     parser.add_argument("--comments", type=int, default=0, help="paper: comments per paper")
+    parser.add_argument("--seed", type=int, default=3, help="which papers / queries")
+    parser.add_argument("--signed-in", action="store_true", help="as a member (a session)")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--no-cpu-lock", action="store_true", help="do not take the bench lock")
@@ -135,18 +162,21 @@ def main() -> None:
         embed_after_ingest=False,
         _env_file=None,
     )
-    lines = paths(args.database_url, args.scenario, args.requests + args.warmup, args.views)
+    lines = paths(
+        args.database_url, args.scenario, args.requests + args.warmup, args.views, args.seed
+    )
     if args.scenario == "paper" and args.comments:
         add_comments(args.database_url, lines, args.comments)
+    cookie = member_cookie(settings) if args.signed_in else None
     warm = args.warmup * (args.views if args.scenario == "paper" else 1)
     print(f"code: {Path(paperfeed.__file__).parent}\nmachine: {machine()}")
     with TestClient(create_app(settings)) as client:
-        timed(client, lines[:warm], None)  # templates compiled, indexes loaded
+        timed(client, lines[:warm], None, cookie)  # templates compiled, indexes loaded
         while busy := [t for t in threading.enumerate() if t.name in BACKGROUND]:
             busy[0].join()  # model loaded, similar lists made ahead: not a request's CPU
         profile = cProfile.Profile() if args.profile else None
         with nullcontext() if args.no_cpu_lock else cpu_quiet():
-            cpu = timed(client, lines[warm:], profile)
+            cpu = timed(client, lines[warm:], profile, cookie)
     ms = [c * 1000 for c in cpu]
     print(
         f"{args.scenario}: {len(ms)} requests, CPU per request median {median(ms):.2f} ms, "
@@ -156,6 +186,8 @@ def main() -> None:
         first = ms[:: args.views]
         later = [m for i, m in enumerate(ms) if i % args.views]
         print(f"  first view median {median(first):.2f} ms; later views {median(later):.2f} ms")
+        each = [f"{median(ms[k :: args.views]):.2f}" for k in range(args.views)]
+        print(f"  view 1..{args.views} medians: {' / '.join(each)} ms")
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
 

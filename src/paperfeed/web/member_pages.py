@@ -8,7 +8,9 @@ middleware, inside the response cache, takes a member's GET of one of those page
 
 1. the session cookie is checked on the primary (``accounts.sessions.resume_session``); an
    unknown, expired or banned session, or one due for its touch, goes to the application;
-2. the page's shared render, kept per (URL, admin or not) and data version, is made by the
+2. a page's first view at a data version goes to the application (the member's own render
+   costs less than a shared render and a splice); from its second, the page's shared
+   render, kept per (URL, admin or not) and data version, is made by the
    application itself with a placeholder viewer whose own parts are slots
    (web/member_slots.py): markers the templates write with ``per_member`` and
    ``member_hole``;
