@@ -16,7 +16,9 @@ first) by a bench member, once: papers that have comments already are left as th
 
 ``--signed-in`` sends every request as a member (a session made as a log-in does): their
 pages go through the member-page overlay (web/member_pages.py); a paper's first view is
-their own render, the second makes the shared one, later views splice into it.
+their own render, the second makes the shared one, later views splice into it (the
+response cache, which serves only anonymous readers, keeps its default lifetime: the shared
+renders live that long).
 
 ``--profile N`` prints the N costliest functions (cProfile, cumulative) of the timed part.
 
@@ -158,7 +160,9 @@ def main() -> None:
     settings = Settings(
         database_url=args.database_url,
         index_dir=args.index_dir,
-        response_cache_seconds=0,
+        # Off for readers; a member's pages are never in it, and its lifetime is also that
+        # of the member-page overlay's shared renders: kept as configured by default.
+        **({} if args.signed_in else {"response_cache_seconds": 0}),
         embed_after_ingest=False,
         _env_file=None,
     )

@@ -45,7 +45,6 @@ from paperfeed.search import sync_at_startup
 from paperfeed.search.catch_up import IndexCatchUp
 from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
 from paperfeed.search.sync import sync_vector_at_startup
-from paperfeed.service.similar import SimilarLists
 from paperfeed.settings import Settings, get_settings
 from paperfeed.web import (
     account_pages,
@@ -275,14 +274,12 @@ async def start_semantic(runtime: Runtime) -> BackgroundEmbedder | None:
 
 
 def warm_up(semantic: SemanticSearch, sessions) -> None:
-    """Compute the paper pages' similar lists ahead (service/similar.py) and load the query
-    model before the first search needs it (it takes seconds), if there is anything to
-    search; a failure is only logged: searches then fall back to keyword."""
+    """Load the query model before the first search needs it (it takes seconds), if there
+    is anything to search; a failure is only logged: searches then fall back to keyword."""
     try:
         with sessions() as session:
             if not semantic.has_vectors(session):
                 return
-            SimilarLists.of(semantic.index).refresh(session)
         semantic.query_vector("warm up")
     except Exception as exc:
         logger.warning("embedding model not loaded at start-up: %s", exc)

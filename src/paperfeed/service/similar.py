@@ -14,8 +14,9 @@ each request, which drops it at once, and each list keeps spare neighbours for t
 request reads the change sequence's head (one indexed query) and, when it moved, the
 papers changed since (few): so a new embedding is seen by the next view.
 
-Every new generation (at start-up, after an embedding round) computes the lists of the paper
-page (:data:`ON_PAGE`) ahead, in a background thread (:meth:`SimilarLists.fill`): newest
+Every new generation (seen by the first request that needs a list: after start-up, after an
+embedding round) computes the lists of the paper page (:data:`ON_PAGE`) ahead, in a
+background thread (:meth:`SimilarLists.fill`): newest
 papers first, in batched searches of an index that can search many vectors at once
 (usearch), up to :data:`FILL_MAX` papers and :data:`FILL_SHARE` of the byte budget. So a
 paper's first view does not search either (older papers' lists are made on demand).
@@ -153,11 +154,6 @@ class SimilarLists:
         ids = nearest_ids(session, self.index, arxiv_id, wanted)
         self._keep(arxiv_id, ids, wanted, start)
         return ids
-
-    def refresh(self, session: Session) -> None:
-        """Bring the lists up to ``session``'s change sequence: a new generation starts
-        computing the paper pages' lists ahead, in a background thread."""
-        self._current(session)
 
     def _keep(self, arxiv_id: str, ids: tuple[str, ...] | None, asked: int, start: int) -> None:
         with self._lock:
