@@ -7,8 +7,7 @@ Rules (docs/community.md):
   (:mod:`paperfeed.service.markdown`), and the HTML stored: showing it renders nothing.
 - A discussion is shown :data:`THREADS_PER_PAGE` top-level threads at a time, each with all
   its replies (:func:`thread_page`); the count is always the whole discussion's.
-- Replies nest up to :data:`MAX_DEPTH` levels below a top-level comment; a reply to a comment
-  that deep joins that comment's own thread level (as a sibling), so every reply is kept.
+- Replies nest up to :data:`MAX_DEPTH` levels; a reply to a comment that deep joins its level.
 - Only the author edits or deletes a comment. Deleting a comment with replies leaves a
   "[deleted]" placeholder; without replies it is removed, and so is any deleted ancestor
   left without replies.
@@ -123,9 +122,6 @@ def _count(session: Session, paper_id: int, delta: int) -> None:
 
 def _visible(comment: Comment) -> bool:
     return comment.deleted_at is None and not comment.hidden
-
-
-# ---------------------------------------------------------------- write
 
 
 def add_comment(
@@ -257,9 +253,6 @@ def forget_user_comments(session: Session, user_id: int) -> None:
         .values(hidden_by=None)
         .execution_options(synchronize_session=False)
     )
-
-
-# ---------------------------------------------------------------- read
 
 
 @dataclass
