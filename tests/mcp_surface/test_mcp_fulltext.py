@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
-from mcp_site import BACKENDS, PROTEIN, VIDEO, grouped, http_client, ids_of, make_site, run, text_of
+from mcp_site import PROTEIN, VIDEO, http_client, ids_of, make_site, run, text_of
 
 from live_server import serve
 from members import NOW
+from module_database import BACKENDS, grouped
 from paperfeed.app import create_app
 from paperfeed.http.deps import get_now
 from paperfeed.ingest.fulltext_job import run_fulltext
