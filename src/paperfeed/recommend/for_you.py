@@ -239,7 +239,7 @@ def rank_window(
         personal, score = np.zeros(n), community
     else:
         content, follows, first_follow = _personal(
-            session, model, profile, papers, rows, as_of, params
+            session, model, profile, window, rows, as_of, params
         )
         personal = minmax(content.raw + follows)
         score = mix_scores(personal, community, mix)
@@ -269,15 +269,15 @@ class _Content:
     closeness: np.ndarray
 
 
-def _personal(session, model, profile: Profile, papers: WindowPapers, rows, as_of, params):
+def _personal(session, model, profile: Profile, window: Window, rows, as_of, params):
     """The content relevance of every candidate, the bonus of its follows and the first
     follow that brings it."""
-    n = len(rows)
+    papers, n = window.papers, len(rows)
     content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
     facts: dict[int, PaperFact] = {}
     if profile.positives and n:  # the liked papers' vectors, texts, categories: kept facts
         signals = profile.positives + profile.negatives
-        facts = paper_facts(session, model, [s.paper_id for s in signals])
+        facts = paper_facts(session, model, [s.paper_id for s in signals], window.head)
     if model is not None and profile.positives and n:
         content = _content(model, profile, papers, rows, as_of, params, facts)
     if params.words_weight and profile.positives and n:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from paperfeed.recommend.window_load import read_changes, read_vector_matrix, re
 from paperfeed.search.changes import head_seq
 from paperfeed.store.chunks import in_chunks
 from paperfeed.store.models import Paper
+from paperfeed.store.per_engine import PerEngine
 
 MAX_BYTES = 64 * 2**20  # ~25,000 papers with a 384-d vector and an abstract
 
@@ -71,10 +71,11 @@ class PaperFacts:
         self.reads = 0  # papers read from the store (for tests and the benchmark)
 
     def get(
-        self, session: Session, model: str | None, paper_ids: Sequence[int]
+        self, session: Session, model: str | None, paper_ids: Sequence[int], head: int | None = None
     ) -> dict[int, PaperFact]:
-        """``paper_id -> PaperFact`` for those of ``paper_ids`` that exist."""
-        head = head_seq(session)
+        """``paper_id -> PaperFact`` for those of ``paper_ids`` that exist. ``head``: the
+        change sequence's head as ``session`` saw it, if the caller has just read it."""
+        head = head_seq(session) if head is None else head
         self._catch_up(session, head)
         wanted = list(dict.fromkeys(int(p) for p in paper_ids))
         found: dict[int, PaperFact] = {}
@@ -154,24 +155,17 @@ def _read_facts(session: Session, model: str | None, paper_ids: list[int]) -> di
     return {pid: PaperFact(cats, text, vectors.get(pid)) for pid, (cats, text) in rows.items()}
 
 
-_STORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_STORES_LOCK = threading.Lock()
+_STORES: PerEngine[PaperFacts] = PerEngine(PaperFacts)
 
 
 def facts_store(session: Session) -> PaperFacts:
     """The facts store of the session's engine (one per engine, made on first use)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    with _STORES_LOCK:
-        store = _STORES.get(engine)
-        if store is None:
-            store = _STORES[engine] = PaperFacts()
-        return store
+    return _STORES.of(session)
 
 
 def paper_facts(
-    session: Session, model: str | None, paper_ids: Sequence[int]
+    session: Session, model: str | None, paper_ids: Sequence[int], head: int | None = None
 ) -> dict[int, PaperFact]:
     """The facts of these papers (categories, text, vector under ``model``), from the kept
     store of the session's engine, current as of what ``session`` sees of the changes."""
-    return facts_store(session).get(session, model, paper_ids)
+    return facts_store(session).get(session, model, paper_ids, head)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
@@ -43,6 +42,7 @@ from paperfeed.recommend.window_load import (
 )
 from paperfeed.recommend.window_papers import WindowPapers, papers_from_rows
 from paperfeed.search.changes import head_seq
+from paperfeed.store.per_engine import PerEngine
 
 MAX_BYTES = 256 * 2**20  # all windows of one engine together
 MAX_INCREMENTAL = 500  # changed papers re-read one by one; more: the window is read whole
@@ -85,9 +85,10 @@ class WindowState:
 class Window:
     """What a request gets: the kept data and the rows of its exact window."""
 
-    def __init__(self, state: WindowState, since: datetime, until: datetime):
+    def __init__(self, state: WindowState, since: datetime, until: datetime, head: int):
         self.papers = state.papers
         self.version = state.version
+        self.head = head  # the change sequence's head as the request's session saw it
         self._votes = state.votes
         posted = self.papers.posted
         # Rows of papers posted in (since, until], newest first (the snapshot's order).
@@ -130,7 +131,7 @@ class WindowStore:
                 if state is None:
                     state = self._bring_up(session, key, head)
                     self._put(key, state)
-        return Window(state, since, until)
+        return Window(state, since, until, head)
 
     def _current(self, key: tuple, head: int) -> WindowState | None:
         """The kept state if it needs nothing: at or past this session's head, no gaps, not
@@ -263,19 +264,12 @@ def _merged(ranges: list) -> tuple:
     return tuple(out)
 
 
-_STORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_STORES_LOCK = threading.Lock()
+_STORES: PerEngine[WindowStore] = PerEngine(WindowStore)
 
 
 def store_of(session: Session) -> WindowStore:
     """The window store of the session's engine (one per engine, made on first use)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    with _STORES_LOCK:
-        store = _STORES.get(engine)
-        if store is None:
-            store = _STORES[engine] = WindowStore()
-        return store
+    return _STORES.of(session)
 
 
 def window_data(session: Session, model: str | None, *, since: datetime, until: datetime) -> Window:
