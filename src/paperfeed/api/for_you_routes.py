@@ -32,7 +32,7 @@ from paperfeed.http.ratelimits import rate_limited
 from paperfeed.library.feed_tokens import feed_url, new_feed_token, revoke_feed_token
 from paperfeed.library.feedback import clear_feedback, set_feedback
 from paperfeed.library.feedback_list import feedback_page
-from paperfeed.library.prefs import PrefsView, check_days, get_prefs, set_prefs
+from paperfeed.library.prefs import PrefsView, get_prefs, set_prefs
 from paperfeed.recommend.for_you import ForYouItem, for_you
 
 router = routing.router(
@@ -166,9 +166,7 @@ def for_you_list(
         vectors,
         user_id=user.id,
         now=now,
-        days=prefs.days if days is None else check_days(days),
-        mix=prefs.mix if mix is None else mix,
-        hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
+        **prefs.asked(days=days, mix=mix, hide_seen=hide_seen),
         limit=limit,
         offset=offset,
         half_life=timedelta(hours=settings.trending_half_life_hours),

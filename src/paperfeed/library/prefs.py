@@ -34,6 +34,17 @@ class PrefsView:
     onboarded_at: datetime | None = None
     has_feed_token: bool = False
 
+    def asked(
+        self, *, days: int | None = None, mix: float | None = None, hide_seen: bool | None = None
+    ) -> dict:
+        """A request's for-you options: what it asked for, else the member's stored choice
+        (``for_you``'s ``days``, ``mix`` and ``hide_seen`` arguments)."""
+        return {
+            "days": self.days if days is None else check_days(days),
+            "mix": self.mix if mix is None else mix,
+            "hide_seen": self.hide_seen if hide_seen is None else hide_seen,
+        }
+
 
 def check_mix(mix: float) -> float:
     """``mix`` as a float in [0, 1]; InvalidInput otherwise (NaN too)."""

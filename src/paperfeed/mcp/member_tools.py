@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from paperfeed.library.collection_edits import list_collections
 from paperfeed.library.collections import owned_collection, save_paper
 from paperfeed.library.items import collection_items, library_items
-from paperfeed.library.prefs import check_days, get_prefs
+from paperfeed.library.prefs import get_prefs
 from paperfeed.mcp.calls import Calls
 from paperfeed.mcp.outputs import (
     LIST_ABSTRACT,
@@ -135,9 +135,7 @@ def for_you_list(
         member.runtime.vector_index,
         user_id=member.user_id,
         now=member.now,
-        days=prefs.days if days is None else check_days(days),
-        mix=prefs.mix if mix is None else mix,
-        hide_seen=prefs.hide_seen if hide_seen is None else hide_seen,
+        **prefs.asked(days=days, mix=mix, hide_seen=hide_seen),
         limit=size,
         offset=skip,
         half_life=timedelta(hours=settings.trending_half_life_hours),
