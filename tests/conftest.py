@@ -17,18 +17,17 @@ import pytest
 from sqlalchemy import text
 
 from browser import browser, module_chromium  # noqa: F401 (the browser tests' fixtures)
+from module_database import BACKENDS, new_pg_database
 from paperfeed.ingest.records import PaperRecord
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
 
-BACKENDS = ["sqlite", "postgresql"]
 # Local keywords (embed/keywords.py) cost about one more embedding per paper: tests that embed
 # papers do not pay for them, in this process or the servers and CLIs it starts; the tests of
 # the keywords (tests/embed/test_local_keywords.py) turn them on.
 os.environ.setdefault("PAPERFEED_LOCAL_KEYWORDS", "0")
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -86,18 +85,7 @@ def pg_database(request):
     afterwards; returns its URL."""
 
     def make(prefix: str, template: str | None = None) -> str:
-        server, admin = request.getfixturevalue("pg_server")
-        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
-        clause = f" TEMPLATE {template}" if template else ""
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        request.addfinalizer(drop)
-        return server.get_uri(database=name, driver="psycopg")
+        return new_pg_database(request, prefix, template)
 
     return make
 

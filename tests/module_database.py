@@ -12,7 +12,7 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py (not importable from here)
+BACKENDS = ["sqlite", "postgresql"]  # every database test runs on both (tests/conftest.py)
 _names = itertools.count()
 
 
@@ -28,10 +28,17 @@ def database_for(backend: str, request, tmp_path, prefix: str = "m") -> str:
         path = tmp_path / "paperfeed.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
+    return new_pg_database(request, prefix, "paperfeed_template")
+
+
+def new_pg_database(request, prefix: str, template: str | None = None) -> str:
+    """The URL of a new PostgreSQL database on the session's server (a copy of ``template``,
+    or empty), dropped when ``request`` (a test's, a module's) ends."""
     server, admin = request.getfixturevalue("pg_server")
     name = f"{prefix}_{os.getpid()}_{next(_names)}"
+    clause = f" TEMPLATE {template}" if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE paperfeed_template'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
 
     def drop():
         with admin.connect() as conn:
