@@ -61,6 +61,18 @@ def test_liked_rows_are_transformed_once_and_empty_windows_have_no_space():
     assert build_word_space([], []) is None
 
 
+def test_liked_rows_are_the_window_rows_and_the_transformed_texts_in_the_order_asked():
+    space = _space()
+    outside = {50: "quokka drones at night", 51: "sonar fish"}
+    rows = space.rows_of([3, 50, 1, 51, 3], outside)
+    fresh = space.vectorizer.transform(list(outside.values()))
+    want = [space.matrix[2], fresh[0], space.matrix[0], fresh[1], space.matrix[2]]
+    assert rows.shape == (5, space.matrix.shape[1])
+    for got, expected in zip(rows, want, strict=True):
+        assert np.array_equal(got.toarray(), expected.toarray())
+    assert space.rows_of([], {}).shape == (0, space.matrix.shape[1])
+
+
 def test_the_space_is_kept_per_window_and_rebuilt_when_a_text_changes():
     ids, texts = list(WINDOW), list(WINDOW.values())
     assert word_space_of(ids, texts) is word_space_of(ids, texts)

@@ -102,6 +102,8 @@ class IndexedWindow(Protocol):
 
     def words(self) -> list[frozenset[str]]: ...
 
+    def word_rows(self) -> dict[str, np.ndarray]: ...
+
 
 def match_window(
     papers: IndexedWindow, rows: np.ndarray, rules: Sequence[Rule], bonus: dict[str, float]
@@ -136,9 +138,19 @@ def _rows_of_rule(papers: IndexedWindow, rows: np.ndarray, where: np.ndarray, ru
         found = where[found]
         return np.unique(found[found >= 0])
     if rule.kind == "topic" and rule.words:
-        wanted = frozenset(rule.words)
-        words = papers.words()
-        return np.array(
-            [j for j, r in enumerate(rows.tolist()) if wanted.issubset(words[r])], dtype=np.int64
-        )
+        # A paper has every word of the topic: the intersection of the words' rows, rarest
+        # first (one subset test per candidate cost ~2 ms a topic at 2,800 candidates).
+        index = papers.word_rows()
+        lists = sorted((index.get(w, _NONE) for w in set(rule.words)), key=len)
+        found = lists[0]
+        for other in lists[1:]:
+            if not len(found):
+                break
+            found = np.intersect1d(found, other, assume_unique=True)
+        found = found[found < len(where)]
+        found = where[found]
+        return np.sort(found[found >= 0])
     return np.zeros(0, dtype=np.int64)
+
+
+_NONE = np.zeros(0, dtype=np.int64)

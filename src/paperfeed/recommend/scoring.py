@@ -91,15 +91,17 @@ def content_relevance(
     nearest = np.full(n, -1)
     if len(liked) and n:
         # candidates x liked is the formula's one big product (3,500 x 600 at 1M papers):
-        # computed once, weighted in place in the vectors' precision (float32), not copied.
-        weighted = candidates @ liked.T
+        # computed once in the vectors' precision (float32), each liked paper's weight
+        # folded into its row first (scaling the product's columns after cost ~1 ms more).
+        scale = (weights / weights.max()).astype(liked.dtype)
+        weighted = candidates @ (liked * scale[:, None]).T
         if same is not None and same.any():
-            weighted[same] = -1.0
+            rows, cols = np.nonzero(same)
+            weighted[rows, cols] = -scale[cols]
         centroid = (weights[:, None] * liked).sum(axis=0)
         norm = np.linalg.norm(centroid)
         if norm > 0:
             relevance += params.centroid_weight * (candidates @ (centroid / norm))
-        weighted *= (weights / weights.max()).astype(weighted.dtype)[None, :]
         k = max(1, min(params.knn, weighted.shape[1]))
         nearest = weighted.argmax(axis=1)
         relevance += (1.0 - params.centroid_weight) * top_k_mean(weighted, k, nearest)

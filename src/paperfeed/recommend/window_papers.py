@@ -51,6 +51,7 @@ class WindowPapers:
         self.row_of = {pid: i for i, pid in enumerate(self.paper_ids.tolist())}
         self._sorted = np.argsort(self.paper_ids)
         self._words: list[frozenset[str] | None] = words
+        self._words_done = all(w is not None for w in words)
         self._lock = threading.Lock()
         self._cached: dict[str, object] = {}
 
@@ -73,12 +74,17 @@ class WindowPapers:
     def words(self) -> list[frozenset[str]]:
         """Each row's case-folded words of title and abstract (what topic follows match)."""
         with self._lock:
-            if any(w is None for w in self._words):
+            if not self._words_done:
                 self._words = [
                     w if w is not None else frozenset(words_of(f"{r.title} {r.abstract}"))
                     for w, r in zip(self._words, self.rows, strict=True)
                 ]
+                self._words_done = True
             return self._words  # type: ignore[return-value]
+
+    def word_rows(self) -> dict[str, np.ndarray]:
+        """Rows by word (sorted int64 arrays): the inverted index topic follows match on."""
+        return self.cached("word_rows", _word_index)
 
     def author_rows(self) -> dict[str, list[int]]:
         """Rows by author name key (as follows store it)."""
@@ -186,6 +192,14 @@ def _category_index(papers: WindowPapers) -> dict[str, list[int]]:
     return dict(index)
 
 
+def _word_index(papers: WindowPapers) -> dict[str, np.ndarray]:
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, words in enumerate(papers.words()):
+        for word in words:
+            index[word].append(i)
+    return {w: np.array(rows, dtype=np.int64) for w, rows in index.items()}
+
+
 def _size_of(value) -> int:
     """Bytes of something :meth:`WindowPapers.cached` keeps (arrays, sparse matrices, dicts
     of lists: an estimate)."""
@@ -196,5 +210,6 @@ def _size_of(value) -> int:
     if all(hasattr(p, "nbytes") for p in parts):
         return sum(p.nbytes for p in parts)
     if isinstance(value, dict):
-        return 100 * len(value) + sum(8 * len(v) for v in value.values() if hasattr(v, "__len__"))
+        each = (getattr(v, "nbytes", 8 * len(v)) for v in value.values() if hasattr(v, "__len__"))
+        return 100 * len(value) + sum(each)
     return 64

@@ -43,22 +43,36 @@ class WordSpace:
 
     def rows_of(self, paper_ids: Sequence[int], texts: dict[int, str]):
         """CSR rows of ``paper_ids`` in this space: the window's own rows where the paper is
-        in the window, else ``texts[paper_id]`` transformed (once per paper, memoised)."""
-        from scipy.sparse import vstack
+        in the window, else ``texts[paper_id]`` transformed (once per paper, memoised as its
+        column indices and values). Built from the rows' arrays at once: stacking hundreds of
+        one-row matrices cost ~10 ms a list."""
+        from scipy.sparse import csr_matrix
 
         with self._lock:
             if len(self._liked) > _LIKED_KEPT:
                 self._liked.clear()
             missing = [p for p in paper_ids if p not in self.row_of and p not in self._liked]
             if missing:
-                fresh = self.vectorizer.transform([texts.get(p, "") for p in missing])
+                fresh = self.vectorizer.transform([texts.get(p, "") for p in missing]).tocsr()
                 for k, p in enumerate(missing):
-                    self._liked[p] = fresh[k]
-            rows = [
-                self.matrix[self.row_of[p]] if p in self.row_of else self._liked[p]
-                for p in paper_ids
-            ]
-        return vstack(rows, format="csr") if rows else self.matrix[:0]
+                    at, end = fresh.indptr[k], fresh.indptr[k + 1]
+                    self._liked[p] = (fresh.indices[at:end].copy(), fresh.data[at:end].copy())
+            indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+            parts = []
+            for p in paper_ids:
+                row = self.row_of.get(p)
+                if row is None:
+                    parts.append(self._liked[p])
+                else:
+                    at, end = indptr[row], indptr[row + 1]
+                    parts.append((indices[at:end], data[at:end]))
+        if not parts:
+            return self.matrix[:0]
+        lengths = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        columns = np.concatenate([c for c, _ in parts])
+        values = np.concatenate([v for _, v in parts]).astype(self.matrix.dtype, copy=False)
+        return csr_matrix((values, columns, starts), shape=(len(parts), self.matrix.shape[1]))
 
 
 def build_word_space(paper_ids: Sequence[int], texts: Sequence[str]) -> WordSpace | None:
