@@ -60,7 +60,7 @@ def test_negatives_contrast_and_self_matches_lower_a_paper():
     assert rel[0] < rel[1]
     contrasted, _ = content_relevance(cands, liked, w, np.zeros((0, 4)), Params(contrast=0.5))
     assert contrasted[0] < base[0]
-    itself = np.array([[True], [False]])
+    itself = (np.array([0]), np.array([0]))  # candidate 0 is liked paper 0
     rel, _ = content_relevance(
         np.stack([E[0], E[0]]), liked, w, np.zeros((0, 4)), plain, same=itself
     )

@@ -78,13 +78,13 @@ def content_relevance(
     weights: np.ndarray,
     disliked: np.ndarray,
     params: Params = DEFAULT_PARAMS,
-    same: np.ndarray | None = None,
+    same: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(relevance, nearest)`` per candidate row: the content part of the formula, and
     the index of the liked paper that contributes most (-1 when there is none).
 
-    Rows are unit vectors. ``same`` (candidates x liked, bool) marks a candidate that *is*
-    that liked paper (an upvoted paper still in the window): it is not its own evidence.
+    Rows are unit vectors. ``same`` (row indexes, column indexes) pairs a candidate that
+    *is* that liked paper (an upvoted paper still in the window): not its own evidence.
     """
     n = len(candidates)
     relevance = np.zeros(n)
@@ -95,8 +95,8 @@ def content_relevance(
         # folded into its row first (scaling the product's columns after cost ~1 ms more).
         scale = (weights / weights.max()).astype(liked.dtype)
         weighted = candidates @ (liked * scale[:, None]).T
-        if same is not None and same.any():
-            rows, cols = np.nonzero(same)
+        if same is not None:
+            rows, cols = same
             weighted[rows, cols] = -scale[cols]
         centroid = (weights[:, None] * liked).sum(axis=0)
         norm = np.linalg.norm(centroid)
