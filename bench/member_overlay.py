@@ -78,11 +78,13 @@ def dataset(url: str) -> tuple[str, str]:
     return records[0].arxiv_id, f"{cookie_name(settings)}={raw}"
 
 
-async def call(app, path: str, cookie: str | None) -> int:
+async def call(app, path: str, cookie: str | None = None) -> int:
+    """GET ``path`` (with its query string) from the ASGI ``app`` directly; the status."""
+    path, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1")] + ([(b"cookie", cookie.encode())] if cookie else [])
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
         "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80), "state": {},
     }  # fmt: skip

@@ -112,3 +112,20 @@ def test_kept_lists_stay_within_their_byte_budget(papers, index, session_factory
             assert lists.neighbours(s, arxiv_id, 2) is not None
     assert 0 < lists._bytes <= 700  # noqa: SLF001 - the budget is the point of this test
     assert len(lists._lists) < len(papers)  # noqa: SLF001
+
+
+def test_lists_are_computed_ahead_as_a_view_would_compute_them(papers, index, session_factory):
+    """SimilarLists.fill (every new generation, in the background) keeps the paper page's
+    list of every paper, the same as the search a first view would otherwise run."""
+    if not hasattr(index, "nearest_many"):
+        pytest.skip("only an index that searches many vectors at once computes ahead")
+    from paperfeed.service.similar import ON_PAGE, SPARE, nearest_ids
+
+    lists = SimilarLists(index)
+    assert lists.fill(session_factory) == len(papers)
+    kept = dict(lists._lists)  # noqa: SLF001 - what was made ahead is the point of this test
+    assert set(kept) == set(papers)
+    with session_factory() as s:
+        for arxiv_id in papers:
+            assert kept[arxiv_id][0] == nearest_ids(s, index, arxiv_id, ON_PAGE + SPARE)
+    assert similar(session_factory, index, papers[0]) == papers[1:3]

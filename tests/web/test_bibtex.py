@@ -71,3 +71,28 @@ def test_latex_title_is_kept_and_unbalanced_braces_are_escaped():
 def test_doi_and_journal_ref_when_known():
     text = bibtex(replace(BASE, doi="10.1/x", journal_ref="NeurIPS 2017"))
     assert "doi = {10.1/x}" in text and "note = {NeurIPS 2017}" in text
+
+
+def test_written_as_bibtexparser_writes_it():
+    """write_bibtex formats entries itself (for speed): the same text as bibtexparser's
+    writer with its layout, for one entry and for several with extra fields."""
+    import bibtexparser
+
+    from paperfeed.service.bibtex import bibtex_entry, write_bibtex
+
+    layout = bibtexparser.BibtexFormat()
+    layout.indent, layout.block_separator = "  ", "\n"
+    papers = [
+        BASE,
+        replace(BASE, arxiv_id="2401.00001", title="A {brace} $x^2$", doi="10.1/x"),
+        replace(BASE, arxiv_id="2401.00002", authors=(), journal_ref="J. 1 (2024)"),
+    ]
+    for entries in (
+        [bibtex_entry(papers[0])],
+        [
+            bibtex_entry(p, key=f"k{n}", extra=[("keywords", "a, b"), ("annote", "x {y}")])
+            for n, p in enumerate(papers)
+        ],
+    ):
+        library = bibtexparser.Library(list(entries))
+        assert write_bibtex(entries) == bibtexparser.write_string(library, bibtex_format=layout)

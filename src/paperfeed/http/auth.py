@@ -33,7 +33,7 @@ from paperfeed.accounts.secrets import new_token, secret_file, site_secret
 from paperfeed.accounts.sessions import Lifetimes, record_use, resume_session
 from paperfeed.accounts.users import BANNED_MESSAGE, Account
 from paperfeed.errors import Forbidden, Unauthorized
-from paperfeed.http.deps import get_now, primary_sessions
+from paperfeed.http.deps import app_now, primary_sessions
 from paperfeed.settings import Settings
 from paperfeed.store.db import session_scope
 
@@ -146,8 +146,7 @@ def _resolve(request: Request) -> Auth:
 
 def request_now(request: Request) -> datetime:
     """The app's clock (tests pin it by overriding ``get_now``)."""
-    provider = request.app.dependency_overrides.get(get_now, get_now)
-    return provider()
+    return app_now(request.app)
 
 
 def get_auth(request: Request) -> Auth:

@@ -34,7 +34,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.db import write_session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -134,29 +134,39 @@ def _takes_write_session(dependant: Dependant) -> bool:
     )
 
 
-def get_search(request: Request) -> KeywordIndex:
+async def get_search(request: Request) -> KeywordIndex:
     """The keyword search backend, shared by every request (thread-safe)."""
     return request.app.state.search
 
 
-def get_passages(request: Request) -> PassageIndex | None:
+async def get_passages(request: Request) -> PassageIndex | None:
     """The full-text passage index, or None where the site does not fetch full text."""
     return request.app.state.passages
 
 
-def get_semantic(request: Request) -> SemanticSearch | None:
+async def get_semantic(request: Request) -> SemanticSearch | None:
     """Search by meaning (query model + vector index), or None where the site turned it off."""
     return request.app.state.semantic
 
 
-def get_vectors(request: Request) -> VectorIndex | None:
+async def get_vectors(request: Request) -> VectorIndex | None:
     """The vector index alone (similar papers need no model), or None when turned off."""
     return request.app.state.vector_index
 
 
-def get_now() -> datetime:
-    """The current time; tests override this dependency to pin it."""
+async def get_now() -> datetime:
+    """The current time; tests override this dependency to pin it.
+
+    This and the other resource dependencies are async: FastAPI runs a sync dependency in
+    the threadpool, a thread hop per dependency per request (most of a page's event-loop
+    work, measured in issue 16) to return a value that needs no thread."""
     return datetime.now(UTC)
+
+
+def app_now(app: Any) -> datetime:
+    """The app's clock outside a dependency: ``get_now``, or the test's override of it."""
+    override = app.dependency_overrides.get(get_now)
+    return override() if override is not None else datetime.now(UTC)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -28,6 +28,25 @@ from paperfeed.store.models import Paper, PaperChange
 logger = logging.getLogger(__name__)
 
 
+class MemoryCheckpoint:
+    """The seq an in-memory index (usearch_index.py) reflects; None means it must be rebuilt.
+
+    ``run_consumer`` reads and advances it; the file checkpoint is written only on save.
+    """
+
+    def __init__(self) -> None:
+        self.seq: int | None = None
+
+    def read(self) -> int | None:
+        return self.seq
+
+    def write(self, seq: int) -> None:
+        self.seq = seq
+
+    def clear(self) -> None:
+        self.seq = None
+
+
 class CheckpointFile:
     """The last applied ``seq`` in a small JSON file, replaced atomically.
 
@@ -83,9 +102,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_HEAD = select(func.max(PaperChange.seq))  # built once: that costs more than running it
+
+
 def head_seq(session: Session) -> int:
     """The newest change in the store (0 when there is none)."""
-    return session.scalar(select(func.max(PaperChange.seq))) or 0
+    return session.connection().scalar(_HEAD) or 0
 
 
 def changed_paper_ids(session: Session, after: int, limit: int) -> tuple[list[int], int]:

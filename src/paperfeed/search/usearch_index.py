@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.search.base import Hit, SearchFilters, query_vector
 from paperfeed.search.catch_up import IndexCatchUp
-from paperfeed.search.changes import CheckpointFile, head_seq, run_consumer
+from paperfeed.search.changes import CheckpointFile, MemoryCheckpoint, head_seq, run_consumer
 from paperfeed.search.usearch_file import (
     EXPANSION_SEARCH,
     FORMAT_VERSION,
@@ -68,25 +68,6 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
-class _MemoryCheckpoint:
-    """The seq this process's in-memory index reflects; None means it must be rebuilt.
-
-    ``run_consumer`` reads and advances it; the file checkpoint is written only on save.
-    """
-
-    def __init__(self) -> None:
-        self.seq: int | None = None
-
-    def read(self) -> int | None:
-        return self.seq
-
-    def write(self, seq: int) -> None:
-        self.seq = seq
-
-    def clear(self) -> None:
-        self.seq = None
-
-
 class UsearchVectorIndex:
     """Nearest papers under one embedding model: a ``VectorIndex`` and a change consumer.
 
@@ -102,7 +83,7 @@ class UsearchVectorIndex:
         self.model = model
         self.file = self.path / "index.usearch"
         self.file_checkpoint = CheckpointFile(self.path / "checkpoint.json", FORMAT_VERSION)
-        self.checkpoint = _MemoryCheckpoint()
+        self.checkpoint = MemoryCheckpoint()
         self.rebuilds = 0  # how many times this object rebuilt from the store (tests, logs)
         self._index: Index | None = None  # None: no vector yet (or closed)
         self._staging: Index | None = None  # a rebuild in progress, swapped in at commit
@@ -383,13 +364,25 @@ class UsearchVectorIndex:
             fetch = min(size, fetch * 4, MAX_FETCH)
 
     def _nearest(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
-            index = self._index
-            if index is None:
-                return np.empty(0, np.uint64), np.empty(0, np.float32)
-            index.expansion_search = max(EXPANSION_SEARCH, count)
-            found = index.search(query, count, threads=1)
+        found = self._graph(query, count)
+        if found is None:
+            return np.empty(0, np.uint64), np.empty(0, np.float32)
         return found.keys, 1.0 - found.distances
+
+    def nearest_many(self, vectors: np.ndarray, count: int) -> list[np.ndarray]:
+        """Keys (paper ids; hidden ones too) of the ``count`` nearest to each row of
+        ``vectors``, one batched call searched as :meth:`search` (similar papers ahead)."""
+        found = self._graph(_unit(vectors), count)
+        if found is None:
+            return [np.empty(0, np.uint64) for _ in vectors]
+        return [keys[:n] for keys, n in zip(found.keys, found.counts, strict=True)]
+
+    def _graph(self, queries: np.ndarray, count: int):
+        with self._lock:
+            if self._index is None:
+                return None
+            self._index.expansion_search = max(EXPANSION_SEARCH, count)
+            return self._index.search(queries, count, threads=1)
 
     def close(self) -> None:
         IndexCatchUp.release(self)

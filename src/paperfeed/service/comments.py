@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
@@ -35,6 +35,7 @@ from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
 from paperfeed.service.comment_outline import outline
 from paperfeed.service.markdown import render_markdown
+from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.changes import record_changes
 from paperfeed.store.models import Comment, Paper, User
 
@@ -276,9 +277,9 @@ def thread_page(
 ) -> ThreadPage:
     """Page ``page`` of the paper's threads as ``viewer`` may see them (a page past the last
     is NotFound). Only the comments of that page are loaded with their text."""
-    paper = _paper(session, arxiv_id)
+    paper_id, bare = visible_paper_id(session, arxiv_id)
     admin = viewer is not None and viewer.is_admin
-    roots, children, nodes = outline(session, paper.id, admin)
+    roots, children, nodes = outline(session, paper_id, admin)
     pages = max(1, -(-len(roots) // per_page))
     if not 1 <= page <= pages:
         raise NotFound(f"No page {page} of comments: this discussion has {pages}.")
@@ -290,13 +291,9 @@ def thread_page(
         stack.extend(children.get(wanted[-1], ()))
     views: dict[int, CommentView] = {}
     for chunk in range(0, len(wanted), 500):  # within every backend's bound on parameters
-        rows = session.execute(
-            select(Comment, User.username)
-            .outerjoin(User, User.id == Comment.user_id)
-            .where(Comment.id.in_(wanted[chunk : chunk + 500]))
-        ).all()
-        for c, name in rows:
-            views[c.id] = _view(c, paper.arxiv_id, name, viewer=viewer, admin=admin)
+        rows = session.connection().execute(_WITH_AUTHOR, {"ids": wanted[chunk : chunk + 500]})
+        for row in rows:  # a Core row has the attributes _view reads
+            views[row.id] = _view(row, bare, row.username, viewer=viewer, admin=admin)
 
     def build(comment_id: int) -> CommentView:
         view = views[comment_id]
@@ -325,6 +322,14 @@ def page_of(
     if node is None or node.id not in roots:
         return 1
     return roots.index(node.id) // per_page + 1
+
+
+_WITH_AUTHOR = (  # built once (see service/papers.py): comments by id, with their author's name
+    select(*Comment.__table__.c, User.username)
+    .select_from(Comment)
+    .outerjoin(User, User.id == Comment.user_id)
+    .where(Comment.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def own_comment_ids(session: Session, user_id: int, comment_ids: list[int]) -> set[int]:

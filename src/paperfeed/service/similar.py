@@ -13,26 +13,43 @@ or deleted needs no new generation: every list is turned into views through the 
 each request, which drops it at once, and each list keeps spare neighbours for that. Each
 request reads the change sequence's head (one indexed query) and, when it moved, the
 papers changed since (few): so a new embedding is seen by the next view.
+
+Every new generation (seen by the first request that needs a list: after start-up, after an
+embedding round) computes the lists of the paper page (:data:`ON_PAGE`) ahead, in a
+background thread (:meth:`SimilarLists.fill`): newest
+papers first, in batched searches of an index that can search many vectors at once
+(usearch), up to :data:`FILL_MAX` papers and :data:`FILL_SHARE` of the byte budget. So a
+paper's first view does not search either (older papers' lists are made on demand).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from paperfeed.errors import InvalidInput
-from paperfeed.search.base import SearchFilters, VectorIndex
+from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.search.base import SearchFilters, VectorIndex, query_vector
 from paperfeed.search.changes import head_seq
-from paperfeed.service.papers import get_paper, get_papers
+from paperfeed.search.vector_filters import visible_ids
+from paperfeed.service.papers import get_papers
 from paperfeed.service.views import PaperView
 from paperfeed.store.models import Paper, PaperChange, PaperEmbedding
 
+logger = logging.getLogger(__name__)
+
 MAX_SIMILAR = 100
+ON_PAGE = 6  # the paper page's list: the one computed ahead for every paper (:meth:`fill`)
+FILL_SHARE = 0.75  # of the byte budget that :meth:`SimilarLists.fill` may take
+FILL_MAX = 20_000  # newest papers whose lists are made ahead (~1 ms of CPU each, per process)
+FILL_CHUNK = 64  # papers searched per batched index call (the index's lock held that long)
 SPARE = 6  # neighbours kept beyond the asked-for count, for papers hidden meanwhile
 MAX_BYTES = 32 * 2**20  # of kept lists per index, estimated as below
 ENTRY_BYTES = 200  # an entry's key, its dict slot and tuple, beyond the ids' characters
@@ -54,13 +71,19 @@ def similar_papers(
     """
     if not 1 <= limit <= MAX_SIMILAR:
         raise InvalidInput(f"limit must be between 1 and {MAX_SIMILAR}, got {limit}")
-    paper = get_paper(session, arxiv_id)
+    bare, _version = parse_arxiv_id(arxiv_id)
+    neighbours = SimilarLists.of(index).neighbours(session, bare, limit) if index else None
+    first = list(neighbours[:limit]) if neighbours else []
+    views = get_papers(session, [bare, *first])  # the paper and its list in one read
+    if bare not in views:
+        raise NotFound(f"No paper with arXiv id {bare!r}")
+    paper = views.pop(bare)
     if index is None:
         return SimilarPapers(paper, [], "Similar papers are turned off on this site.")
-    neighbours = SimilarLists.of(index).neighbours(session, paper.arxiv_id, limit)
     if neighbours is None:
         return SimilarPapers(paper, [], "This paper has not been embedded yet.")
-    views = get_papers(session, list(neighbours))
+    if len(views) < len(first):  # some hidden since the list was made: the spares stand in
+        views.update(get_papers(session, list(neighbours[limit:])))
     shown = [views[a] for a in neighbours if a in views][:limit]
     return SimilarPapers(paper, shown)
 
@@ -104,6 +127,7 @@ class SimilarLists:
         self._bytes = 0
         self._generation: _Generation | None = None
         self._lock = threading.Lock()
+        self._filling: threading.Thread | None = None
 
     @classmethod
     def of(cls, index: VectorIndex) -> SimilarLists:
@@ -158,6 +182,7 @@ class SimilarLists:
                 self._bytes = 0
                 self._generation = _Generation(head, head, hidden)
                 self.generations += 1
+            self._fill_in_background()
             return head
         with self._lock:
             generation.seen = max(generation.seen, head)
@@ -194,6 +219,80 @@ class SimilarLists:
                 with self._lock:
                     generation.hidden.add(paper_id)
         return False
+
+    def _fill_in_background(self) -> None:
+        sessions = getattr(self.index, "sessions", None)
+        if sessions is None or not hasattr(self.index, "nearest_many"):
+            return  # an index that searches one vector at a time: lists made on demand
+        with self._lock:
+            if self._filling is not None and self._filling.is_alive():
+                return  # it starts over by itself when the generation moved meanwhile
+            self._filling = threading.Thread(
+                target=self.fill, args=(sessions,), name="paperfeed-similar", daemon=True
+            )
+            self._filling.start()
+
+    def fill(self, sessions: sessionmaker[Session]) -> int:
+        """Compute the paper page's list (:data:`ON_PAGE` + SPARE) of every embedded
+        visible paper that has none kept, newest first, for up to :data:`FILL_MAX` papers
+        and :data:`FILL_SHARE` of the byte budget; again from the start if a new generation
+        began meanwhile. Only for an index with ``nearest_many`` (usearch); one fill at a
+        time per index. Returns how many lists were made."""
+        with self._lock:  # one fill at a time: this one, or the one already running
+            me, running = threading.current_thread(), self._filling
+            if running is not None and running is not me and running.is_alive():
+                return 0
+            self._filling = me
+        made, wanted = 0, ON_PAGE + SPARE
+        try:
+            with sessions() as session:
+                start, after = self._current(session), None
+                while made < FILL_MAX and self._bytes < self.max_bytes * FILL_SHARE:
+                    rows = session.execute(_fill_chunk(self.index.model, after)).all()
+                    if not rows:
+                        return made
+                    after = rows[-1].id
+                    with self._lock:
+                        rows = [r for r in rows if r.arxiv_id not in self._lists]
+                    lists = _batch_nearest(session, self.index, rows, wanted)
+                    for arxiv_id, ids in lists.items():
+                        self._keep(arxiv_id, ids, wanted, start)
+                    made += len(lists)
+                    session.rollback()  # a new snapshot for the next chunk (SQLite WAL)
+                    if self._current(session) != start:
+                        start, after = self._current(session), None
+        except Exception:
+            logger.exception("similar papers not computed ahead (made on demand instead)")
+        return made
+
+
+def _fill_chunk(model: str, after: int | None):
+    """The next FILL_CHUNK embedded visible papers (id, arXiv id, vector) below ``after``."""
+    query = (
+        select(Paper.id, Paper.arxiv_id, PaperEmbedding.vector)
+        .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
+        .where(PaperEmbedding.model == model, Paper.hidden.is_(False))
+    )
+    if after is not None:
+        query = query.where(Paper.id < after)
+    return query.order_by(Paper.id.desc()).limit(FILL_CHUNK)
+
+
+def _batch_nearest(session: Session, index, rows, wanted: int) -> dict[str, tuple[str, ...]]:
+    """The ``wanted`` nearest visible papers of each row's vector, as :func:`nearest_ids`
+    finds them (same search width), from one batched index call and one SQL check."""
+    if not rows:
+        return {}
+    vectors = np.stack([query_vector(r.vector) for r in rows])
+    keys = index.nearest_many(vectors, wanted + 1 + 10)  # as search(): limit + exclude + 10
+    visible = visible_ids(session, sorted({int(k) for row in keys for k in row}), [], None)
+    lists = {}
+    for row, found in zip(rows, keys, strict=True):
+        ids = [visible[int(k)] for k in found if int(k) in visible and int(k) != row.id]
+        hidden = len(found) - len(ids) - (row.id in {int(k) for k in found})
+        if len(ids) >= wanted or not hidden:  # short with hidden ones: searched on demand,
+            lists[row.arxiv_id] = tuple(ids[:wanted])  # wider; short without: all there is
+    return lists
 
 
 def _size(arxiv_id: str, ids: tuple[str, ...] | None) -> int:

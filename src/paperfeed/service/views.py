@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import outerjoin
 
 from paperfeed.links import github_url, web_url
 from paperfeed.store.models import DailyEntry, Organization, Paper
@@ -19,7 +22,7 @@ class OrganizationView:
     hf_id: str | None = None
 
     @classmethod
-    def from_row(cls, row: Organization | None) -> OrganizationView | None:
+    def from_row(cls, row: Organization | Any | None) -> OrganizationView | None:
         if row is None:
             return None
         return cls(row.name, row.fullname, web_url(row.avatar), row.hf_id)
@@ -128,6 +131,21 @@ class PaperView:
 
     @classmethod
     def from_row(cls, paper: Paper, entry: DailyEntry | None) -> PaperView:
+        """The view of ORM rows."""
+        return cls.from_parts(paper, entry, paper.organization)
+
+    @classmethod
+    def from_columns(cls, row: Any) -> PaperView:
+        """The view of one row of :data:`VIEW_COLUMNS` (a Core select: no ORM objects made,
+        several times cheaper per paper than :meth:`from_row`'s entity loads)."""
+        entry = _Prefixed(row, "entry_") if row.entry_id is not None else None
+        organization = _Prefixed(row, "org_") if row.org_name is not None else None
+        return cls.from_parts(row, entry, organization)
+
+    @classmethod
+    def from_parts(cls, paper: Any, entry: Any, organization: Any) -> PaperView:
+        """The view of anything with a paper's, its daily entry's and its organization's
+        attributes (ORM rows, or :meth:`from_columns`'s)."""
         return cls(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
@@ -155,10 +173,45 @@ class PaperView:
             ai_summary_model=paper.ai_summary_model,
             ai_keywords=tuple(paper.ai_keywords or ()),
             local_keywords=tuple(paper.local_keywords or ()),
-            organization=OrganizationView.from_row(paper.organization),
+            organization=OrganizationView.from_row(organization),
             thumbnail=web_url(paper.thumbnail),
             media_urls=tuple(u for u in (web_url(m) for m in paper.media_urls or ()) if u),
             submitted_by_user=UserView.from_entry(entry),
             discussion_id=paper.discussion_id,
             github_repo_added_by=paper.github_repo_added_by,
         )
+
+
+class _Prefixed:
+    """A Core row's ``<prefix><name>`` columns read as ``<name>`` attributes."""
+
+    __slots__ = ("prefix", "row")
+
+    def __init__(self, row: Any, prefix: str):
+        self.row, self.prefix = row, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, self.prefix + name)
+
+
+_PAPER_FIELDS = (
+    "arxiv_id", "version", "title", "abstract", "authors", "categories", "comments",
+    "journal_ref", "doi", "published_at", "updated_at", "github_repo", "github_stars",
+    "project_page", "upvotes", "num_comments", "local_comments", "ai_summary",
+    "ai_summary_model", "ai_keywords", "local_keywords", "thumbnail", "media_urls",
+    "discussion_id", "github_repo_added_by",
+)  # fmt: skip
+_ENTRY_FIELDS = ("id", "day", "submitted_at", "submitted_by", "submitter", "featured")
+_ORGANIZATION_FIELDS = ("name", "fullname", "avatar", "hf_id")
+
+VIEW_COLUMNS = (
+    *(getattr(Paper, name) for name in _PAPER_FIELDS),
+    *(getattr(DailyEntry, name).label(f"entry_{name}") for name in _ENTRY_FIELDS),
+    *(getattr(Organization, name).label(f"org_{name}") for name in _ORGANIZATION_FIELDS),
+)  # what :meth:`PaperView.from_columns` reads; select them from :func:`view_source`
+
+
+def view_source() -> Any:
+    """Papers joined to their daily entry and organization, to select VIEW_COLUMNS from."""
+    papers = outerjoin(Paper, DailyEntry, DailyEntry.paper_id == Paper.id)
+    return papers.outerjoin(Organization, Organization.id == Paper.organization_id)

@@ -8,7 +8,9 @@ middleware, inside the response cache, takes a member's GET of one of those page
 
 1. the session cookie is checked on the primary (``accounts.sessions.resume_session``); an
    unknown, expired or banned session, or one due for its touch, goes to the application;
-2. the page's shared render, kept per (URL, admin or not) and data version, is made by the
+2. a page's first view at a data version goes to the application (the member's own render
+   costs less than a shared render and a splice); from its second, the page's shared
+   render, kept per (URL, admin or not) and data version, is made by the
    application itself with a placeholder viewer whose own parts are slots
    (web/member_slots.py): markers the templates write with ``per_member`` and
    ``member_hole``;
@@ -41,7 +43,7 @@ from paperfeed.accounts.sessions import resume_on
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
 from paperfeed.http.cache import query_is_declared
-from paperfeed.http.deps import get_now
+from paperfeed.http.deps import app_now
 from paperfeed.http.negotiation import markdown_variant
 from paperfeed.http.read_routing import PRIMARY_COOKIE
 from paperfeed.library.seen import mark_seen, unseen_paper_id
@@ -52,6 +54,7 @@ from paperfeed.web.member_slots import Parsed, Slots, parse, splice
 PAGES = re.compile(r"/|/papers|/papers/trending|/search|/papers/(?!trending$)[^/]+")
 PAPER_PAGE = re.compile(r"/papers/(?!trending$)([^/]+)")
 DROPPED = (b"content-length", b"etag", b"cache-control")
+ONCE_KEPT = 50_000  # pages seen once remembered (~0.2 kB each), least recently seen out
 
 
 class _Shared:
@@ -109,6 +112,7 @@ class MemberPages:
         self.ttl = ttl
         self.slots = Slots()
         self.shared: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda e: e.size)
+        self.once: LRUCache = LRUCache(maxsize=ONCE_KEPT)  # pages viewed once: their version
         self.current = None
         self.filling: dict[tuple, asyncio.Future] = {}
         self.seen: set[tuple[int, int]] = set()
@@ -144,7 +148,7 @@ class MemberPages:
             await self.app(scope, receive, send)
             return
         state = self.fastapi_app.state
-        now = self.fastapi_app.dependency_overrides.get(get_now, get_now)()
+        now = app_now(self.fastapi_app)
         try:
             version = (self.version(), datetime.now(UTC).date())
         except Exception:
@@ -183,12 +187,16 @@ class MemberPages:
         if version != self.current:
             self.current = version
             self.shared.clear()  # no entry of another version is served again
+            self.once.clear()
         entry = self.shared.get(key)
         if entry is not None and entry.version == version and entry.expires > loop.time():
             return entry
         filling = self.filling.get((key, version))
         if filling is not None:  # one render per page and version at a time
             return await asyncio.shield(filling)
+        if self.once.pop(key, None) != version:  # a first view: the member's own render
+            self.once[key] = version  # costs less than a shared one and a splice; the
+            return None  # shared render is made from the second view (docs/member-pages.md)
         done = self.filling[(key, version)] = loop.create_future()
         try:
             entry = await self._render(scope, receive, version, admin=key[2])

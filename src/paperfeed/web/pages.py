@@ -34,6 +34,7 @@ from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
 from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
+from paperfeed.service.similar import ON_PAGE as SIMILAR_ON_PAGE
 from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
@@ -50,7 +51,6 @@ router = routing.router(tags=["pages"], include_in_schema=False)
 
 FEED_CACHE = "public, max-age=60"
 PAPER_CACHE = "public, max-age=300"
-SIMILAR_ON_PAGE = 6
 SUBMIT_NOTICES = {
     "submitted": "Thank you: the paper is on today's Daily Papers.",
     "already": "This paper is already in the Daily Papers; here it is.",

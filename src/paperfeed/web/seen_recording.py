@@ -8,7 +8,11 @@ makes it write twice; the insert is idempotent anyway.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from paperfeed.errors import NotFound
 from paperfeed.http.auth import get_auth
@@ -18,19 +22,25 @@ from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.db import session_scope
 
 
-def record_paper_seen(
+async def record_paper_seen(
     request: Request, arxiv_id: str, sessions: PrimarySessions, now: NowDep
 ) -> None:
-    """Mark the paper of this page seen by the signed-in member, once."""
+    """Mark the paper of this page seen by the signed-in member, once. Async, so that an
+    anonymous reader's page takes no threadpool hop for it; a member's reads and write run
+    in the threadpool."""
     account = get_auth(request).account
     if account is None or getattr(request.state, "member_slots", None) is not None:
         return  # anonymous, or a member page's shared render (web/member_pages.py records)
+    await run_in_threadpool(_record, sessions, account.id, arxiv_id, now)
+
+
+def _record(sessions: sessionmaker[Session], user_id: int, arxiv_id: str, now: datetime) -> None:
     with session_scope(sessions, write=False) as session:
         try:
             paper_id, _bare = visible_paper_id(session, arxiv_id)
         except NotFound:  # the page itself answers 404
             return
-        if has_seen(session, account.id, paper_id):
+        if has_seen(session, user_id, paper_id):
             return
     with session_scope(sessions) as session:
-        mark_seen(session, account.id, [paper_id], now=now)
+        mark_seen(session, user_id, [paper_id], now=now)
