@@ -129,3 +129,21 @@ def test_lists_are_computed_ahead_as_a_view_would_compute_them(papers, index, se
         for arxiv_id in papers:
             assert kept[arxiv_id][0] == nearest_ids(s, index, arxiv_id, ON_PAGE + SPARE)
     assert similar(session_factory, index, papers[0]) == papers[1:3]
+
+
+def test_lists_computed_ahead_wait_for_the_index_to_hold_every_stored_vector(
+    papers, index, session_factory, paper_factory
+):
+    """A fill that runs before the vector index has applied the latest embeddings (a new
+    process's first request, an embedding round) must not keep lists without them: no later
+    change would correct such a list."""
+    if not hasattr(index, "nearest_many"):
+        pytest.skip("only an index that searches many vectors at once computes ahead")
+    assert similar(session_factory, index, papers[0]) == papers[1:3]  # the index caught up
+    newcomer = paper_factory()
+    embed(session_factory, {newcomer: angled(3)})  # stored; the index not yet told
+    lists = SimilarLists(index)
+    lists.fill(session_factory)
+    kept = dict(lists._lists)  # noqa: SLF001 - what was made ahead is the point of this test
+    assert kept[papers[0]][0][:2] == (newcomer, papers[1])
+    assert kept[newcomer][0][:2] == (papers[0], papers[1])

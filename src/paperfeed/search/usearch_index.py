@@ -291,10 +291,10 @@ class UsearchVectorIndex:
                 return self._exact(session, query, filters.author, ids, limit, exclude)
         return self._approximate(session, query, filters, clauses, limit, exclude)
 
-    def _await_changes(self, session: Session) -> None:
+    def _await_changes(self, session: Session) -> bool:
         """Reads never write: a search applies no change itself (see catch_up.py). If the
         store is ahead, the background catch-up is asked for the changes, and waited for
-        a bounded time, so a paper written a moment ago is found."""
+        a bounded time, so a paper written a moment ago is found. Whether it has them."""
         head = head_seq(session)
         seq = self.checkpoint.seq
         if seq is not None and seq > head:
@@ -302,8 +302,7 @@ class UsearchVectorIndex:
             # Only marked here; the catch-up thread rebuilds, and this search waits for it.
             logger.warning("vector index %s is ahead of the database: rebuilding", self.path)
             self.checkpoint.clear()
-        if self.is_behind(head):
-            IndexCatchUp.of(self).wait_for(self, head)
+        return not self.is_behind(head) or IndexCatchUp.of(self).wait_for(self, head)
 
     def _exact(self, session, query, author, ids, limit, exclude) -> list[Hit]:
         """Cosine over the stored vectors of the papers ``ids`` (few of them)."""
@@ -369,9 +368,15 @@ class UsearchVectorIndex:
             return np.empty(0, np.uint64), np.empty(0, np.float32)
         return found.keys, 1.0 - found.distances
 
-    def nearest_many(self, vectors: np.ndarray, count: int) -> list[np.ndarray]:
+    def nearest_many(
+        self, session: Session, vectors: np.ndarray, count: int
+    ) -> list[np.ndarray] | None:
         """Keys (paper ids; hidden ones too) of the ``count`` nearest to each row of
-        ``vectors``, one batched call searched as :meth:`search` (similar papers ahead)."""
+        ``vectors``, one batched call searched as :meth:`search` (similar papers ahead);
+        None while the index lacks changes up to ``session``'s view (a list from it could
+        miss papers embedded before that view, and no later change would correct it)."""
+        if not self._await_changes(session):
+            return None
         found = self._graph(_unit(vectors), count)
         if found is None:
             return [np.empty(0, np.uint64) for _ in vectors]

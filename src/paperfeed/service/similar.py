@@ -72,7 +72,9 @@ def similar_papers(
     if not 1 <= limit <= MAX_SIMILAR:
         raise InvalidInput(f"limit must be between 1 and {MAX_SIMILAR}, got {limit}")
     bare, _version = parse_arxiv_id(arxiv_id)
-    neighbours = SimilarLists.of(index).neighbours(session, bare, limit) if index else None
+    neighbours = (
+        SimilarLists.of(index).neighbours(session, bare, limit) if index is not None else None
+    )
     first = list(neighbours[:limit]) if neighbours else []
     views = get_papers(session, [bare, *first])  # the paper and its list in one read
     if bare not in views:
@@ -255,6 +257,8 @@ class SimilarLists:
                     with self._lock:
                         rows = [r for r in rows if r.arxiv_id not in self._lists]
                     lists = _batch_nearest(session, self.index, rows, wanted)
+                    if lists is None:
+                        return made  # the index is behind: the rest are made on demand
                     for arxiv_id, ids in lists.items():
                         self._keep(arxiv_id, ids, wanted, start)
                     made += len(lists)
@@ -278,13 +282,16 @@ def _fill_chunk(model: str, after: int | None):
     return query.order_by(Paper.id.desc()).limit(FILL_CHUNK)
 
 
-def _batch_nearest(session: Session, index, rows, wanted: int) -> dict[str, tuple[str, ...]]:
+def _batch_nearest(session: Session, index, rows, wanted: int) -> dict[str, tuple[str, ...]] | None:
     """The ``wanted`` nearest visible papers of each row's vector, as :func:`nearest_ids`
-    finds them (same search width), from one batched index call and one SQL check."""
+    finds them (same search width), from one batched index call and one SQL check; None
+    while the index is behind ``session``'s view of the store."""
     if not rows:
         return {}
     vectors = np.stack([query_vector(r.vector) for r in rows])
-    keys = index.nearest_many(vectors, wanted + 1 + 10)  # as search(): limit + exclude + 10
+    keys = index.nearest_many(session, vectors, wanted + 1 + 10)  # as search(): +exclude +10
+    if keys is None:
+        return None
     visible = visible_ids(session, sorted({int(k) for row in keys for k in row}), [], None)
     lists = {}
     for row, found in zip(rows, keys, strict=True):
