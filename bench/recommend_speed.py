@@ -24,10 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-try:  # TEMP until h-library
-    from paperfeed.library.collections import save_paper, unsave_paper
-except ImportError:
-    save_paper = unsave_paper = None
 from sqlalchemy import insert, select, text
 
 from bench.common import cpu_quiet, machine, median
@@ -42,6 +38,7 @@ from bench.recommend_scale import (
     recent_paper_ids,
 )
 from paperfeed.embed.model import DEFAULT_MODEL, use_one_thread_per_query
+from paperfeed.library.collections import save_paper, unsave_paper
 from paperfeed.library.feedback import clear_feedback, set_feedback
 from paperfeed.library.follows import follow_author, unfollow
 from paperfeed.recommend.for_you import for_you

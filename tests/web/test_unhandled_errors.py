@@ -14,6 +14,9 @@ from fastapi.responses import StreamingResponse
 
 from live_server import serve
 
+# seconds: the error page's first render on a loaded machine took over httpx's default 5 s
+TIMEOUT = 60
+
 
 class Tracebacks(logging.Handler):
     """Collects the records with a traceback of the app's loggers and of uvicorn's."""
@@ -62,9 +65,10 @@ def tracebacks():
 def test_an_unhandled_error_is_one_500_and_one_traceback(failing_app, tracebacks):
     with serve(failing_app) as base:
         tracebacks.attach()
-        api = httpx.get(base + "/api/test-boom")
-        page = httpx.get(base + "/test-boom")
-        assert httpx.get(base + "/api/daily_papers").status_code == 200  # still serving
+        api = httpx.get(base + "/api/test-boom", timeout=TIMEOUT)
+        page = httpx.get(base + "/test-boom", timeout=TIMEOUT)
+        still = httpx.get(base + "/api/daily_papers", timeout=TIMEOUT)
+        assert still.status_code == 200  # still serving
     assert api.status_code == 500
     assert api.json() == {
         "ok": False,
@@ -88,6 +92,6 @@ def test_an_unhandled_error_is_one_500_and_one_traceback(failing_app, tracebacks
 def test_an_error_after_the_response_started_is_logged_once_by_the_server(failing_app, tracebacks):
     with serve(failing_app) as base, pytest.raises(httpx.HTTPError):
         tracebacks.attach()
-        httpx.get(base + "/test-late-boom").read()
+        httpx.get(base + "/test-late-boom", timeout=TIMEOUT).read()
     logged = [str(r.exc_info[1]) for r in tracebacks.records]
     assert logged == ["boom mid-stream"]
