@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperfeed.service.papers import get_papers_by_id
 from paperfeed.service.views import PaperView
 from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import PaperSeen
-from paperfeed.store.models import DailyEntry, Paper
+from paperfeed.store.models import Paper
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,7 @@ def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
     """Views of visible papers by internal id (the page shown)."""
     views: dict[int, PaperView] = {}
     for part in in_chunks(paper_ids):
-        for paper, entry in session.execute(
-            select(Paper, DailyEntry)
-            .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-            .where(Paper.id.in_(part), Paper.hidden.is_(False))
-        ):
-            views[paper.id] = PaperView.from_row(paper, entry)
+        views.update(get_papers_by_id(session, part))
     return views
 
 

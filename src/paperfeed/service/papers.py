@@ -22,6 +22,12 @@ _VISIBLE_BY_ARXIV_ID = (
     .where(Paper.arxiv_id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
 
+_VISIBLE_BY_ID = (
+    select(Paper.id.label("paper_id"), *VIEW_COLUMNS)
+    .select_from(view_source())
+    .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
+)
+
 _VISIBLE_ID = select(Paper.id).where(
     Paper.arxiv_id == bindparam("arxiv_id"), Paper.hidden.is_(False)
 )
@@ -52,6 +58,14 @@ def get_papers(session: Session, arxiv_ids: list[str]) -> dict[str, PaperView]:
         return {}
     rows = session.connection().execute(_VISIBLE_BY_ARXIV_ID, {"ids": list(arxiv_ids)})
     return {row.arxiv_id: PaperView.from_columns(row) for row in rows}
+
+
+def get_papers_by_id(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
+    """Visible papers by internal id (a ranked page's cards), in one Core read."""
+    if not paper_ids:
+        return {}
+    rows = session.connection().execute(_VISIBLE_BY_ID, {"ids": list(paper_ids)})
+    return {row.paper_id: PaperView.from_columns(row) for row in rows}
 
 
 @dataclass(frozen=True)
