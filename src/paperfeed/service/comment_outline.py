@@ -5,6 +5,7 @@ it and loads the text of only the page shown."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -34,7 +35,14 @@ def outline(
     """The discussion's shape without its text: the top-level ids kept (oldest first), the
     kept replies of each comment, and every comment. A placeholder without kept replies is
     not kept: there is nothing to show and no thread to hold together."""
-    rows = session.connection().execute(_OUTLINE, {"paper_id": paper_id}).all()
+    return shape(session.connection().execute(_OUTLINE, {"paper_id": paper_id}), admin)
+
+
+def shape(
+    rows: Iterable[tuple[int, int | None, bool, bool]], admin: bool
+) -> tuple[list[int], dict[int, list[int]], dict[int, Node]]:
+    """:func:`outline` of the discussion's rows (id, parent id, not deleted, hidden), in id
+    order."""
     nodes = {
         cid: Node(cid, parent, live and (not hidden or admin), live and not hidden)
         for cid, parent, live, hidden in rows

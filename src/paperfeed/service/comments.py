@@ -24,16 +24,22 @@ Rules (docs/community.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.users import ACCOUNT_DELETION_HOOKS, Account
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
 from paperfeed.service.comment_outline import outline
+from paperfeed.service.comment_threads import (
+    THREADS_PER_PAGE,
+    CommentView,
+    ThreadPage,
+    comment_view,
+    paper_threads,
+)
 from paperfeed.service.markdown import render_markdown
 from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.changes import record_changes
@@ -41,36 +47,7 @@ from paperfeed.store.models import Comment, Paper, User
 
 MAX_BODY = 10_000
 MAX_DEPTH = 4  # depths 0 (top level) .. 4
-THREADS_PER_PAGE = 50  # top-level comments per page, each with all its replies
-DELETED = "[deleted]"
-HIDDEN = "[hidden by a moderator]"
-DELETED_USER = "[deleted user]"
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
-
-
-@dataclass
-class CommentView:
-    """A comment as a reader sees it. ``html`` is sanitized; ``body`` is the Markdown source
-    (empty for placeholders). ``author`` is None once the account is gone."""
-
-    id: int
-    paper_id: str  # arXiv id
-    parent_id: int | None
-    depth: int
-    author: str | None
-    body: str
-    html: str
-    created_at: datetime
-    edited_at: datetime | None
-    deleted: bool
-    hidden: bool
-    placeholder: bool  # shown as "[deleted]" / "[hidden ...]", without author or text
-    mine: bool = False
-    replies: list[CommentView] = field(default_factory=list)
-
-    @property
-    def author_label(self) -> str:
-        return self.author or DELETED_USER
 
 
 def check_body(body: object) -> str:
@@ -159,7 +136,7 @@ def add_comment(
     session.flush()
     _count(session, paper.id, +1)
     record_changes(session, [paper.id], now)  # cached anonymous pages show it at once
-    return _view(comment, paper.arxiv_id, author.username, viewer=author)
+    return comment_view(comment, paper.arxiv_id, author.username, viewer=author)
 
 
 def edit_comment(
@@ -176,7 +153,7 @@ def edit_comment(
         comment.edited_at = now
         record_changes(session, [comment.paper_id], now)
     arxiv_id = session.scalar(select(Paper.arxiv_id).where(Paper.id == comment.paper_id))
-    return _view(comment, arxiv_id or "", editor.username, viewer=editor)
+    return comment_view(comment, arxiv_id or "", editor.username, viewer=editor)
 
 
 def delete_comment(session: Session, comment_id: int, account: Account, *, now: datetime) -> str:
@@ -255,18 +232,6 @@ def forget_user_comments(session: Session, user_id: int) -> None:
     )
 
 
-@dataclass
-class ThreadPage:
-    """One page of a paper's discussion: ``threads`` are top-level comments with all their
-    replies, oldest first. ``count`` is the whole discussion's (placeholders not counted)."""
-
-    threads: list[CommentView]
-    page: int
-    pages: int
-    total_threads: int
-    count: int
-
-
 def thread_page(
     session: Session,
     arxiv_id: str,
@@ -276,37 +241,9 @@ def thread_page(
     per_page: int = THREADS_PER_PAGE,
 ) -> ThreadPage:
     """Page ``page`` of the paper's threads as ``viewer`` may see them (a page past the last
-    is NotFound). Only the comments of that page are loaded with their text."""
+    is NotFound; so is a hidden or unknown paper): :func:`comment_threads.paper_threads`."""
     paper_id, bare = visible_paper_id(session, arxiv_id)
-    admin = viewer is not None and viewer.is_admin
-    roots, children, nodes = outline(session, paper_id, admin)
-    pages = max(1, -(-len(roots) // per_page))
-    if not 1 <= page <= pages:
-        raise NotFound(f"No page {page} of comments: this discussion has {pages}.")
-    shown_roots = roots[(page - 1) * per_page : page * per_page]
-    wanted: list[int] = []
-    stack = list(shown_roots)
-    while stack:  # the page's threads, every reply kept
-        wanted.append(stack.pop())
-        stack.extend(children.get(wanted[-1], ()))
-    views: dict[int, CommentView] = {}
-    for chunk in range(0, len(wanted), 500):  # within every backend's bound on parameters
-        rows = session.connection().execute(_WITH_AUTHOR, {"ids": wanted[chunk : chunk + 500]})
-        for row in rows:  # a Core row has the attributes _view reads
-            views[row.id] = _view(row, bare, row.username, viewer=viewer, admin=admin)
-
-    def build(comment_id: int) -> CommentView:
-        view = views[comment_id]
-        view.replies = [build(child) for child in children.get(comment_id, ())]
-        return view
-
-    return ThreadPage(
-        threads=[build(root) for root in shown_roots],
-        page=page,
-        pages=pages,
-        total_threads=len(roots),
-        count=sum(node.counted for node in nodes.values()),
-    )
+    return paper_threads(session, paper_id, bare, viewer, page=page, per_page=per_page)
 
 
 def page_of(
@@ -322,14 +259,6 @@ def page_of(
     if node is None or node.id not in roots:
         return 1
     return roots.index(node.id) // per_page + 1
-
-
-_WITH_AUTHOR = (  # built once (see service/papers.py): comments by id, with their author's name
-    select(*Comment.__table__.c, User.username)
-    .select_from(Comment)
-    .outerjoin(User, User.id == Comment.user_id)
-    .where(Comment.id.in_(bindparam("ids", expanding=True)))
-)
 
 
 def own_comment_ids(session: Session, user_id: int, comment_ids: list[int]) -> set[int]:
@@ -359,39 +288,7 @@ def get_comment(session: Session, comment_id: int, viewer: Account | None = None
     admin = viewer is not None and viewer.is_admin
     if comment.hidden and not admin and not (viewer and viewer.id == comment.user_id):
         raise NotFound("No such comment.")
-    return _view(comment, row[0], row[1], viewer=viewer, admin=admin)
-
-
-def _view(
-    comment: Comment,
-    arxiv_id: str,
-    username: str | None,
-    *,
-    viewer: Account | None,
-    admin: bool = False,
-) -> CommentView:
-    deleted = comment.deleted_at is not None
-    shown = not deleted and (not comment.hidden or admin)
-    if shown:
-        body, html = comment.body, comment.body_html
-    else:
-        body, html = "", f"<p><em>{DELETED if deleted else HIDDEN}</em></p>"
-    mine = viewer is not None and comment.user_id == viewer.id and not deleted
-    return CommentView(
-        id=comment.id,
-        paper_id=arxiv_id,
-        parent_id=comment.parent_id,
-        depth=comment.depth,
-        author=username if shown else None,
-        body=body,
-        html=html,
-        created_at=comment.created_at,
-        edited_at=comment.edited_at,
-        deleted=deleted,
-        hidden=comment.hidden,
-        placeholder=not shown,
-        mine=mine,
-    )
+    return comment_view(comment, row[0], row[1], viewer=viewer, admin=admin)
 
 
 if forget_user_comments not in ACCOUNT_DELETION_HOOKS:

@@ -140,10 +140,14 @@ class SimilarLists:
                 lists = cls._of[index] = cls(index)
             return lists
 
-    def neighbours(self, session: Session, arxiv_id: str, limit: int) -> tuple[str, ...] | None:
+    def neighbours(
+        self, session: Session, arxiv_id: str, limit: int, head: int | None = None
+    ) -> tuple[str, ...] | None:
         """At least ``limit`` + SPARE neighbours of ``arxiv_id`` (fewer if the index has
-        fewer), visible when computed; None if the paper has no vector."""
-        start = self._current(session)
+        fewer), visible when computed; None if the paper has no vector. ``head``: the change
+        sequence's head as ``session`` sees it, if the caller read it already (the paper
+        page reads it with the paper)."""
+        start = self._current(session, head)
         with self._lock:
             kept = self._lists.get(arxiv_id)
             if kept is not None:
@@ -170,9 +174,10 @@ class SimilarLists:
                 key, (gone, _asked) = self._lists.popitem(last=False)
                 self._bytes -= _size(key, gone)
 
-    def _current(self, session: Session) -> int:
-        """Bring the generation up to ``session``'s view of the change sequence; its start."""
-        head = head_seq(session)
+    def _current(self, session: Session, head: int | None = None) -> int:
+        """Bring the generation up to ``session``'s view of the change sequence (its ``head``,
+        read here unless given); the generation's start."""
+        head = head_seq(session) if head is None else head
         with self._lock:
             generation = self._generation
         if generation is not None and head <= generation.seen:

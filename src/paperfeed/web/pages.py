@@ -27,15 +27,13 @@ from paperfeed.http.deps import (
     VectorDep,
 )
 from paperfeed.http.negotiation import prefers_markdown
-from paperfeed.service.authors import claimed_names
 from paperfeed.service.bibtex import bibtex
+from paperfeed.service.comment_threads import ThreadPage
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
-from paperfeed.service.comments import thread_page
 from paperfeed.service.feed import feed_page
 from paperfeed.service.fulltext_search import run_search
+from paperfeed.service.paper_page import paper_page
 from paperfeed.service.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.service.similar import ON_PAGE as SIMILAR_ON_PAGE
-from paperfeed.service.similar import similar_papers
 from paperfeed.service.views import PaperView
 from paperfeed.service.votes import upvoted_among
 from paperfeed.settings import Settings
@@ -60,13 +58,10 @@ SUBMIT_NOTICES = {
 # ---------------------------------------------------------------- helpers
 
 
-def paper_comments(
-    request: Request, session: Session, arxiv_id: str, page: int = 1
-) -> dict[str, Any]:
-    """Page ``page`` of the paper's comment threads as the reader may see them, and the
-    notice after a submission (``?notice=submitted|already``)."""
+def paper_comments(request: Request, arxiv_id: str, threads: ThreadPage) -> dict[str, Any]:
+    """The context of a page of the paper's comment threads, and the notice after a
+    submission (``?notice=submitted|already``)."""
     notice = SUBMIT_NOTICES.get(request.query_params.get("notice", ""))
-    threads = thread_page(session, arxiv_id, get_auth(request).account, page=page)
     return {
         "comments": threads.threads,
         "comment_pages": threads,
@@ -204,15 +199,17 @@ def paper(
         return RedirectResponse(f"/papers/{bare}", status_code=301)
     if prefers_markdown(request.headers.get("accept")):
         return markdown_response(request, session, settings, bare, vary=True)
-    found = similar_papers(session, vectors, bare, SIMILAR_ON_PAGE)  # NotFound if hidden
-    view, similar = found.paper, found.papers
-    context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": similar}
+    viewer = get_auth(request).account
+    # NotFound if hidden or past the last comment page
+    shown = paper_page(session, vectors, bare, viewer, comments_page=comments_page)
+    view = shown.paper
+    context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": shown.similar}
     context["upvoted"] = my_upvotes(request, session, [view])
     context["saved"] = my_saved(request, session, [view])
     context.update(save_panel(request, session, bare))  # the "Save to" collections
-    context["claimed"] = claimed_names(session, bare)  # author name -> username
+    context["claimed"] = shown.claimed  # author name -> username
     context.update(paper_buttons(request, session, view))  # follow its authors, categories
-    context.update(paper_comments(request, session, bare, comments_page))
+    context.update(paper_comments(request, bare, shown.comments))
     response = render(
         request, "paper.html", context, alternate=f"/api/papers/{bare}", cache=PAPER_CACHE
     )
