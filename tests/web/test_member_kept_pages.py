@@ -29,9 +29,9 @@ SAVE = re.compile(r'action="/papers/([^/]+)/save".*?aria-pressed="(true|false)"'
 VIEWS = 4  # first view (the application), second (shared render), then kept
 
 
-def state_of(session_factory, username: str) -> int:
+def state_of(session_factory, username: str, column: str = "member_state") -> int:
     with session_scope(session_factory) as s:
-        sql = text("SELECT member_state FROM users WHERE username = :u")
+        sql = text(f"SELECT {column} FROM users WHERE username = :u")  # noqa: S608 (ours)
         return s.execute(sql, {"u": username}).scalar_one()
 
 
@@ -48,7 +48,6 @@ def test_every_write_of_a_member_counts_on_their_state_only(session_factory, pap
         lambda s: set_feedback(s, ada.id, a, "more", now=NOW),
         lambda s: follow_category(s, ada.id, "cs.LG", now=NOW),
         lambda s: add_comment(s, a, ada, "A counted remark", now=NOW),
-        lambda s: mark_seen(s, ada.id, [paper_id], now=NOW),
         lambda s: set_prefs(s, ada.id, mix=0.3, days=7, hide_seen=True, now=NOW),
         lambda s: create_collection(s, ada.id, name="Reading", now=NOW),
     ]
@@ -64,7 +63,14 @@ def test_every_write_of_a_member_counts_on_their_state_only(session_factory, pap
     with session_scope(session_factory) as s:
         delete_collection(s, ada.id, collection_id)
     assert state_of(session_factory, "ada") > before
-    assert state_of(session_factory, "bob") == 0  # nobody else's writes count on bob
+    # A seen paper counts apart: reading a paper leaves the member's other kept pages be.
+    before = state_of(session_factory, "ada")
+    with session_scope(session_factory) as s:
+        mark_seen(s, ada.id, [paper_id], now=NOW)
+    assert state_of(session_factory, "ada") == before
+    assert state_of(session_factory, "ada", "seen_state") == 1
+    for column in ("member_state", "seen_state"):  # nobody else's writes count on bob
+        assert state_of(session_factory, "bob", column) == 0
 
 
 def saved(client, page: str) -> dict[str, str]:
@@ -154,3 +160,14 @@ def test_the_for_you_page_follows_the_members_own_writes(two_instances, session_
     assert r.status_code == 303, r.text
     assert f'id="paper-{a}"' not in one.get("/for-you").text
     assert f'id="paper-{a}"' in bob.get("/for-you").text
+
+
+def test_the_for_you_page_hides_a_paper_once_seen(two_instances, session_factory):
+    a, one, two, _bob = two_instances
+    with session_scope(session_factory) as s:
+        uid = s.execute(text("SELECT id FROM users WHERE username='ada'")).scalar_one()
+        set_prefs(s, uid, mix=0.5, days=7, hide_seen=True, now=NOW)
+    for _ in range(VIEWS):
+        assert f'id="paper-{a}"' in one.get("/for-you").text
+    assert two.get(f"/papers/{a}").status_code == 200  # seen, on the other instance
+    assert f'id="paper-{a}"' not in one.get("/for-you").text

@@ -4,7 +4,7 @@ for all of it.
 
 The same answers as :func:`paperfeed.accounts.sessions.resume_session`, plus the token's
 hash (a session's identity: a row id can be reused after a log-out) and the member's ``member_state`` (bumped by the database on every write of the member's
-own rows, migration 0016), which key the caches of a member's parts. The statement is the
+own rows, migration 0016) and ``seen_state`` (on their seen papers), which key the caches of a member's parts. The statement is the
 Core select of ``sessions.py`` compiled once for the engine's dialect and run on the driver's
 cursor (SQLAlchemy's per-execution work costs ~10x the read itself); the columns' own result
 processors turn the driver's values into the model's (aware UTC datetimes).
@@ -35,6 +35,7 @@ _SELECT = (
         User.created_at,
         User.banned_at,
         User.member_state,
+        User.seen_state,
     )
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("hash"))
@@ -43,11 +44,12 @@ _SELECT = (
 
 @dataclass(frozen=True)
 class Resumed:
-    """A live session: its token's hash, the member, and their state counter."""
+    """A live session: its token's hash, the member, and their state counters."""
 
     token_hash: str
     account: Account
     member_state: int
+    seen_state: int
 
 
 class SessionProbe:
@@ -102,7 +104,7 @@ class SessionProbe:
         if found is None:
             return None, False
         (last_seen, expires, uid, username, email, fullname, role, verified, created,
-         banned, state) = found  # fmt: skip
+         banned, state, seen) = found  # fmt: skip
         if expires <= now or last_seen + lifetimes.idle <= now:
             return None, True
         if banned is not None:
@@ -116,7 +118,7 @@ class SessionProbe:
             confirmed=verified is not None,
             created_at=created,
         )
-        return Resumed(hashed, account, state), now - last_seen >= TOUCH_EVERY
+        return Resumed(hashed, account, state, seen), now - last_seen >= TOUCH_EVERY
 
     def close(self) -> None:
         if self.conn is not None:

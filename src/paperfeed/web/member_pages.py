@@ -223,7 +223,7 @@ class MemberPages:
         body = splice(entry.parsed.parts, parts).encode()
         headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
         headers.append((b"cache-control", b"private, no-store"))
-        if seen is None and version == self.current:  # (a seen write bumps the state)
+        if version == self.current:
             self._keep(kept_key, _Body(version, entry.expires, entry.status, headers, body))
         await _send(send, entry.status, headers, body)
 
@@ -237,12 +237,14 @@ class MemberPages:
     @staticmethod
     def _kept_key(scope, resumed: Resumed) -> tuple:
         """A kept page's key: the session (its CSRF token; never another member's), the
-        member's state counter (any write of theirs makes it new, in any process), what the
-        header shows of them, and the URL."""
+        member's state counter (any write of theirs makes it new, in any process; for their
+        own pages the seen papers' too), what the header shows of them, and the URL."""
         account = resumed.account
+        own = scope["path"] in OWN_PAGES
         return (
             resumed.token_hash,
             resumed.member_state,
+            resumed.seen_state if own else None,
             account.username,
             account.email,
             account.role,

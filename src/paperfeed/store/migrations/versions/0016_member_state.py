@@ -1,12 +1,15 @@
-"""a member's state counter: ``users.member_state``, bumped by the database on each of their writes
+"""a member's state counters: ``users.member_state`` and ``seen_state``, bumped by the database
 
 Revision ID: 0016
 Revises: 0015
 
 Both backends. ``users.member_state`` (0 to start) is incremented by triggers, in the
 transaction of the write, whenever a row of the member's own state is inserted, updated or
-deleted: votes, collections and their items, feedback, follows, comments, seen papers,
-reader preferences, digest subscriptions, author claims. Triggers, not application code, so
+deleted: votes, collections and their items, feedback, follows, comments, reader
+preferences, digest subscriptions, author claims. ``users.seen_state`` likewise for the
+papers they have seen (``paper_seen``, written by a member's first view of a paper page):
+apart, so that reading a paper does not make every other kept page of the member new; only
+the for-you page (which can hide seen papers) is keyed on it. Triggers, not application code, so
 that every writer counts (each web worker, the CLI, the API, an import, another instance on
 the same database) and no new write path can forget it. Member pages key their per-process
 caches of a member's own parts on it (docs/member-pages.md): one indexed read of the session
@@ -29,20 +32,20 @@ TABLES = (
     "paper_feedback",
     "follows",
     "comments",
-    "paper_seen",
     "reader_prefs",
     "subscriptions",
     "author_claims",
 )
-BUMP = "UPDATE users SET member_state = member_state + 1 WHERE id = {}.user_id"
+COUNTERS = {table: "member_state" for table in TABLES} | {"paper_seen": "seen_state"}
+BUMP = "UPDATE users SET {column} = {column} + 1 WHERE id = {row}.user_id"
 PG_FUNCTION = """
-CREATE FUNCTION paperfeed_bump_member_state() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION paperfeed_bump_{column}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        UPDATE users SET member_state = member_state + 1 WHERE id = OLD.user_id;
+        UPDATE users SET {column} = {column} + 1 WHERE id = OLD.user_id;
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.user_id IS DISTINCT FROM OLD.user_id) THEN
-        UPDATE users SET member_state = member_state + 1 WHERE id = NEW.user_id;
+        UPDATE users SET {column} = {column} + 1 WHERE id = NEW.user_id;
     END IF;
     RETURN NULL;
 END
@@ -50,41 +53,47 @@ $$
 """
 
 
-def _sqlite_triggers(table: str):
-    yield f"CREATE TRIGGER {table}_member_state_i AFTER INSERT ON {table} BEGIN {BUMP.format('NEW')}; END"
-    yield f"CREATE TRIGGER {table}_member_state_d AFTER DELETE ON {table} BEGIN {BUMP.format('OLD')}; END"
+def _sqlite_triggers(table: str, column: str):
+    old, new = (BUMP.format(column=column, row=row) for row in ("OLD", "NEW"))
+    name = f"{table}_{column}"
+    yield f"CREATE TRIGGER {name}_i AFTER INSERT ON {table} BEGIN {new}; END"
+    yield f"CREATE TRIGGER {name}_d AFTER DELETE ON {table} BEGIN {old}; END"
     yield (
-        f"CREATE TRIGGER {table}_member_state_u AFTER UPDATE ON {table} BEGIN "
-        f"{BUMP.format('OLD')}; {BUMP.format('NEW')} AND NEW.user_id IS NOT OLD.user_id; END"
+        f"CREATE TRIGGER {name}_u AFTER UPDATE ON {table} BEGIN "
+        f"{old}; {new} AND NEW.user_id IS NOT OLD.user_id; END"
     )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("member_state", sa.BigInteger(), nullable=False, server_default="0")
-        )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_FUNCTION)
-        for table in TABLES:
+        for column in ("member_state", "seen_state"):
+            batch.add_column(sa.Column(column, sa.BigInteger(), nullable=False, server_default="0"))
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        for column in set(COUNTERS.values()):
+            op.execute(PG_FUNCTION.format(column=column))
+    for table, column in COUNTERS.items():
+        if postgresql:
             op.execute(
-                f"CREATE TRIGGER {table}_member_state AFTER INSERT OR UPDATE OR DELETE ON {table}"
-                " FOR EACH ROW EXECUTE FUNCTION paperfeed_bump_member_state()"
+                f"CREATE TRIGGER {table}_{column} AFTER INSERT OR UPDATE OR DELETE ON {table}"
+                f" FOR EACH ROW EXECUTE FUNCTION paperfeed_bump_{column}()"
             )
-    else:
-        for table in TABLES:
-            for statement in _sqlite_triggers(table):
+        else:
+            for statement in _sqlite_triggers(table, column):
                 op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"DROP TRIGGER {table}_member_state ON {table}")
-        op.execute("DROP FUNCTION paperfeed_bump_member_state()")
-    else:
-        for table in TABLES:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, column in COUNTERS.items():
+        if postgresql:
+            op.execute(f"DROP TRIGGER {table}_{column} ON {table}")
+        else:
             for suffix in ("i", "d", "u"):
-                op.execute(f"DROP TRIGGER {table}_member_state_{suffix}")
+                op.execute(f"DROP TRIGGER {table}_{column}_{suffix}")
+    if postgresql:
+        for column in set(COUNTERS.values()):
+            op.execute(f"DROP FUNCTION paperfeed_bump_{column}()")
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("seen_state")
         batch.drop_column("member_state")
