@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 import paperfeed
-from paperfeed.accounts.session_probe import SessionProbe
 from paperfeed.api import (
     account_routes,
     community_routes,
@@ -161,7 +160,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.settings = runtime.settings
     app.state.engine = runtime.engine
     app.state.version_probe = None  # the response cache's held connection, if caching
-    app.state.session_probe = None  # member pages' held connection (sessions), if caching
+    app.state.session_probe = None  # member pages' held connection (sessions), once built
     app.state.sessions = runtime.sessions
     app.state.search = runtime.search
     app.state.passages = runtime.passages
@@ -196,14 +195,11 @@ def install_middleware(app: FastAPI, runtime: Runtime) -> None:
         # The probe holds one connection of the runtime's probe engine (the runtime disposes
         # the engine); the lifespan closes the connection.
         probe = app.state.version_probe = VersionProbe(runtime.probe_engine)
-        # The members' session reads: one held connection of the primary (member-pages.md).
-        app.state.session_probe = SessionProbe(runtime.engine)
         app.add_middleware(  # signed-in readers' pages from shared parts (member-pages.md)
             MemberPages,
             fastapi_app=app,
             sessions=runtime.sessions,
             version=probe,
-            session_probe=app.state.session_probe,
             ttl=settings.response_cache_seconds,
             max_bytes=settings.response_cache_bytes,
         )

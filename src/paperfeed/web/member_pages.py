@@ -136,7 +136,6 @@ class MemberPages:
         fastapi_app,
         sessions,
         version,
-        session_probe: SessionProbe,
         ttl: float,
         max_bytes: int,
     ):
@@ -154,7 +153,8 @@ class MemberPages:
         self.seen_task: asyncio.Task | None = None
         self.seen_done: asyncio.Future | None = None
         self.reads = HeldReads(fastapi_app.state.engine)
-        self.probe = session_probe
+        # The session reads: one held connection of the primary, closed by the lifespan.
+        self.probe = fastapi_app.state.session_probe = SessionProbe(fastapi_app.state.engine)
         settings = fastapi_app.state.settings
         self.cookie_names = (cookie_name(settings), PRIMARY_COOKIE)
         self.lifetimes = lifetimes(settings)
