@@ -94,6 +94,5 @@ def downgrade() -> None:
     if postgresql:
         for column in set(COUNTERS.values()):
             op.execute(f"DROP FUNCTION paperfeed_bump_{column}()")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("seen_state")
-        batch.drop_column("member_state")
+    op.drop_column("users", "seen_state")  # ALTER TABLE DROP COLUMN (SQLite 3.35+)
+    op.drop_column("users", "member_state")
