@@ -352,9 +352,10 @@ def run_backend(backend: str, url: str, index_dir: Path, workdir: Path, opts: Op
     tokens = members(url, opts.users, workdir / "tokens.json")
     lines_of = request_lines(url, tokens)
     if opts.signed_in:
-        from bench.load_members import member_cookies, member_lines
+        from bench.load_members import hot_papers, member_cookies, member_lines
 
-        lines_of.update(member_lines(lines_of, member_cookies(url, workdir)))
+        cookies = member_cookies(url, workdir)
+        lines_of.update(member_lines(lines_of, cookies, hot_papers(url)))
     env = {
         "PAPERFEED_DATABASE_URL": url,
         "PAPERFEED_INDEX_DIR": str(index_dir),

@@ -160,6 +160,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.settings = runtime.settings
     app.state.engine = runtime.engine
     app.state.version_probe = None  # the response cache's held connection, if caching
+    app.state.session_probe = None  # member pages' held connection (sessions), once built
     app.state.sessions = runtime.sessions
     app.state.search = runtime.search
     app.state.passages = runtime.passages
@@ -246,8 +247,9 @@ async def lifespan(app: FastAPI):
     if app.state.background_embedder is not None:
         await asyncio.to_thread(app.state.background_embedder.stop)
     await asyncio.to_thread(catch_up.stop)  # before the indexes close
-    if app.state.version_probe is not None:
-        app.state.version_probe.close()
+    for probe in (app.state.version_probe, app.state.session_probe):
+        if probe is not None:
+            probe.close()
     runtime.close()
 
 

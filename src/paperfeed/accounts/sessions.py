@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from paperfeed.accounts.secrets import new_token, plausible, token_hash
@@ -67,50 +67,6 @@ def resume_session(
     if user.banned_at is not None:  # ban ends sessions; this covers one started meanwhile
         return None, False
     return Account.of(user), now - record.last_seen_at >= TOUCH_EVERY
-
-
-# Built once: building the statement costs about as much as running it.
-_RESUME = (
-    select(
-        UserSession.last_seen_at,
-        UserSession.expires_at,
-        User.id,
-        User.username,
-        User.email,
-        User.fullname,
-        User.role,
-        User.email_verified_at,
-        User.created_at,
-        User.banned_at,
-    )
-    .join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("hash"))
-)
-
-
-def resume_on(conn: Connection, raw: str | None, *, now: datetime, lifetimes: Lifetimes):
-    """:func:`resume_session` on a Core connection, columns only (an ORM load of the two
-    rows costs ~30x more): for member pages (web/member_pages.py), which ask on every
-    request. Same answers."""
-    if not plausible(raw):
-        return None, False
-    found = conn.execute(_RESUME, {"hash": token_hash(raw)}).first()
-    if found is None:
-        return None, False
-    if _expired(found, now, lifetimes):
-        return None, True
-    if found.banned_at is not None:
-        return None, False
-    account = Account(
-        id=found.id,
-        username=found.username,
-        email=found.email,
-        fullname=found.fullname,
-        role=found.role,
-        confirmed=found.email_verified_at is not None,
-        created_at=found.created_at,
-    )
-    return account, now - found.last_seen_at >= TOUCH_EVERY
 
 
 def record_use(session: Session, raw: str, *, now: datetime, lifetimes: Lifetimes) -> None:

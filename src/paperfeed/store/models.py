@@ -221,6 +221,12 @@ class User(Base):
     # Set by an admin: a banned account cannot log in, and its API tokens are refused.
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     banned_reason: Mapped[str | None] = mapped_column(Text)
+    # Bumped by the database (triggers, migration 0016) on every write to the member's own
+    # rows (votes, library, feedback, follows, comments, prefs, subscriptions, claims), and
+    # ``seen_state`` on their seen papers: the keys of member pages' per-process caches of
+    # their pages (docs/member-pages.md).
+    member_state: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    seen_state: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class UserSession(Base):

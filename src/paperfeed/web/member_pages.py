@@ -33,13 +33,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.cookies import SimpleCookie
 
 import anyio
 from cachetools import LRUCache
 from sqlalchemy import Connection, Engine
 
-from paperfeed.accounts.sessions import resume_on
+from paperfeed.accounts.session_probe import Resumed, SessionProbe
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
 from paperfeed.http.cache import query_is_declared
@@ -51,10 +50,36 @@ from paperfeed.store.db import session_scope
 from paperfeed.web.member_parts import member_parts
 from paperfeed.web.member_slots import Parsed, Slots, parse, splice
 
-PAGES = re.compile(r"/|/papers|/papers/trending|/search|/papers/(?!trending$)[^/]+")
+PAGES = re.compile(r"/|/papers|/papers/trending|/search|/papers/(?!trending$)[^/]+|/for-you")
+OWN_PAGES = frozenset({"/for-you"})  # the member's own ranking: kept whole, never shared
 PAPER_PAGE = re.compile(r"/papers/(?!trending$)([^/]+)")
 DROPPED = (b"content-length", b"etag", b"cache-control")
 ONCE_KEPT = 50_000  # pages seen once remembered (~0.2 kB each), least recently seen out
+
+
+class _Body:
+    """A member's finished page, kept for that session at one member state and version."""
+
+    __slots__ = ("version", "expires", "status", "headers", "body", "size")
+
+    def __init__(self, version, expires, status, headers, body: bytes):
+        self.version, self.expires, self.status = version, expires, status
+        self.headers, self.body, self.size = headers, body, 400 + len(body)
+
+
+def cookie_values(raw: bytes, names: tuple[str, ...]) -> dict[str, str]:
+    """The values of the cookies ``names`` in a ``Cookie`` header, split as Starlette's
+    ``request.cookies`` splits it (on ``;`` then the first ``=``, stripped, the last of a
+    repeated name wins), so this middleware and the application see the same session. A
+    quoted value keeps its quotes here: no session token matches it, and the application
+    answers."""
+    found: dict[str, str] = {}
+    for pair in raw.decode("latin-1").split(";"):
+        name, eq, value = pair.partition("=")
+        name = name.strip() if eq else ""
+        if name in names:
+            found[name] = value.strip()
+    return found
 
 
 class _Shared:
@@ -104,7 +129,16 @@ class MemberPages:
     """Pure ASGI middleware; ``fastapi_app`` is the application (its state and clock),
     ``sessions`` the primary's session factory."""
 
-    def __init__(self, app, *, fastapi_app, sessions, version, ttl: float, max_bytes: int):
+    def __init__(
+        self,
+        app,
+        *,
+        fastapi_app,
+        sessions,
+        version,
+        ttl: float,
+        max_bytes: int,
+    ):
         self.app = app
         self.sessions = sessions  # the primary's, for the seen marks
         self.fastapi_app = fastapi_app
@@ -119,6 +153,14 @@ class MemberPages:
         self.seen_task: asyncio.Task | None = None
         self.seen_done: asyncio.Future | None = None
         self.reads = HeldReads(fastapi_app.state.engine)
+        # The session reads: one held connection of the primary, closed by the lifespan.
+        self.probe = fastapi_app.state.session_probe = SessionProbe(fastapi_app.state.engine)
+        settings = fastapi_app.state.settings
+        self.cookie_names = (cookie_name(settings), PRIMARY_COOKIE)
+        self.lifetimes = lifetimes(settings)
+        # Finished pages per (session, member state, name, email, role, URL): a repeat view
+        # costs the session read. Bounded in bytes apart from the shared renders.
+        self.bodies: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda e: e.size)
 
     def _cookie(self, scope) -> str | None:
         """The session cookie of a GET of a member page, else None (the application's)."""
@@ -131,16 +173,10 @@ class MemberPages:
         raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie")
         if not raw or any(k == b"authorization" for k, _ in scope["headers"]):
             return None
-        jar = SimpleCookie()
-        try:
-            jar.load(raw.decode("latin-1"))
-        except Exception:
+        found = cookie_values(raw, self.cookie_names)
+        if PRIMARY_COOKIE in found:  # just wrote: the application reads its write on the primary
             return None
-        state = self.fastapi_app.state
-        if PRIMARY_COOKIE in jar:  # just wrote: the application reads its write on the primary
-            return None
-        morsel = jar.get(cookie_name(state.settings))
-        return morsel.value if morsel else None
+        return found.get(self.cookie_names[0])
 
     async def __call__(self, scope, receive, send):
         cookie = self._cookie(scope)
@@ -154,16 +190,25 @@ class MemberPages:
         except Exception:
             await self.app(scope, receive, send)  # no version: the application answers
             return
+        if version != self.current:
+            self._new_version(version)
         try:
-            with self.reads() as conn:
-                account, needs_write = resume_on(
-                    conn, cookie, now=now, lifetimes=lifetimes(state.settings)
-                )
+            resumed, needs_write = self.probe.resume(cookie, now=now, lifetimes=self.lifetimes)
         except Exception:
-            account, needs_write = None, True  # the database is down: the application answers
-        if account is None or needs_write:
+            resumed, needs_write = None, True  # the database is down: the application answers
+        if resumed is None or needs_write:
             await self.app(scope, receive, send)  # log-in page, expiry, touch: the app's
             return
+        kept_key = self._kept_key(scope, resumed)
+        kept = self.bodies.get(kept_key)
+        loop = asyncio.get_running_loop()
+        if kept is not None and kept.version == version and kept.expires > loop.time():
+            await _send(send, kept.status, kept.headers, kept.body)
+            return
+        if scope["path"] in OWN_PAGES:
+            await self._own_page(scope, receive, send, kept_key, version)
+            return
+        account = resumed.account
         key = (scope["path"], scope["query_string"], account.is_admin)
         entry = await self._shared_page(scope, receive, key, version)
         if entry is None:
@@ -178,16 +223,68 @@ class MemberPages:
         body = splice(entry.parsed.parts, parts).encode()
         headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
         headers.append((b"cache-control", b"private, no-store"))
-        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        if version == self.current:
+            self._keep(kept_key, _Body(version, entry.expires, entry.status, headers, body))
+        await _send(send, entry.status, headers, body)
+
+    def _new_version(self, version) -> None:
+        """A write (or midnight) made a new data version: nothing of another is served."""
+        self.current = version
+        self.shared.clear()
+        self.once.clear()
+        self.bodies.clear()
+
+    @staticmethod
+    def _kept_key(scope, resumed: Resumed) -> tuple:
+        """A kept page's key: the session (its CSRF token; never another member's), the
+        member's state counter (any write of theirs makes it new, in any process; for their
+        own pages the seen papers' too), what the header shows of them, and the URL."""
+        account = resumed.account
+        own = scope["path"] in OWN_PAGES
+        return (
+            resumed.token_hash,
+            resumed.member_state,
+            resumed.seen_state if own else None,
+            account.username,
+            account.email,
+            account.role,
+            scope["path"],
+            scope["query_string"],
+        )
+
+    def _keep(self, key: tuple, body: _Body) -> None:
+        if body.size <= self.bodies.maxsize // 8:
+            self.bodies[key] = body
+
+    async def _own_page(self, scope, receive, send, kept_key: tuple, version) -> None:
+        """A page that is the member's own (for-you): the application renders it (it reads
+        the primary); a 200 without cookies is kept for the session at this member state and
+        data version, for ``ttl`` (its ranking decays with time, like trending's)."""
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        headers = list(start.get("headers", []))
+        body = b"".join(chunks)
+        status = start.get("status", 500)
+        if (
+            status == 200
+            and version == self.current
+            and not any(k.lower() == b"set-cookie" for k, _ in headers)
+        ):
+            expires = asyncio.get_running_loop().time() + self.ttl
+            self._keep(kept_key, _Body(version, expires, status, headers, body))
+        await _send(send, status, headers, body)
 
     async def _shared_page(self, scope, receive, key: tuple, version) -> _Shared | None:
         """The shared render of ``key`` at ``version``: kept, being made, or made now."""
         loop = asyncio.get_running_loop()
-        if version != self.current:
-            self.current = version
-            self.shared.clear()  # no entry of another version is served again
-            self.once.clear()
         entry = self.shared.get(key)
         if entry is not None and entry.version == version and entry.expires > loop.time():
             return entry
@@ -279,3 +376,8 @@ class MemberPages:
             await anyio.to_thread.run_sync(write)
         finally:
             done.set_result(None)  # a failed write loses a "seen" mark, never the page
+
+
+async def _send(send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
