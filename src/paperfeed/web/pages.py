@@ -191,8 +191,9 @@ def paper(
     """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``.
     ``comments_page``: which page of its comment threads is shown. ``Accept: text/markdown``
     gets the paper's Markdown instead (web/markdown_pages.py). The settings and the vector
-    index are read off ``app.state`` here, not declared: each declared dependency costs
-    FastAPI's solver ~0.05 ms a request, on the site's most viewed page."""
+    index are read off ``app.state`` here, not declared: each declared dependency is a step
+    of FastAPI's solver on every view of the site's most viewed page (docs/benchmarks.md,
+    the paper page's fourth pass, for what that was worth)."""
     state = request.app.state
     bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     if bare != arxiv_id:
