@@ -24,7 +24,6 @@ from paperfeed.http.deps import (
     SearchDep,
     SemanticDep,
     SettingsDep,
-    VectorDep,
 )
 from paperfeed.http.negotiation import prefers_markdown
 from paperfeed.service.bibtex import bibtex
@@ -186,22 +185,24 @@ def paper(
     request: Request,
     arxiv_id: str,
     session: ReadSession,
-    vectors: VectorDep,
-    settings: SettingsDep,
     now: NowDep,
     comments_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """One paper; versioned or non-canonical ids redirect to ``/papers/<bare id>``.
     ``comments_page``: which page of its comment threads is shown. ``Accept: text/markdown``
-    gets the paper's Markdown instead (web/markdown_pages.py)."""
+    gets the paper's Markdown instead (web/markdown_pages.py). The settings and the vector
+    index are read off ``app.state`` here, not declared: each declared dependency is a step
+    of FastAPI's solver on every view of the site's most viewed page (docs/benchmarks.md,
+    the paper page's fourth pass, for what that was worth)."""
+    state = request.app.state
     bare, _version = parse_arxiv_id(arxiv_id)  # well-formed: the route's convertor took it
     if bare != arxiv_id:
         return RedirectResponse(f"/papers/{bare}", status_code=301)
     if prefers_markdown(request.headers.get("accept")):
-        return markdown_response(request, session, settings, bare, vary=True)
+        return markdown_response(request, session, state.settings, bare, vary=True)
     viewer = get_auth(request).account
     # NotFound if hidden or past the last comment page
-    shown = paper_page(session, vectors, bare, viewer, comments_page=comments_page)
+    shown = paper_page(session, state.vector_index, bare, viewer, comments_page=comments_page)
     view = shown.paper
     context = {"now": now, "paper": view, "bibtex": bibtex(view), "similar": shown.similar}
     context["upvoted"] = my_upvotes(request, session, [view])

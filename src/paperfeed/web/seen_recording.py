@@ -16,22 +16,21 @@ from starlette.concurrency import run_in_threadpool
 
 from paperfeed.errors import NotFound
 from paperfeed.http.auth import get_auth
-from paperfeed.http.deps import NowDep, PrimarySessions
+from paperfeed.http.deps import NowDep, primary_sessions
 from paperfeed.library.seen import has_seen, mark_seen
 from paperfeed.service.papers import visible_paper_id
 from paperfeed.store.db import session_scope
 
 
-async def record_paper_seen(
-    request: Request, arxiv_id: str, sessions: PrimarySessions, now: NowDep
-) -> None:
+async def record_paper_seen(request: Request, arxiv_id: str, now: NowDep) -> None:
     """Mark the paper of this page seen by the signed-in member, once. Async, so that an
     anonymous reader's page takes no threadpool hop for it; a member's reads and write run
     in the threadpool."""
     account = get_auth(request).account
     if account is None or getattr(request.state, "member_slots", None) is not None:
         return  # anonymous, or a member page's shared render (web/member_pages.py records)
-    await run_in_threadpool(_record, sessions, account.id, arxiv_id, now)
+    # the factory got plainly, not as a dependency: the solver's cost on every anonymous view
+    await run_in_threadpool(_record, primary_sessions(request), account.id, arxiv_id, now)
 
 
 def _record(sessions: sessionmaker[Session], user_id: int, arxiv_id: str, now: datetime) -> None:
