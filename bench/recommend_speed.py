@@ -23,7 +23,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-
 from sqlalchemy import insert, select, text
 
 from bench.common import cpu_quiet, machine, median
