@@ -380,6 +380,8 @@ class UsearchVectorIndex:
         found = self._graph(_unit(vectors), count)
         if found is None:
             return [np.empty(0, np.uint64) for _ in vectors]
+        if len(vectors) == 1:  # usearch answers one query row with a Matches, not a batch
+            return [found.keys]
         return [keys[:n] for keys, n in zip(found.keys, found.counts, strict=True)]
 
     def _graph(self, queries: np.ndarray, count: int):
