@@ -101,6 +101,7 @@ class QueryEmbedder:
                 model_dir,
                 name=self._name,
                 threads=1,  # one core per query, as torch.set_num_threads(1) for the server
+                group_by_length=True,  # batches of queries waiting together: little padding
             )
             embedder.encode(["load the query model"])
             return embedder

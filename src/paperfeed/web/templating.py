@@ -28,6 +28,7 @@ from paperfeed.http.auth import CSRF_FIELD, browser_csrf_token, get_auth
 from paperfeed.links import github_url, web_url
 from paperfeed.settings import Settings
 from paperfeed.text import latex
+from paperfeed.web.url_quote import urlencode
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 300
@@ -109,6 +110,7 @@ FILTERS = {
     # (<title>, attributes, meta); docs/text-and-math.md
     "latex_html": latex.to_html,
     "latex_text": latex.to_plain_text,
+    "urlencode": urlencode,  # Jinja's output, faster (web/url_quote.py)
 }
 
 # ---------------------------------------------------------------- every page's context
