@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,10 @@ class QueryEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.batcher.encode(texts)
+
+    def submit(self, texts: list[str]) -> Future:
+        """A future of ``encode(texts)``, queued for the next shared model call."""
+        return self.batcher.submit(texts)
 
     def _encode_now(self, texts: list[str]) -> np.ndarray:
         return self._loaded().encode(texts)
