@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 from community_helpers import NOW
-from jinja2.filters import do_urlencode
 from sqlalchemy import event
 
 from paperfeed.service import authors
 from paperfeed.service.comments import add_comment
 from paperfeed.store.db import session_scope
-from paperfeed.web.templating import urlencode
 
 PAPER = "2611.00001"
 QUIET = "2611.00002"  # no comments, no claims
@@ -71,14 +69,3 @@ def test_a_paper_without_comments_or_claims_is_read_in_one_statement(client, pap
     assert len(reads) == 1, reads
     assert "No comments yet." in page
     assert client.get(f"/papers/{QUIET}?comments_page=2").status_code == 404
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["plain", "a b/c&d=é", "", {"q": "Ada Lovelace", "author": "Ada / Lovelace & co"}, {}],
-)
-def test_the_remembered_urlencode_filter_gives_jinjas_output(value):
-    assert urlencode(value) == do_urlencode(value)
-    assert urlencode(value) == do_urlencode(value)  # the remembered answer too
-    assert urlencode([("k", "v w")]) == do_urlencode([("k", "v w")])  # not remembered
-    assert urlencode({"n": [1]}) == do_urlencode({"n": [1]})  # unhashable: not remembered

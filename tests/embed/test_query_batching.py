@@ -95,3 +95,68 @@ def test_a_call_of_a_full_batch_goes_straight_to_the_model():
     assert model.batches == [texts]
     started = set(threading.enumerate()) - before
     assert not any(t.name == "query-embed-batcher" for t in started)
+
+
+class BatchedFake:
+    """A query embedder as QueryEmbedder is: encode and submit through a MicroBatcher."""
+
+    name = "fake/model"
+
+    def __init__(self, model: SlowFake):
+        self.batcher = MicroBatcher(model.encode, max_wait=0.02)
+
+    def encode(self, texts):
+        return self.batcher.encode(texts)
+
+    def submit(self, texts):
+        return self.batcher.submit(texts)
+
+
+class NoIndex:
+    model = "fake/model"
+
+    def search(self, session, vector, filters, limit, exclude=frozenset()):
+        return []
+
+    def close(self):
+        pass
+
+
+def test_hybrid_semantic_legs_share_model_calls_beyond_the_leg_workers(tmp_path):
+    """The semantic legs run in QUERY_WORKERS threads, but each query is queued for the model
+    by its request's thread, so the queries of every search in flight share calls."""
+    from sqlalchemy.orm import Session
+
+    from paperfeed.search.base import SearchFilters
+    from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
+    from paperfeed.store.db import make_engine
+
+    model = SlowFake(delay=0.1)
+    semantic = SemanticSearch(BatchedFake(model), NoIndex())
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    n = 3 * QUERY_WORKERS + 2
+    start = threading.Barrier(n)
+
+    def one(k):
+        with Session(engine) as session:
+            start.wait()
+            return semantic.start_nearest(session, f"query {k}", SearchFilters(), 10).result()
+
+    with ThreadPoolExecutor(n) as pool:
+        assert list(pool.map(one, range(n))) == [[]] * n
+    assert max(len(b) for b in model.batches) > QUERY_WORKERS
+    assert sorted(t for b in model.batches for t in b) == sorted(f"query {k}" for k in range(n))
+    assert np.array_equal(semantic.query_vector("query 3"), fake_vector("query 3"))  # cached
+    semantic.close()
+    engine.dispose()
+
+
+def test_submit_gives_a_future_and_failures_reach_it():
+    model = SlowFake()
+    batcher = MicroBatcher(model.encode, max_wait=0.001)
+    assert np.array_equal(batcher.submit(["a"]).result(), np.stack([fake_vector("a")]))
+    failed = batcher.submit(["boom"])
+    assert isinstance(failed.exception(), RuntimeError)
+    whole = batcher.submit([f"t{k}" for k in range(batcher.max_batch)])  # a batch of its own
+    assert whole.done() and whole.result().shape == (batcher.max_batch, 16)
+    batcher.close()

@@ -93,6 +93,18 @@ def test_nearest_neighbours_come_best_first_with_cosine_scores(index, papers, se
 
 
 @sqlite_only
+def test_nearest_many_answers_one_row_as_a_batch_of_one(index, papers, session_factory):
+    """usearch answers a one-row query with a ``Matches``, not a ``BatchMatches``: a batch of
+    one (the last of a batched similar-lists fill) must still give one list of keys."""
+    with session_factory() as s:
+        ids = dict(s.execute(select(Paper.arxiv_id, Paper.id)).all())
+        one = index.nearest_many(s, E0[None], 3)
+        two = index.nearest_many(s, np.stack([E0, angled(40)]), 3)
+    assert [list(map(int, k)) for k in one] == [[ids[a] for a in papers[:3]]]
+    assert [len(k) for k in two] == [3, 3] and list(map(int, two[0])) == list(map(int, one[0]))
+
+
+@sqlite_only
 def test_exclude_and_limit(index, papers, nearest):
     assert nearest(index, limit=2, exclude=frozenset({papers[0]})) == papers[1:3]
 

@@ -58,10 +58,22 @@ class MicroBatcher:
         """The vectors of ``texts``, in order, as ``encode_many(texts)`` would give them."""
         if not texts or len(texts) >= self.max_batch:
             return self._encode_many(list(texts))  # already a batch of its own
+        return self.submit(texts).result()
+
+    def submit(self, texts: list[str]) -> Future:
+        """:meth:`encode` without waiting: a future of the vectors. A caller that has other
+        work meanwhile (a search's keyword leg) queues its texts at once, so the queries of
+        every request in flight can share one model call."""
         call = _Call(list(texts))
+        if not texts or len(texts) >= self.max_batch:
+            try:
+                call.future.set_result(self._encode_many(call.texts))
+            except Exception as exc:
+                call.future.set_exception(exc)
+            return call.future
         self._start()
         self._queue.put(call)  # blocks while the queue is full
-        return call.future.result()
+        return call.future
 
     def close(self) -> None:
         """Stop the worker after the calls already queued."""

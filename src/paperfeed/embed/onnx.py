@@ -154,7 +154,9 @@ class OnnxEmbedder:
     file made by :func:`export_onnx` (and :func:`quantize_onnx`).
 
     Texts are tokenised with the model's own tokenizer, truncated at its ``max_seq_length``,
-    sorted by length and batched, as sentence-transformers does. ``threads`` = 0 uses every
+    sorted by length and batched, as sentence-transformers does; with ``group_by_length``
+    (short queries) a batch is split further where padding would cost more than a model
+    call (:func:`length_groups`). ``threads`` = 0 uses every
     core. The session is created on first use (thread-safe).
     """
 
@@ -167,8 +169,10 @@ class OnnxEmbedder:
         batch_size: int = 32,
         max_seq_length: int | None = None,
         threads: int = 0,
+        group_by_length: bool = False,
     ):
         self._name = name
+        self.group_by_length = group_by_length
         self.onnx_path = onnx_path
         self.model_dir = model_dir
         self.batch_size = batch_size
@@ -215,7 +219,9 @@ class OnnxEmbedder:
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            out[rows] = self._encode_batch([encodings[i] for i in rows])
+            lengths = [len(encodings[i].ids) for i in rows]
+            for a, b in length_groups(lengths) if self.group_by_length else [(0, len(rows))]:
+                out[rows[a:b]] = self._encode_batch([encodings[i] for i in rows[a:b]])
         return out
 
     def _encode_batch(self, encodings) -> np.ndarray:
@@ -230,6 +236,31 @@ class OnnxEmbedder:
         summed = (tokens * mask[..., None]).sum(axis=1)
         pooled = summed / mask.sum(axis=1, keepdims=True)
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+# What one model call costs beyond its tokens, in tokens: the fp32 model on one core takes
+# ~2.6 ms a call plus ~0.3 ms a token (batch x padded length) for short inputs, measured on
+# the 2-core machine (docs/benchmarks.md, issue 16 item 4).
+CALL_TOKENS = 9
+
+
+def length_groups(lengths: list[int], call_tokens: int = CALL_TOKENS) -> list[tuple[int, int]]:
+    """Split ``lengths`` (longest first) into runs ``(start, end)``, each one model call
+    padded to its first (longest) length, at the least cost ``call_tokens`` per call plus
+    the padded tokens (an exact split by dynamic programming; a batch holds 32 at most)."""
+    n = len(lengths)
+    best = [0] + [None] * n  # best[j]: cost of the first j texts
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j):  # the last call holds texts i..j-1, padded to lengths[i]
+            cost = best[i] + call_tokens + (j - i) * lengths[i]
+            if best[j] is None or cost < best[j]:
+                best[j], cut[j] = cost, i
+    groups, j = [], n
+    while j > 0:
+        groups.append((cut[j], j))
+        j = cut[j]
+    return groups[::-1]
 
 
 def bulk_embedder(name: str, cache_dir: Path) -> OnnxEmbedder:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,10 @@ class QueryEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.batcher.encode(texts)
 
+    def submit(self, texts: list[str]) -> Future:
+        """A future of ``encode(texts)``, queued for the next shared model call."""
+        return self.batcher.submit(texts)
+
     def _encode_now(self, texts: list[str]) -> np.ndarray:
         return self._loaded().encode(texts)
 
@@ -101,6 +106,7 @@ class QueryEmbedder:
                 model_dir,
                 name=self._name,
                 threads=1,  # one core per query, as torch.set_num_threads(1) for the server
+                group_by_length=True,  # batches of queries waiting together: little padding
             )
             embedder.encode(["load the query model"])
             return embedder

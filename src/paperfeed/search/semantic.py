@@ -70,13 +70,38 @@ class SemanticSearch:
             done: Future[list[Hit]] = Future()
             done.set_result(self.index.search(session, self.query_vector(text), filters, limit))
             return done
+        # Queued for the model here, not in the worker: the workers are few (QUERY_WORKERS),
+        # and a query waiting for one could not join the model call of the others in flight.
+        queued = self._queued_vector(text)
 
         def nearest() -> list[Hit]:
-            vector = self.query_vector(text)
+            vector = queued.result() if queued is not None else self.query_vector(text)
             with Session(bind) as own:
                 return self.index.search(own, vector, filters, limit)
 
         return self._workers.submit(nearest)
+
+    def _queued_vector(self, text: str) -> Future[np.ndarray] | None:
+        """The query's vector as a future: from the cache, or queued for the model's next
+        shared call; None for an embedder that cannot queue (torch: embedded when needed)."""
+        key = self._key(text)
+        cached = self._cached(key)
+        out: Future[np.ndarray] = Future()
+        if cached is not None:
+            out.set_result(cached)
+            return out
+        submit = getattr(self.embedder, "submit", None)
+        if submit is None:
+            return None
+
+        def done(rows: Future) -> None:
+            try:
+                out.set_result(self._store(key, rows.result()[0]))
+            except BaseException as exc:  # the model's error, for the caller to see
+                out.set_exception(exc)
+
+        submit([key]).add_done_callback(done)
+        return out
 
     @staticmethod
     def _key(text: str) -> str:
@@ -90,7 +115,10 @@ class SemanticSearch:
             return cached
 
     def _embed(self, key: str) -> np.ndarray:
-        vector = np.asarray(self.embedder.encode([key])[0], dtype=np.float32)
+        return self._store(key, self.embedder.encode([key])[0])
+
+    def _store(self, key: str, row: np.ndarray) -> np.ndarray:
+        vector = np.asarray(row, dtype=np.float32)
         vector.setflags(write=False)
         with self._lock:
             self._cache[key] = vector

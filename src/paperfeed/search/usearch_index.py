@@ -346,14 +346,15 @@ class UsearchVectorIndex:
         fetch = min(size, (limit * OVERFETCH if clauses else limit) + len(exclude) + 10)
         checked: dict[int, str | None] = {}
         while True:
-            keys, sims = self._nearest(query, fetch)
-            unseen = [int(k) for k in keys if int(k) not in checked]
+            found, sims = self._nearest(query, fetch)
+            keys = found.tolist()  # Python ints and floats: numpy scalars cost ~1 us each
+            unseen = [k for k in keys if k not in checked]
             checked.update(dict.fromkeys(unseen))
             checked.update(visible_ids(session, unseen, clauses, filters.author))
             hits = [
-                Hit(checked[int(k)], float(s))
-                for k, s in zip(keys, sims, strict=True)
-                if checked.get(int(k)) is not None and checked[int(k)] not in exclude
+                Hit(arxiv_id, s)
+                for k, s in zip(keys, sims.tolist(), strict=True)
+                if (arxiv_id := checked.get(k)) is not None and arxiv_id not in exclude
             ]
             if len(hits) >= limit or fetch >= size:
                 return hits[:limit]
@@ -380,6 +381,8 @@ class UsearchVectorIndex:
         found = self._graph(_unit(vectors), count)
         if found is None:
             return [np.empty(0, np.uint64) for _ in vectors]
+        if len(vectors) == 1:  # usearch answers one query row with a Matches, not a batch
+            return [found.keys]
         return [keys[:n] for keys, n in zip(found.keys, found.counts, strict=True)]
 
     def _graph(self, queries: np.ndarray, count: int):

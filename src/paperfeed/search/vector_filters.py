@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from paperfeed.search.base import SearchFilters
@@ -100,9 +100,21 @@ def filtered_ids(session: Session, model: str, clauses: list, cap: int | None) -
     return None if cap is not None and len(ids) > cap else ids
 
 
+# The unfiltered check of every vector search, built once: building a select costs more
+# than running it (~0.4 of its ~1 ms for 110 ids; issue 16 item 4).
+_VISIBLE = select(Paper.id, Paper.arxiv_id).where(
+    Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False)
+)
+
+
 def visible_ids(session: Session, ids: list[int], clauses: list, author: str | None) -> dict:
     """``paper id -> arXiv id`` for those of ``ids`` that exist, are visible and pass."""
     out = {}
+    if not clauses and not author:
+        connection = session.connection()
+        for start in range(0, len(ids), ID_CHUNK):
+            out.update(connection.execute(_VISIBLE, {"ids": ids[start : start + ID_CHUNK]}).all())
+        return out
     columns = [Paper.id, Paper.arxiv_id] + ([Paper.authors] if author else [])
     for start in range(0, len(ids), ID_CHUNK):
         rows = session.execute(

@@ -9,7 +9,6 @@ through the same object, as ``request.app.state.templates`` (http never imports 
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import UTC, date, datetime
 from functools import partial
@@ -22,7 +21,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.bccache import Bucket
-from jinja2.filters import do_urlencode
 from markupsafe import Markup
 
 import paperfeed
@@ -30,10 +28,10 @@ from paperfeed.http.auth import CSRF_FIELD, browser_csrf_token, get_auth
 from paperfeed.links import github_url, web_url
 from paperfeed.settings import Settings
 from paperfeed.text import latex
+from paperfeed.web.url_quote import urlencode
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 300
-URLENCODED_KEPT = 16_384  # strings and query dicts, a few hundred bytes each
 
 # ---------------------------------------------------------------- filters
 
@@ -98,27 +96,7 @@ def github_name(repo: str | None) -> str:
     return path.removesuffix(".git") or url
 
 
-@functools.lru_cache(maxsize=URLENCODED_KEPT)
-def _urlencoded(value: str | tuple[tuple[Any, Any], ...]) -> str:
-    return do_urlencode(value)
-
-
-def urlencode(value: Any) -> str:
-    """Jinja's ``urlencode``, remembered for the last URLENCODED_KEPT strings and dicts: a
-    paper page encodes a search link per author and keyword, ~20 us each (issue 16), and
-    the same names come back on every view."""
-    try:
-        if isinstance(value, str):
-            return _urlencoded(value)
-        if isinstance(value, dict):
-            return _urlencoded(tuple(value.items()))
-    except TypeError:  # an unhashable value
-        pass
-    return do_urlencode(value)
-
-
 FILTERS = {
-    "urlencode": urlencode,
     "short_date": short_date,
     "long_date": long_date,
     "plural": plural,
@@ -132,6 +110,7 @@ FILTERS = {
     # (<title>, attributes, meta); docs/text-and-math.md
     "latex_html": latex.to_html,
     "latex_text": latex.to_plain_text,
+    "urlencode": urlencode,  # Jinja's output, faster (web/url_quote.py)
 }
 
 # ---------------------------------------------------------------- every page's context
