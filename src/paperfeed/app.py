@@ -77,6 +77,11 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).parent / "web"  # the pages' templates and static files
 # Anonymous GETs of these are the same for every reader until the data changes.
 DB_POOL_SIZE = 16  # database connections per web worker = request-handling threads
+# Connections of the pool that member pages hold for good (web/member_pages.py: the member
+# parts' reads and the session probe): outside the request threads' and semantic legs' share,
+# or 16 requests holding theirs wait for a leg that waits for a connection (a deadlock until
+# the pool's timeout: every hybrid search stalled once a member had been served).
+HELD_CONNECTIONS = 2
 CACHED_PREFIXES = (
     "/papers",
     "/search",
@@ -132,8 +137,8 @@ ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # QUERY_WORKERS more: a hybrid search's semantic leg needs a connection of its own while
-    # its request holds one (paperfeed.search.semantic).
-    runtime = Runtime.open(settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS)
+    # its request holds one (paperfeed.search.semantic); and those member pages hold.
+    runtime = Runtime.open(settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS + HELD_CONNECTIONS)
     app = FastAPI(
         title=settings.site_name,
         version=paperfeed.__version__,

@@ -20,8 +20,10 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import text
 
 from live_server import serve
+from members import make_account, signed_in
 from paperfeed.app import DB_POOL_SIZE, create_app
 from paperfeed.http.deps import ReadSession, ReleasingRoute, get_now
+from paperfeed.search.semantic import QUERY_WORKERS
 from paperfeed.store.db import make_sessionmaker
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -111,3 +113,22 @@ def test_connection_is_back_in_the_pool_before_the_response_is_validated(engine,
     with TestClient(app) as client:
         assert client.get("/n").json() == {"n": 1}
     assert seen == ([0] if releasing else [1])
+
+
+def test_member_pages_held_connections_leave_the_requests_and_legs_their_share(
+    settings, paper_factory, session_factory
+):
+    """Member pages hold two pooled connections for good once a member is served; the pool
+    must still have one for each request thread and each semantic leg, or concurrent hybrid
+    searches deadlock (a request holds its connection while its leg waits for one)."""
+    paper_factory(feed_day=NOW.date())
+    make_account(session_factory, "ada")
+    app = create_app(settings)  # the response cache on, as deployed: member pages in front
+    app.dependency_overrides[get_now] = lambda: NOW
+    with TestClient(app) as client:
+        signed_in(client, "ada")
+        for _ in range(3):  # a member page, then its kept and shared renders
+            assert client.get("/").status_code == 200
+        pool = app.state.engine.pool
+        assert pool.checkedout() >= 1  # held
+        assert pool.size() - pool.checkedout() >= DB_POOL_SIZE + QUERY_WORKERS
