@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, select
 from paperfeed.accounts.secrets import plausible, token_hash
 from paperfeed.accounts.sessions import TOUCH_EVERY, Lifetimes
 from paperfeed.accounts.users import Account
+from paperfeed.store.held_connection import HeldConnection
 from paperfeed.store.models import User, UserSession
 
 _SELECT = (
@@ -52,13 +53,12 @@ class Resumed:
     seen_state: int
 
 
-class SessionProbe:
-    """Reads sessions on one autocommit DBAPI connection of ``engine`` (the primary), kept
-    open; used only from the event loop. Autocommit, so each read sees the latest commit. A
-    broken connection is replaced once, then the error propagates."""
+class SessionProbe(HeldConnection):
+    """Reads sessions on a held autocommit connection of ``engine`` (the primary;
+    store/held_connection.py), used only from the event loop."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        super().__init__(engine)
         dialect = engine.dialect
         compiled = _SELECT.compile(dialect=dialect)
         self.sql = compiled.string
@@ -67,27 +67,10 @@ class SessionProbe:
             c.type.dialect_impl(dialect).result_processor(dialect, None)
             for c in _SELECT.selected_columns
         ]
-        self.conn = None
 
     def row(self, token_hash_: str) -> list | None:
         params = (token_hash_,) if self.positional else {"hash": token_hash_}
-        for attempt in (1, 2):
-            try:
-                if self.conn is None:
-                    self.conn = self.engine.raw_connection()
-                    if self.engine.dialect.name == "postgresql":
-                        self.conn.driver_connection.autocommit = True
-                cursor = self.conn.cursor()
-                try:
-                    cursor.execute(self.sql, params)
-                    found = cursor.fetchone()
-                finally:
-                    cursor.close()
-                break
-            except Exception:
-                self.close()
-                if attempt == 2:
-                    raise
+        found = self.fetchone(self.sql, params)
         if found is None:
             return None
         return [v if p is None else p(v) for p, v in zip(self.processors, found, strict=True)]
@@ -119,10 +102,3 @@ class SessionProbe:
             created_at=created,
         )
         return Resumed(hashed, account, state, seen), now - last_seen >= TOUCH_EVERY
-
-    def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.invalidate()
-            finally:
-                self.conn = None

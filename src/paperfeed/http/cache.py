@@ -33,9 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
-from sqlalchemy import Engine
-
 from paperfeed.http.negotiation import markdown_variant
+from paperfeed.store.held_connection import HeldConnection
 
 _CACHEABLE_STATUS = {200}
 # What an entry costs beyond its bytes: the entry, its key and body objects, the dict slot
@@ -78,46 +77,14 @@ def query_is_declared(scope) -> bool:
     return names <= declared_query_names(scope.get("route"))
 
 
-class VersionProbe:
-    """Reads the data version on one dedicated autocommit connection, kept open.
-
-    Used only from the event loop, once per cacheable request, so it must be cheap: a pooled
-    checkout with its pre-ping costs ~600 us on PostgreSQL, a held DBAPI connection ~100 us.
-    Autocommit so that each read sees the latest commit (an open SQLite read transaction would
-    pin an old snapshot). A broken connection is replaced once, then the error propagates.
-    """
+class VersionProbe(HeldConnection):
+    """Reads the data version on a held autocommit connection (store/held_connection.py):
+    used from the event loop once per cacheable request, so it must be cheap."""
 
     SQL = "SELECT max(seq) FROM paper_changes"
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.conn = None
-
     def __call__(self) -> int:
-        for attempt in (1, 2):
-            try:
-                if self.conn is None:
-                    self.conn = self.engine.raw_connection()
-                    if self.engine.dialect.name == "postgresql":
-                        self.conn.driver_connection.autocommit = True
-                cursor = self.conn.cursor()
-                try:
-                    cursor.execute(self.SQL)
-                    return cursor.fetchone()[0] or 0
-                finally:
-                    cursor.close()
-            except Exception:
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.invalidate()
-            finally:
-                self.conn = None
+        return self.fetchone(self.SQL)[0] or 0
 
 
 class ResponseCache:

@@ -260,19 +260,7 @@ class MemberPages:
         """A page that is the member's own (for-you): the application renders it (it reads
         the primary); a 200 without cookies is kept for the session at this member state and
         data version, for ``ttl`` (its ranking decays with time, like trending's)."""
-        start: dict = {}
-        chunks: list[bytes] = []
-
-        async def capture(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        headers = list(start.get("headers", []))
-        body = b"".join(chunks)
-        status = start.get("status", 500)
+        status, headers, body = await _captured(self.app, scope, receive)
         if (
             status == 200
             and version == self.current
@@ -319,22 +307,13 @@ class MemberPages:
                 "member_slots": self.slots,
             },
         }
-        start: dict = {}
-        chunks: list[bytes] = []
-
-        async def capture(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(shared, receive, capture)
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in DROPPED]
-        if start.get("status") != 200 or any(k.lower() == b"set-cookie" for k, _ in headers):
+        status, headers, body = await _captured(self.app, shared, receive)
+        headers = [(k, v) for k, v in headers if k.lower() not in DROPPED]
+        if status != 200 or any(k.lower() == b"set-cookie" for k, _ in headers):
             return None
         if not query_is_declared(shared):
             return None
-        html = b"".join(chunks).decode()
+        html = body.decode()
         parsed = parse(self.slots, html)
         size = 600 + 2 * len(html) + 80 * len(parsed.parts)
         if size > self.shared.maxsize // 8:
@@ -376,6 +355,22 @@ class MemberPages:
             await anyio.to_thread.run_sync(write)
         finally:
             done.set_result(None)  # a failed write loses a "seen" mark, never the page
+
+
+async def _captured(app, scope, receive) -> tuple[int, list, bytes]:
+    """The application's answer to ``scope``, whole: status (500 if it never started),
+    headers, body."""
+    start: dict = {}
+    chunks: list[bytes] = []
+
+    async def capture(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    return start.get("status", 500), list(start.get("headers", [])), b"".join(chunks)
 
 
 async def _send(send, status: int, headers: list, body: bytes) -> None:
