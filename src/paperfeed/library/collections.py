@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -294,17 +294,20 @@ def collections_holding(session: Session, user_id: int, paper_id: int) -> list[i
     )
 
 
-def library_papers(session: Session, user_id: int) -> list[tuple[int, datetime]]:
-    """Every paper in any of the member's collections with when it was last added, newest
-    first (one row a paper): what the for-you ranker reads as the member's library."""
-    added = func.max(CollectionItem.added_at)
-    rows = session.execute(
-        select(CollectionItem.paper_id, added)
+def library_papers_query(user_id: int) -> Select:
+    """``(paper_id, added_at)``: every paper in any of the member's collections with when it
+    was last added, one row a paper, unordered (a part of the for-you profile's one read)."""
+    return (
+        select(CollectionItem.paper_id, func.max(CollectionItem.added_at).label("added_at"))
         .where(CollectionItem.user_id == user_id)
         .group_by(CollectionItem.paper_id)
-        .order_by(added.desc(), CollectionItem.paper_id.desc())
-    ).all()
-    return [(int(pid), at) for pid, at in rows]
+    )
+
+
+def library_papers(session: Session, user_id: int) -> list[tuple[int, datetime]]:
+    """:func:`library_papers_query`, newest first."""
+    rows = session.execute(library_papers_query(user_id)).all()
+    return sorted(((int(pid), at) for pid, at in rows), key=lambda r: (r[1], r[0]), reverse=True)
 
 
 def _dialect(session: Session) -> str:

@@ -98,17 +98,6 @@ def feedback_of(session: Session, user_id: int) -> dict[int, str]:
     )
 
 
-def feedback_times(session: Session, user_id: int) -> list[tuple[int, str, datetime]]:
-    """``(paper_id, kind, created_at)`` of the member's feedback, newest first: the
-    profile's time decay weighs each by its age."""
-    rows = session.execute(
-        select(PaperFeedback.paper_id, PaperFeedback.kind, PaperFeedback.created_at)
-        .where(PaperFeedback.user_id == user_id)
-        .order_by(PaperFeedback.created_at.desc(), PaperFeedback.paper_id)
-    ).all()
-    return [(pid, kind, at) for pid, kind, at in rows]
-
-
 def feedback_among(
     session: Session, user_id: int | None, arxiv_ids: Iterable[str]
 ) -> dict[str, str]:

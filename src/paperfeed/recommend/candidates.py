@@ -1,6 +1,7 @@
 """What a for-you list reads per request besides the window's shared data
 (:mod:`paperfeed.recommend.window_data`): the member's seen papers among the candidates,
-and the views of the page shown (only its cards).
+and the views of the page shown (only its cards; what a reason names comes with the liked
+papers' kept facts, :mod:`paperfeed.recommend.paper_facts`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from paperfeed.service.papers import get_papers_by_id
 from paperfeed.service.views import PaperView
 from paperfeed.store.chunks import in_chunks
 from paperfeed.store.library_models import PaperSeen
-from paperfeed.store.models import Paper
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,3 @@ def views_of(session: Session, paper_ids: list[int]) -> dict[int, PaperView]:
     for part in in_chunks(paper_ids):
         views.update(get_papers_by_id(session, part))
     return views
-
-
-def titles_of(session: Session, paper_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """``paper_id -> (arxiv_id, title)``: what a reason names."""
-    found: dict[int, tuple[str, str]] = {}
-    for part in in_chunks(paper_ids):
-        for pid, arxiv_id, title in session.execute(
-            select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(part))
-        ):
-            found[pid] = (arxiv_id, title)
-    return found

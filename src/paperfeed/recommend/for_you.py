@@ -24,7 +24,6 @@ from paperfeed.rank.trending import DEFAULT_HALF_LIFE
 from paperfeed.recommend.candidates import (
     WindowPaper,
     seen_among,
-    titles_of,
     views_of,
 )
 from paperfeed.recommend.follow_match import match_window
@@ -113,6 +112,7 @@ class Scored:
     closeness: np.ndarray  # its cosine to that paper
     follows: list  # the member's follow rules, what ``first_follow`` indexes
     first_follow: np.ndarray  # per candidate: the first follow that brings it, -1 none
+    facts: dict[int, PaperFact]  # the liked and disliked papers' kept facts
 
     @property
     def papers(self) -> _Candidates:
@@ -186,9 +186,9 @@ def for_you(
     page = [int(i) for i in scored.order[offset : offset + limit]]
     ids = scored.window.papers.paper_ids
     views = views_of(session, [int(ids[scored.rows[i]]) for i in page])
-    named = titles_of(
-        session, [r[1].paper_id for i in page if (r := scored.why(i)) and r[0] == "item"]
-    )
+    named = {  # the liked papers' kept facts carry what a reason names: no read
+        pid: (fact.arxiv_id, fact.title) for pid, fact in scored.facts.items() if fact.title
+    }
     items = []
     for i in page:
         view = views.get(int(ids[scored.rows[i]]))
@@ -234,11 +234,11 @@ def rank_window(
     community = community_scale(window.trending(as_of, half_life)[rows])
     n = len(rows)
     content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
-    follows, first_follow = np.zeros(n), np.full(n, -1)
+    follows, first_follow, facts = np.zeros(n), np.full(n, -1), {}
     if profile.empty:
         personal, score = np.zeros(n), community
     else:
-        content, follows, first_follow = _personal(
+        content, follows, first_follow, facts = _personal(
             session, model, profile, window, rows, as_of, params
         )
         personal = minmax(content.raw + follows)
@@ -258,6 +258,7 @@ def rank_window(
         content.closeness,
         profile.follows,
         first_follow,
+        facts,
     )
 
 
@@ -270,8 +271,8 @@ class _Content:
 
 
 def _personal(session, model, profile: Profile, window: Window, rows, as_of, params):
-    """The content relevance of every candidate, the bonus of its follows and the first
-    follow that brings it."""
+    """The content relevance of every candidate, the bonus of its follows, the first follow
+    that brings it, and the liked papers' facts."""
     papers, n = window.papers, len(rows)
     content = _Content(np.zeros(n), [], np.full(n, -1), np.zeros(n))
     facts: dict[int, PaperFact] = {}
@@ -287,7 +288,7 @@ def _personal(session, model, profile: Profile, window: Window, rows, as_of, par
         prior = _prior(profile, papers, rows, as_of, params, facts)
         content.raw += params.category_weight * prior
     bonus, first = match_window(papers, rows, profile.follows, params.follow_bonus)
-    return content, bonus, first
+    return content, bonus, first, facts
 
 
 def _words(profile, papers: WindowPapers, rows, as_of, params, facts) -> np.ndarray:

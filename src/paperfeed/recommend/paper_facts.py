@@ -1,5 +1,6 @@
 """What the for-you ranking reads of a member's liked papers, kept in process: each paper's
-categories, its text and its stored vector under the site's model.
+categories, its text, its stored vector under the site's model, and the arXiv id and title a
+card's reason names.
 
 A member's library is mostly older than the window (a reader with 500 saved papers has a
 handful in this week's), so these papers are not in the window's shared data
@@ -49,11 +50,13 @@ class PaperFact:
     categories: tuple[str, ...]
     text: str  # "title. abstract", what word relevance transforms
     vector: np.ndarray | None
+    arxiv_id: str = ""  # with the title: what a card's reason names
+    title: str = ""
 
     @property
     def nbytes(self) -> int:
         vector = self.vector.nbytes if self.vector is not None else 0
-        return 200 + len(self.text) + 16 * len(self.categories) + vector
+        return 200 + len(self.text) + len(self.title) + 16 * len(self.categories) + vector
 
 
 class PaperFacts:
@@ -142,17 +145,20 @@ class PaperFacts:
 def _read_facts(session: Session, model: str | None, paper_ids: list[int]) -> dict[int, PaperFact]:
     rows: dict[int, tuple] = {}
     for part in in_chunks(paper_ids):
-        for pid, title, abstract, cats in session.execute(
-            select(Paper.id, Paper.title, Paper.abstract, Paper.categories).where(
+        for pid, arxiv_id, title, abstract, cats in session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract, Paper.categories).where(
                 Paper.id.in_(part)
             )
         ):
-            rows[pid] = (tuple(cats or ()), f"{title}. {abstract or ''}")
+            rows[pid] = (tuple(cats or ()), f"{title}. {abstract or ''}", arxiv_id, title)
     vectors: dict[int, np.ndarray] = {}
     if model is not None and rows:
         ids, matrix = read_vector_matrix(session, model, list(rows))
         vectors = dict(zip(ids.tolist(), matrix, strict=True))
-    return {pid: PaperFact(cats, text, vectors.get(pid)) for pid, (cats, text) in rows.items()}
+    return {
+        pid: PaperFact(cats, text, vectors.get(pid), arxiv_id, title)
+        for pid, (cats, text, arxiv_id, title) in rows.items()
+    }
 
 
 _STORES: PerEngine[PaperFacts] = PerEngine(PaperFacts)

@@ -4,9 +4,9 @@ as cast when the paper was put on the feed).
 
 What is loaded is bounded by the formula's horizon (ten half-lives; older votes weigh less
 than 1/1000): the feed entries of that span and the papers voted on in it, and only the votes
-cast in it (``ix_paper_votes_created_at``, ``ix_daily_entries_day``). With a period (the
-trending papers of a past week), every entry of the period is a candidate, judged as of the
-period's end.
+cast in it (``ix_paper_votes_created_at``, ``ix_daily_entries_day_submitted_at``). With a
+period (the trending papers of a past week), every entry of the period is a candidate, judged
+as of the period's end.
 
 **Idle instances.** When nothing happened for longer than that horizon (a demo of 2024 papers,
 a mirror that stopped), trending as of now would be empty. :func:`trending_as_of` is the one
@@ -55,9 +55,10 @@ class AsOf:
 
 def latest_activity(session: Session, until: datetime) -> datetime | None:
     """The newest vote cast on, or posting on the feed of, a visible feed paper, at or
-    before ``until``; None when there is neither. Two index walks (``created_at``, ``day``)
-    that stop at the first visible row."""
-    voted = session.scalar(
+    before ``until``; None when there is neither. One statement of two index walks
+    (``created_at``; ``day, submitted_at``) that each stop at the first visible row: every
+    trending surface asks this on every request."""
+    voted = (
         select(PaperVote.created_at)
         .join(Paper, Paper.id == PaperVote.paper_id)
         .join(DailyEntry, DailyEntry.paper_id == Paper.id)
@@ -65,7 +66,7 @@ def latest_activity(session: Session, until: datetime) -> datetime | None:
         .order_by(PaperVote.created_at.desc())
         .limit(1)
     )
-    posted = session.scalar(
+    posted = (
         select(DailyEntry.submitted_at)
         .join(Paper, Paper.id == DailyEntry.paper_id)
         .where(
@@ -76,7 +77,8 @@ def latest_activity(session: Session, until: datetime) -> datetime | None:
         .order_by(DailyEntry.day.desc(), DailyEntry.submitted_at.desc())
         .limit(1)
     )
-    return max((t for t in (voted, posted) if t is not None), default=None)
+    both = session.execute(select(voted.scalar_subquery(), posted.scalar_subquery())).one()
+    return max((t for t in both if t is not None), default=None)
 
 
 def trending_as_of(

@@ -119,7 +119,7 @@ class DailyEntry(Base):
 
     paper: Mapped[Paper] = relationship(back_populates="entry")
 
-    __table_args__ = (Index("ix_daily_entries_day", "day"),)
+    __table_args__ = (Index("ix_daily_entries_day_submitted_at", "day", "submitted_at"),)
 
 
 class Organization(Base):
