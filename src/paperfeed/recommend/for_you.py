@@ -38,7 +38,7 @@ from paperfeed.recommend.scoring import (
     DEFAULT_PARAMS,
     Params,
     add_words,
-    category_prior,
+    coded_category_prior,
     community_scale,
     content_relevance,
     decay,
@@ -322,8 +322,9 @@ def _prior(profile: Profile, papers: WindowPapers, rows, as_of, params, facts) -
     """The category prior of every candidate (see scoring.category_prior)."""
     none = PaperFact((), "", None)
     liked = [facts.get(s.paper_id, none).categories for s in profile.positives]
-    primaries = [papers.primaries[r] for r in rows.tolist()]
-    return category_prior(primaries, liked, _weights(profile.positives, as_of, params))
+    codes, names = papers.primary_codes()
+    weights = _weights(profile.positives, as_of, params)
+    return coded_category_prior(codes[rows], names, liked, weights)
 
 
 def _content(model, profile: Profile, papers: WindowPapers, rows, as_of, params, facts):

@@ -92,19 +92,25 @@ def content_relevance(
     n = len(candidates)
     relevance = np.zeros(n)
     nearest = np.full(n, -1)
+    # The centroid and contrast terms are one direction: a single matrix-vector product in
+    # the vectors' precision (a float64 direction made numpy cast the whole candidates
+    # matrix first, ~3.5 ms a list at 2,800 rows).
+    direction = np.zeros(candidates.shape[1] if n else 0)
     if len(liked) and n:
         scale = (weights / weights.max()).astype(liked.dtype)
         knn, nearest = _nearest_liked(candidates, liked * scale[:, None], scale, same, params)
-        centroid = (weights[:, None] * liked).sum(axis=0)
+        centroid = weights @ liked
         norm = np.linalg.norm(centroid)
         if norm > 0:
-            relevance += params.centroid_weight * (candidates @ (centroid / norm))
+            direction += params.centroid_weight * (centroid / norm)
         relevance += (1.0 - params.centroid_weight) * knn
     if params.contrast and n:
-        mean = candidates.mean(axis=0)
+        mean = candidates.mean(axis=0, dtype=np.float64)
         norm = np.linalg.norm(mean)
         if norm > 0:
-            relevance -= params.contrast * (candidates @ (mean / norm))
+            direction -= params.contrast * (mean / norm)
+    if n and direction.any():
+        relevance += candidates @ direction.astype(candidates.dtype)
     if len(disliked) and n and params.negative_weight:
         relevance -= params.negative_weight * np.maximum(0.0, (candidates @ disliked.T).max(axis=1))
     return relevance, nearest
@@ -155,14 +161,34 @@ def category_prior(
     primaries: Sequence[str | None], liked_categories: Sequence[Sequence[str]], weights: np.ndarray
 ) -> np.ndarray:
     """Per paper, the weighted share of liked papers that carry its primary category."""
+    codes, names = category_codes(primaries)
+    return coded_category_prior(codes, names, liked_categories, weights)
+
+
+def category_codes(primaries: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Each paper's primary category as an index into the sorted list of them (-1: none)."""
+    names = sorted({p for p in primaries if p})
+    code = {name: i for i, name in enumerate(names)}
+    return np.array([code[p] if p else -1 for p in primaries], dtype=np.int64), names
+
+
+def coded_category_prior(
+    codes: np.ndarray,
+    names: Sequence[str],
+    liked_categories: Sequence[Sequence[str]],
+    weights: np.ndarray,
+) -> np.ndarray:
+    """:func:`category_prior` with each paper's primary category as an index into ``names``
+    (-1: none): a table lookup per paper, not a dict lookup in Python (~2 ms a list)."""
     total = float(weights.sum())
-    if not len(primaries) or total <= 0:
-        return np.zeros(len(primaries))
+    if not len(codes) or total <= 0:
+        return np.zeros(len(codes))
     share: dict[str, float] = {}
     for cats, w in zip(liked_categories, weights, strict=True):
         for c in set(cats):
             share[c] = share.get(c, 0.0) + float(w)
-    return np.array([share.get(p, 0.0) / total if p else 0.0 for p in primaries])
+    table = np.array([share.get(name, 0.0) / total for name in names] + [0.0])
+    return table[codes]  # -1 picks the trailing 0
 
 
 def add_words(relevance: np.ndarray, words: np.ndarray, weight: float) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from paperfeed.recommend.follow_match import name_key, words_of
+from paperfeed.recommend.scoring import category_codes
 from paperfeed.recommend.window_load import PaperRow
 
 T = TypeVar("T")
@@ -93,6 +94,10 @@ class WindowPapers:
     def category_rows(self) -> dict[str, list[int]]:
         """Rows by case-folded category code."""
         return self.cached("categories", _category_index)
+
+    def primary_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Each row's primary category as an index into the sorted list of them (-1: none)."""
+        return self.cached("primary_codes", _primary_codes)
 
     def cached(self, name: str, build: Callable[[WindowPapers], T]) -> T:
         """``build(self)``, once per snapshot (rebuilt only when papers change, not votes).
@@ -190,6 +195,10 @@ def _category_index(papers: WindowPapers) -> dict[str, list[int]]:
         for cat in cats:
             index[cat.casefold()].append(i)
     return dict(index)
+
+
+def _primary_codes(papers: WindowPapers) -> tuple[np.ndarray, list[str]]:
+    return category_codes(papers.primaries)
 
 
 def _word_index(papers: WindowPapers) -> dict[str, np.ndarray]:

@@ -124,9 +124,13 @@ def rocchio_relevance(
     n = candidates.shape[0]
     if not n or not liked.shape[0]:
         return np.zeros(n)
-    centroid = np.asarray(liked.T @ np.asarray(weights, dtype=np.float64)).ravel()
+    centroid = np.asarray(
+        liked.T @ np.asarray(weights, dtype=liked.dtype), dtype=np.float64
+    ).ravel()
     norm = np.linalg.norm(centroid)
     if norm <= 0:
         return np.zeros(n)
-    direction = centroid / norm - contrast * mean
+    # In the matrix's precision: a float64 direction made scipy cast the whole window's
+    # matrix to float64 first.
+    direction = (centroid / norm - contrast * mean).astype(candidates.dtype)
     return np.asarray(candidates @ direction, dtype=np.float64).ravel()
