@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import insert
 
-from paperfeed.http.cache import ResponseCache, VersionProbe
+from paperfeed.http.cache import SPREAD, ResponseCache, VersionProbe
 from paperfeed.store.db import session_scope
 from paperfeed.store.models import PaperChange
 
@@ -79,6 +79,36 @@ def test_concurrent_requests_share_one_render_per_version(engine, paper_factory,
         assert page.renders["/missing"] >= 2  # the first render's waiters each rendered
         assert len({r.text for r in answers}) == page.renders["/missing"]
         assert cache.filling == {}  # nothing left behind
+    finally:
+        probe.close()
+
+
+def test_pages_rendered_together_do_not_expire_together(engine, paper_factory):
+    """Each entry expires somewhere in the last quarter of its ttl, so a hot set rendered at
+    once is rendered again a few pages at a time, never all together and never late."""
+    paper_factory()
+    page = Page()
+    probe = VersionProbe(engine)
+    now = [0.0]
+    draws = iter(i % 20 / 20 for i in range(10_000))  # 0, 0.05, ... 0.95: one an entry
+    cache = ResponseCache(
+        page, version=probe, prefixes=("/papers",), ttl=100.0, clock=lambda: now[0],
+        draw=lambda: next(draws),
+    )  # fmt: skip
+    paths = [f"/papers/p{i}" for i in range(20)]
+    try:
+        wave(cache, page, paths)
+        assert set(page.renders.values()) == {1}
+        now[0] = 100 * SPREAD - 0.01  # before the spread: every page still kept
+        wave(cache, page, paths)
+        assert set(page.renders.values()) == {1}
+        now[0] = 100 * (SPREAD + (1 - SPREAD) / 2)  # half way: about half rendered again
+        wave(cache, page, paths)
+        again = sum(n == 2 for n in page.renders.values())
+        assert 5 <= again <= 15, page.renders
+        now[0] = 100.0  # the ttl: nothing is kept longer
+        wave(cache, page, paths)
+        assert all(n >= 2 for n in page.renders.values())
     finally:
         probe.close()
 

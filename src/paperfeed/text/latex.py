@@ -198,6 +198,7 @@ def _has_latex(text: str) -> bool:
 
 _URL = re.compile(r"(?:https?|ftp)://[^\s{}<>]+")
 _SLOT0, _URL_SLOTS = 0xE000, 6400  # the Basic Multilingual Plane's private use area
+_SLOT_CHARS = re.compile(f"[{chr(_SLOT0)}-{chr(_SLOT0 + _URL_SLOTS - 1)}]")  # a text's own
 _HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _URL_MACRO = re.compile(r"\\url\s*\{([^{}]*)\}")
 # The pieces of text that are LaTeX, each converted on its own (pylatexenc over a whole
@@ -229,11 +230,7 @@ def text_to_plain(text: str) -> str:
     # Each URL stands aside as one private-use character while the LaTeX around it is read,
     # so one inside an argument (\footnote{https://...}) keeps its command whole.
     urls = _URL.findall(text)
-    if (
-        not urls
-        or len(urls) > _URL_SLOTS
-        or any(_SLOT0 <= ord(c) < _SLOT0 + _URL_SLOTS for c in text)
-    ):
+    if not urls or len(urls) > _URL_SLOTS or _SLOT_CHARS.search(text):
         return _islands(text)
     slots = iter(range(len(urls)))
     plain = _islands(_URL.sub(lambda _: chr(_SLOT0 + next(slots)), text))

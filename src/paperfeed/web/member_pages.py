@@ -41,7 +41,7 @@ from sqlalchemy import Connection, Engine
 from paperfeed.accounts.session_probe import Resumed, SessionProbe
 from paperfeed.accounts.users import Account
 from paperfeed.http.auth import Auth, cookie_name, csrf_key_of, csrf_token_for, lifetimes
-from paperfeed.http.cache import query_is_declared
+from paperfeed.http.cache import query_is_declared, spread_expiry
 from paperfeed.http.deps import app_now
 from paperfeed.http.negotiation import markdown_variant
 from paperfeed.http.read_routing import PRIMARY_COOKIE
@@ -266,7 +266,7 @@ class MemberPages:
             and version == self.current
             and not any(k.lower() == b"set-cookie" for k, _ in headers)
         ):
-            expires = asyncio.get_running_loop().time() + self.ttl
+            expires = spread_expiry(asyncio.get_running_loop().time(), self.ttl)
             self._keep(kept_key, _Body(version, expires, status, headers, body))
         await _send(send, status, headers, body)
 
@@ -318,7 +318,7 @@ class MemberPages:
         size = 600 + 2 * len(html) + 80 * len(parsed.parts)
         if size > self.shared.maxsize // 8:
             return None
-        expires = asyncio.get_running_loop().time() + self.ttl
+        expires = spread_expiry(asyncio.get_running_loop().time(), self.ttl)
         return _Shared(version, expires, 200, headers, parsed, size)
 
     def _note_seen(

@@ -28,6 +28,7 @@ from paperfeed.http.auth import CSRF_FIELD, browser_csrf_token, get_auth
 from paperfeed.links import github_url, web_url
 from paperfeed.settings import Settings
 from paperfeed.text import latex
+from paperfeed.web.card_bodies import CardBodies
 from paperfeed.web.url_quote import urlencode
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -198,6 +199,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         version=paperfeed.__version__,
         per_member=per_member,
         member_hole=member_hole,
+        card_body=CardBodies(env).global_function(),
     )
     templates.env.filters.update(FILTERS)
     return templates
