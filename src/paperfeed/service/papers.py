@@ -23,7 +23,7 @@ _VISIBLE_BY_ARXIV_ID = (
 )
 
 _VISIBLE_BY_ID = (
-    select(Paper.id.label("paper_id"), *VIEW_COLUMNS)
+    select(*VIEW_COLUMNS, Paper.id.label("paper_id"))
     .select_from(view_source())
     .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
