@@ -142,14 +142,18 @@ class PaperView:
         read by position into plain namespaces: a Row's attribute lookup costs ~0.6 us, and a
         view reads ~40 (issue 16: 50 search cards' views, 5.3 ms)."""
         values = tuple(row)
-        paper = SimpleNamespace(**dict(zip(_PAPER_FIELDS, values)))
+        paper = SimpleNamespace(**dict(zip(_PAPER_FIELDS, values[:_ENTRY_AT], strict=True)))
         entry = (
-            SimpleNamespace(**dict(zip(_ENTRY_FIELDS, values[_ENTRY_AT:])))
+            SimpleNamespace(
+                **dict(zip(_ENTRY_FIELDS, values[_ENTRY_AT:_ORGANIZATION_AT], strict=True))
+            )
             if values[_ENTRY_AT] is not None  # the entry's id
             else None
         )
         organization = (
-            SimpleNamespace(**dict(zip(_ORGANIZATION_FIELDS, values[_ORGANIZATION_AT:])))
+            SimpleNamespace(
+                **dict(zip(_ORGANIZATION_FIELDS, values[_ORGANIZATION_AT:_END], strict=True))
+            )
             if values[_ORGANIZATION_AT] is not None  # the organization's name
             else None
         )
@@ -206,6 +210,7 @@ _ENTRY_FIELDS = ("id", "day", "submitted_at", "submitted_by", "submitter", "feat
 _ORGANIZATION_FIELDS = ("name", "fullname", "avatar", "hf_id")
 _ENTRY_AT = len(_PAPER_FIELDS)  # where the entry's columns start in VIEW_COLUMNS
 _ORGANIZATION_AT = _ENTRY_AT + len(_ENTRY_FIELDS)
+_END = _ORGANIZATION_AT + len(_ORGANIZATION_FIELDS)
 
 VIEW_COLUMNS = (
     *(getattr(Paper, name) for name in _PAPER_FIELDS),
