@@ -105,6 +105,42 @@ def test_nearest_many_answers_one_row_as_a_batch_of_one(index, papers, session_f
 
 
 @sqlite_only
+def test_nearest_many_searches_a_few_rows_per_hold_of_the_lock(index, papers, session_factory):
+    """A batched search (the similar lists' fill: 64 rows) takes the lock every search needs a
+    few rows at a time, so a reader's search waits for one slice, not the whole batch; the
+    answers are those of each row searched alone."""
+    rows = np.stack([angled(d) for d in range(0, 90, 8)])  # 12 rows
+    held: list[int] = []
+    with session_factory() as s:
+        alone = [index.nearest_many(s, row[None], 3)[0] for row in rows]
+    graph = index._index  # the live usearch index: record each search while the lock is held
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(graph, name)
+
+        def __setattr__(self, name, value):
+            setattr(graph, name, value)
+
+        def __len__(self):
+            return len(graph)
+
+        def search(self, queries, count, **kw):
+            assert index._lock.locked()
+            held.append(len(np.atleast_2d(queries)))
+            return graph.search(queries, count, **kw)
+
+    with session_factory() as s:
+        index._index = Recording()
+        try:
+            together = index.nearest_many(s, rows, 3)
+        finally:
+            index._index = graph
+    assert held and max(held) <= min(8, usearch_index.MANY_PER_HOLD) and sum(held) == len(rows)
+    assert [list(map(int, k)) for k in together] == [list(map(int, k)) for k in alone]
+
+
+@sqlite_only
 def test_exclude_and_limit(index, papers, nearest):
     assert nearest(index, limit=2, exclude=frozenset({papers[0]})) == papers[1:3]
 
