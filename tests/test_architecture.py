@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "paperfeed"
 PAGE = ROOT / "docs" / "architecture.md"
-CORE = {"errors", "settings", "arxiv_ids", "links", "logs", "text", "__init__"}
+CORE = {"errors", "settings", "arxiv_ids", "links", "logs", "byte_cache", "text", "__init__"}
 HTTP_FRAMEWORKS = {"fastapi", "starlette"}
 HTTP_UNITS = {"http", "web", "api", "mcp", "app"}
 

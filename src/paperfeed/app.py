@@ -43,7 +43,7 @@ from paperfeed.mcp.http_app import McpEndpoint, http_server
 from paperfeed.runtime import Runtime
 from paperfeed.search import sync_at_startup
 from paperfeed.search.catch_up import IndexCatchUp
-from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
+from paperfeed.search.semantic import SemanticSearch
 from paperfeed.search.sync import sync_vector_at_startup
 from paperfeed.settings import Settings, get_settings
 from paperfeed.web import (
@@ -136,9 +136,8 @@ ROUTERS = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    # QUERY_WORKERS more: a hybrid search's semantic leg needs a connection of its own while
-    # its request holds one (paperfeed.search.semantic); and those member pages hold.
-    runtime = Runtime.open(settings, pool_size=DB_POOL_SIZE + QUERY_WORKERS + HELD_CONNECTIONS)
+    # More than the request threads: the connections member pages hold.
+    runtime = Runtime.open(settings, pool_size=DB_POOL_SIZE + HELD_CONNECTIONS)
     app = FastAPI(
         title=settings.site_name,
         version=paperfeed.__version__,

@@ -122,29 +122,40 @@ class NoIndex:
         pass
 
 
-def test_hybrid_semantic_legs_share_model_calls_beyond_the_leg_workers(tmp_path):
-    """The semantic legs run in QUERY_WORKERS threads, but each query is queued for the model
-    by its request's thread, so the queries of every search in flight share calls."""
+def test_hybrid_semantic_legs_share_model_calls_and_run_in_their_requests_threads(tmp_path):
+    """Each query is queued for the model by its request's thread when its leg starts, so the
+    queries of every search in flight share calls; the index search then runs in that same
+    thread (no pool of leg workers for searches to queue behind)."""
     from sqlalchemy.orm import Session
 
     from paperfeed.search.base import SearchFilters
-    from paperfeed.search.semantic import QUERY_WORKERS, SemanticSearch
+    from paperfeed.search.semantic import SemanticSearch
     from paperfeed.store.db import make_engine
 
+    searched_in: list[int] = []
+
+    class ThreadIndex(NoIndex):
+        def search(self, session, vector, filters, limit, exclude=frozenset()):
+            searched_in.append(threading.get_ident())
+            return []
+
     model = SlowFake(delay=0.1)
-    semantic = SemanticSearch(BatchedFake(model), NoIndex())
+    semantic = SemanticSearch(BatchedFake(model), ThreadIndex())
     engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    n = 3 * QUERY_WORKERS + 2
+    n = 8
     start = threading.Barrier(n)
 
     def one(k):
         with Session(engine) as session:
             start.wait()
-            return semantic.start_nearest(session, f"query {k}", SearchFilters(), 10).result()
+            hits = semantic.start_nearest(session, f"query {k}", SearchFilters(), 10).result()
+            return hits, threading.get_ident()
 
     with ThreadPoolExecutor(n) as pool:
-        assert list(pool.map(one, range(n))) == [[]] * n
-    assert max(len(b) for b in model.batches) > QUERY_WORKERS
+        answers = list(pool.map(one, range(n)))
+    assert [hits for hits, _ in answers] == [[]] * n
+    assert sorted(searched_in) == sorted(ident for _, ident in answers)  # in their own threads
+    assert max(len(b) for b in model.batches) > 2
     assert sorted(t for b in model.batches for t in b) == sorted(f"query {k}" for k in range(n))
     assert np.array_equal(semantic.query_vector("query 3"), fake_vector("query 3"))  # cached
     semantic.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from concurrent.futures import Future
 
 import pytest
 from sqlalchemy import delete
@@ -182,36 +183,47 @@ def test_hybrid_fuses_with_the_chosen_method(run, index, semantic, session_facto
     assert differ  # some query tells the two methods apart
 
 
-def test_hybrid_runs_the_semantic_leg_while_the_keyword_leg_runs(index, semantic, session_factory):
-    # Each leg waits until the other has started: this only finishes if they overlap, the
-    # query embedding and the vector index search both beside the keyword search.
-    embedding, nearest, searching = threading.Event(), threading.Event(), threading.Event()
+def test_hybrid_embeds_the_query_while_the_keyword_leg_runs(index, semantic, session_factory):
+    # The model (its own thread, as the query batcher runs it) waits until the keyword leg
+    # has started, and the keyword leg until the query is being embedded: this only finishes
+    # if they overlap. The vector index is then searched on the request's own session, after
+    # the keyword leg (no worker thread to queue for).
+    embedding, searching, keyword_done = threading.Event(), threading.Event(), threading.Event()
 
-    class WaitingEmbedder:
+    class QueuingEmbedder:
         name, dim = semantic.embedder.name, semantic.embedder.dim
 
         def encode(self, texts):
-            embedding.set()
-            assert searching.wait(10), "the keyword leg did not start while embedding"
             return semantic.embedder.encode(texts)
 
-    class WaitingIndex:
+        def submit(self, texts):
+            done: Future = Future()
+
+            def run():
+                embedding.set()
+                assert searching.wait(10), "the keyword leg did not start while embedding"
+                done.set_result(self.encode(texts))
+
+            threading.Thread(target=run).start()
+            return done
+
+    class CheckingIndex:
         name, model = semantic.index.name, semantic.index.model
 
         def search(self, session, *args, **kwargs):
-            assert session is not caller, "the worker must not share the request's session"
-            nearest.set()
-            assert searching.wait(10), "the keyword leg did not run during the vector search"
+            assert session is caller, "the vector search runs on the request's session"
+            assert keyword_done.is_set()
             return semantic.index.search(session, *args, **kwargs)
 
     class WaitingKeyword:
         def search(self, *args, **kwargs):
             searching.set()
             assert embedding.wait(10), "the query was not embedded while the keyword leg ran"
-            assert nearest.wait(10), "the vector index was not searched while the keyword ran"
-            return index.search(*args, **kwargs)
+            found = index.search(*args, **kwargs)
+            keyword_done.set()
+            return found
 
-    overlapping = SemanticSearch(WaitingEmbedder(), WaitingIndex())
+    overlapping = SemanticSearch(QueuingEmbedder(), CheckingIndex())
     with session_factory() as caller:
         results = search(caller, WaitingKeyword(), "protein folding", semantic=overlapping)
     assert results.mode is Mode.HYBRID

@@ -2,10 +2,13 @@
 
 The model loads lazily (seconds: torch, weights) on the first query; query vectors are
 cached, so a repeated query (paging, the response cache expiring) does not re-run the model.
-Hybrid search runs its semantic leg (embedding the query, then the vector index search) in a
-worker thread, with a session of its own, while the keyword leg runs in the request's thread
-(:meth:`SemanticSearch.start_nearest`): the model runtimes, usearch, tantivy and the database
-driver release the GIL, so the two legs overlap on two cores.
+Hybrid search queues its query for the model before the keyword leg runs
+(:meth:`SemanticSearch.start_nearest`), so the model (in the batcher's thread, without the
+GIL) embeds it while the request's thread runs the keyword leg; the vector index search then
+runs in the request's thread too, on its session. It ran in a pool of two worker threads
+before: under load every hybrid search queued for those two, whose threads, contending for
+the GIL with the request threads, took ~130 ms a leg (bench/load.py at 75k papers: 10-15
+requests/s, the requests waiting on the legs' futures; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 from sqlalchemy import select
@@ -25,10 +28,6 @@ from paperfeed.store.models import PaperEmbedding
 
 QUERY_CACHE_SIZE = 1_024
 MAX_QUERY_CHARS = 2_000  # the model reads at most 256 tokens; longer text only costs time
-# Worker threads for semantic legs, per process. Each holds a database connection while it
-# searches, beside the one of the request waiting for it: a connection pool needs this many
-# connections more than it has request threads, or waiting requests could hold them all.
-QUERY_WORKERS = 2
 # Once some paper is embedded, searches skip asking again for this long: the answer rarely
 # turns false (every vector deleted), and then the semantic leg only finds nothing.
 HAS_VECTORS_SECONDS = 60.0
@@ -44,7 +43,6 @@ class SemanticSearch:
         self.index = index
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._workers = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="semantic-leg")
         self._vectors_seen_at: float | None = None  # monotonic time some vector was found
 
     @property
@@ -59,27 +57,12 @@ class SemanticSearch:
 
     def start_nearest(
         self, session: Session, text: str, filters: SearchFilters, limit: int
-    ) -> Future[list[Hit]]:
-        """The ``limit`` papers nearest to ``text``, found in a worker thread: the query is
-        embedded (or read from the cache), then the index is searched through a session of
-        the worker's own on ``session``'s database, since a session is not thread-safe.
-        A database that each connection sees differently (SQLite in memory) is searched in
-        this thread instead."""
-        bind = session.get_bind().engine  # an engine, even for a session bound to a connection
-        if bind.url.get_backend_name() == "sqlite" and bind.url.database in (None, "", ":memory:"):
-            done: Future[list[Hit]] = Future()
-            done.set_result(self.index.search(session, self.query_vector(text), filters, limit))
-            return done
-        # Queued for the model here, not in the worker: the workers are few (QUERY_WORKERS),
-        # and a query waiting for one could not join the model call of the others in flight.
-        queued = self._queued_vector(text)
-
-        def nearest() -> list[Hit]:
-            vector = queued.result() if queued is not None else self.query_vector(text)
-            with Session(bind) as own:
-                return self.index.search(own, vector, filters, limit)
-
-        return self._workers.submit(nearest)
+    ) -> PendingNearest:
+        """The ``limit`` papers nearest to ``text``, to be had from the result's ``result()``:
+        the query is queued for the model now (or read from the cache), so it is embedded
+        while the caller runs its keyword leg; ``result()`` waits for the vector and searches
+        the index on ``session`` in the caller's thread."""
+        return PendingNearest(self, session, text, filters, limit, self._queued_vector(text))
 
     def _queued_vector(self, text: str) -> Future[np.ndarray] | None:
         """The query's vector as a future: from the cache, or queued for the model's next
@@ -140,5 +123,19 @@ class SemanticSearch:
         return found is not None
 
     def close(self) -> None:
-        self._workers.shutdown(wait=False, cancel_futures=True)
         self.index.close()
+
+
+class PendingNearest:
+    """A semantic leg begun by :meth:`SemanticSearch.start_nearest`: its query is with the
+    model; :meth:`result` finishes it in the caller's thread, on the caller's session."""
+
+    def __init__(self, semantic, session, text, filters, limit, queued: Future | None):
+        self._semantic, self._session, self._text = semantic, session, text
+        self._filters, self._limit, self._queued = filters, limit, queued
+
+    def result(self) -> list[Hit]:
+        semantic = self._semantic
+        queued = self._queued
+        vector = queued.result() if queued is not None else semantic.query_vector(self._text)
+        return semantic.index.search(self._session, vector, self._filters, self._limit)

@@ -18,7 +18,6 @@ since an index last synced: a hidden paper is never served, even from a stale in
 from __future__ import annotations
 
 import logging
-from concurrent.futures import wait
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -202,13 +201,9 @@ def _ranked(
         vector = semantic.query_vector(query)  # a model failure falls back before any work
         ranked = [h.arxiv_id for h in semantic.index.search(session, vector, filters, depth)]
     else:
-        # The semantic leg runs in a worker thread while the keyword leg runs here.
+        # The query is embedded (by the model's thread) while the keyword leg runs here.
         pending = semantic.start_nearest(session, query, filters, depth)
-        try:
-            keyword = backend.search(session, parsed, filters, depth, 0, count=False)
-        except BaseException:
-            wait([pending])  # the worker's session ends before this request's does
-            raise
+        keyword = backend.search(session, parsed, filters, depth, 0, count=False)
         nearest = pending.result()
         ranked = _fused(keyword.hits, nearest, fusion)
     window = ranked[offset : offset + limit]

@@ -25,18 +25,16 @@ them are not LaTeX).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import re
 import sys
-import threading
 from dataclasses import dataclass
 
-import cachetools
 from markupsafe import Markup, escape
 from pylatexenc import latex2text, latexwalker, macrospec
 
+from paperfeed.byte_cache import ByteBoundedCache
 from paperfeed.text.math_text import math_to_plain as math_to_text
 from paperfeed.text.mathml import to_mathml
 
@@ -47,39 +45,34 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 # Both results are cached by text: measured per card with math (docs/text-and-math.md),
 # converting costs far more than a lookup, and a page shows the same few hundred papers to
 # every reader. Each cache is bounded by the bytes of its keys and values (an abstract and
-# its HTML average ~3 kB), least recently used first.
+# its HTML average ~3 kB), the least recently read first (about: CLOCK, byte_cache.py).
 CACHE_BYTES = 8 * 1024 * 1024
 
 
-def _entry_bytes(entry: tuple) -> int:
-    return sum(sys.getsizeof(part) for part in entry)
+def _entry_bytes(source, result) -> int:
+    return sys.getsizeof(source) + sys.getsizeof(result)
+
+
+_MISSING = object()
 
 
 def _text_cache(function):
-    """Memoise a one-argument text conversion in an LRU cache bounded by ``CACHE_BYTES``
-    (cachetools, sized by each entry's key and value)."""
-    store = cachetools.LRUCache(maxsize=CACHE_BYTES, getsizeof=_entry_bytes)
-    lock = threading.Lock()
+    """Memoise a one-argument text conversion in a cache bounded by ``CACHE_BYTES``, sized
+    by each entry's key and value, read without a lock (paperfeed/byte_cache.py: behind a
+    lock, request threads convoyed on it). A text larger than the whole bound is converted
+    every time."""
+    store = ByteBoundedCache(CACHE_BYTES, _entry_bytes)
 
     @functools.wraps(function)
     def lookup(source):
-        with lock:
-            entry = store.get(source)
-        if entry is not None:
-            return entry[1]
-        result = function(source)
-        # the key is kept in the value so that its bytes count too; a text larger than the
-        # whole bound is converted every time (cachetools refuses it)
-        with lock, contextlib.suppress(ValueError):
-            store[source] = (source, result)
+        result = store.get(source, _MISSING)
+        if result is _MISSING:
+            result = function(source)
+            store.put(source, result)
         return result
 
-    def cache_clear() -> None:
-        with lock:
-            store.clear()
-
     lookup.cache = store
-    lookup.cache_clear = cache_clear
+    lookup.cache_clear = store.clear
     return lookup
 
 

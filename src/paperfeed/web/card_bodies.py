@@ -9,22 +9,20 @@ MathML, the abstract's excerpt and paragraphs, escaping, the author links. Fifty
 A body is kept under the values of the fields it shows, so a change to any of them (an
 edited title, a new comment count, GitHub stars, a featured mark) is another key and a stale
 body is never served; there is nothing to invalidate. The year is part of the key too: a
-date within the current year leaves the year out. The store is an LRU bounded by the bytes
-of its keys' texts and its bodies (cachetools); a body is ~2-4 kB.
+date within the current year leaves the year out. The store is bounded by the bytes of its
+keys' texts and its bodies and read without a lock (paperfeed/byte_cache.py); a body is ~2-4 kB.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import cachetools
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
+from paperfeed.byte_cache import ByteBoundedCache
 from paperfeed.service.views import PaperView
 
 TEMPLATE = "_card_body.html"
@@ -51,8 +49,7 @@ def _key(paper: PaperView, year: int) -> tuple:
     )
 
 
-def _entry_bytes(entry: tuple) -> int:
-    key, body = entry
+def _entry_bytes(key: tuple, body: str) -> int:
     return sys.getsizeof(body) + sum(sys.getsizeof(part) for part in key[:4]) + 200
 
 
@@ -61,28 +58,20 @@ class CardBodies:
     templates' ``card_body(paper)``."""
 
     def __init__(self, env: Environment, max_bytes: int = CACHE_BYTES):
-        self._env = env
-        self._store: cachetools.LRUCache = cachetools.LRUCache(
-            maxsize=max_bytes, getsizeof=_entry_bytes
-        )
-        self._lock = threading.Lock()
+        self._template = env.get_template(TEMPLATE)  # once: the templates do not change
+        self._store = ByteBoundedCache(max_bytes, _entry_bytes)  # read without a lock
 
     def body(self, paper: PaperView, now: datetime | None) -> Markup:
         year = (now or datetime.now(UTC)).year
         key = _key(paper, year)
-        with self._lock:
-            entry = self._store.get(key)
-        if entry is not None:
-            return entry[1]
-        html = Markup(self._env.get_template(TEMPLATE).render(paper=paper, now=now))  # noqa: S704 (autoescaped render)
-        # a body larger than the whole bound is rendered every time (cachetools refuses it)
-        with self._lock, contextlib.suppress(ValueError):
-            self._store[key] = (key, html)
+        html = self._store.get(key)
+        if html is None:
+            html = Markup(self._template.render(paper=paper, now=now))  # noqa: S704 (autoescaped render)
+            self._store.put(key, html)  # a body larger than the whole bound is not kept
         return html
 
     def clear(self) -> None:
-        with self._lock:
-            self._store.clear()
+        self._store.clear()
 
     def global_function(self):
         @pass_context

@@ -187,12 +187,19 @@ COMPILED = CompiledTemplates()
 def make_templates(settings: Settings) -> Jinja2Templates:
     """The pages' templates with their filters and shared context (``app.state.templates``)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), bytecode_cache=COMPILED
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(),
+        bytecode_cache=COMPILED,
+        # A plain dict of the loaded templates (the package's few dozen files), not Jinja's
+        # LRUCache: that takes a lock on every get_template, which every include calls, and
+        # under load the request threads convoyed on it (byte_cache.py has the story).
+        cache_size=-1,
     )
     templates = Jinja2Templates(env=env, context_processors=[page_context])
     # The templates ship with the package and do not change under a running server: no
     # file modification check on every template (and include) of every page.
     templates.env.auto_reload = False
+    templates.env.filters.update(FILTERS)  # before CardBodies loads its template
     templates.env.globals.update(
         site_name=settings.site_name,
         csrf_field=csrf_field,
@@ -201,7 +208,6 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         member_hole=member_hole,
         card_body=CardBodies(env).global_function(),
     )
-    templates.env.filters.update(FILTERS)
     return templates
 
 
