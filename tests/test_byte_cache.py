@@ -3,7 +3,7 @@ bytes, read without a lock, what is read again kept (CLOCK), consistent under th
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from paperfeed.byte_cache import ENTRY_OVERHEAD, ByteBoundedCache
 
@@ -46,24 +46,16 @@ def test_an_entry_larger_than_the_bound_is_never_kept_and_replacing_counts_once(
 
 def test_threads_reading_and_writing_leave_it_consistent():
     cache = ByteBoundedCache(50 * (64 + ENTRY_OVERHEAD), sized)
-    errors: list[BaseException] = []
 
     def work(seed: int) -> None:
-        try:
-            for i in range(3_000):
-                key = (seed * 7 + i) % 200
-                value = cache.get(key)
-                assert value is None or value == str(key).rjust(64, "k")
-                if value is None:
-                    cache.put(key, str(key).rjust(64, "k"))
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for i in range(3_000):
+            key = (seed * 7 + i) % 200
+            value = cache.get(key)
+            assert value is None or value == str(key).rjust(64, "k")
+            if value is None:
+                cache.put(key, str(key).rjust(64, "k"))
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))  # a failed assertion in a thread is raised here
     kept = list(cache._entries.values())
     assert cache.currsize == sum(entry[1] for entry in kept) <= cache.max_bytes
