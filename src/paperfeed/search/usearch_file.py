@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 # usearch's wheel carries its own static libstdc++: importing ONNX Runtime (the optional
 # fast bulk embedder, paperfeed.embed.onnx) after it crashes the process, before it is fine.
 # Every module of paperfeed that uses usearch gets it from here.
@@ -44,6 +46,13 @@ def model_slug(model: str) -> str:
     readable = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")[:60] or "model"
     digest = hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{readable}-{digest}"
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Vectors as the index holds and is searched with: float32, each of length 1."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
 
 
 def new_index(ndim: int) -> Index:

@@ -40,6 +40,7 @@ from paperfeed.search.usearch_file import (
     folder_lock,
     new_index,
     read_index,
+    unit_rows,
     write_index,
 )
 from paperfeed.search.vector_filters import (
@@ -61,12 +62,6 @@ MAX_FETCH = 50_000  # widest ANN search; beyond it the filtered papers are ranke
 APPLY_CHUNK = 64  # vectors changed per hold of the lock searches take: they wait a few ms
 MANY_PER_HOLD = 4  # rows of a batched graph search per hold of the lock (~2-12 ms at 75k)
 CATCH_UP_BATCH = 256  # changes per background catch-up batch (well under a second)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
 
 
 class UsearchVectorIndex:
@@ -229,7 +224,7 @@ class UsearchVectorIndex:
                     self._staging = new_index(ndim)
                 keys = np.fromiter(vectors, dtype=np.uint64, count=len(vectors))
                 self._staging.remove(keys)
-                self._staging.add(keys, _unit(np.stack(list(vectors.values()))), threads=0)
+                self._staging.add(keys, unit_rows(np.stack(list(vectors.values()))), threads=0)
             return
         for start in range(0, len(paper_ids), APPLY_CHUNK):
             # Small chunks, each removed and re-added under one hold of the lock, so a
@@ -243,7 +238,7 @@ class UsearchVectorIndex:
                     self._index = new_index(ndim)
                 self._index.remove(np.asarray(chunk, dtype=np.uint64))
                 if add:
-                    batch = _unit(np.stack([vectors[pid] for pid in add]))
+                    batch = unit_rows(np.stack([vectors[pid] for pid in add]))
                     self._index.add(np.asarray(add, dtype=np.uint64), batch, threads=1)
 
     def commit(self) -> None:
@@ -281,7 +276,7 @@ class UsearchVectorIndex:
         if limit <= 0:
             return []
         self._await_changes(session)
-        query = _unit(query)
+        query = unit_rows(query)
         clauses = filter_clauses(filters)
         if clauses:
             # Ranking n papers exactly costs about n SQL rows; the graph search costs about
@@ -332,7 +327,7 @@ class UsearchVectorIndex:
         if not rows:
             return []
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(len(rows), -1)
-        sims = _unit(vectors) @ query
+        sims = unit_rows(vectors) @ query
         top = np.argsort(-sims, kind="stable")[:limit]
         return [Hit(rows[i][0], float(sims[i])) for i in top]
 
@@ -374,18 +369,15 @@ class UsearchVectorIndex:
         self, session: Session, vectors: np.ndarray, count: int
     ) -> list[np.ndarray] | None:
         """Keys (paper ids; hidden ones too) of the ``count`` nearest to each row of
-        ``vectors``, one batched call searched as :meth:`search` (similar papers ahead);
-        None while the index lacks changes up to ``session``'s view (a list from it could
-        miss papers embedded before that view, and no later change would correct it)."""
+        ``vectors``, searched as :meth:`search` (similar papers ahead); None while the index
+        lacks changes up to ``session``'s view (a list from it could miss papers embedded
+        before that view, and no later change would correct it). A few rows per hold of the
+        lock searches take: 64 at ef 512 on 75k papers held it ~200 ms."""
         if not self._await_changes(session):
             return None
-        vectors = _unit(vectors)
-        out: list[np.ndarray] = []
-        # A few rows per hold of the lock that searches take: 64 rows at ef 512 on 75k papers
-        # held it ~200 ms, and every search waited behind the similar lists' fill.
+        vectors, out = unit_rows(vectors), []
         for at in range(0, len(vectors), MANY_PER_HOLD):
-            rows = vectors[at : at + MANY_PER_HOLD]
-            found = self._graph(rows, count)
+            found = self._graph(rows := vectors[at : at + MANY_PER_HOLD], count)
             if found is None:
                 return [np.empty(0, np.uint64) for _ in vectors]
             if len(rows) == 1:  # usearch answers one query row with a Matches, not a batch
