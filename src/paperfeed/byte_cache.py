@@ -11,9 +11,9 @@ under bench/load.py; docs/benchmarks.md).
 
 Here a read is one ``dict.get`` (atomic under the GIL) and marks the entry used. A write
 never waits: it takes the lock if it is free, else it is dropped (the value is computed again
-on a later miss); with the lock it evicts by CLOCK (second chance): the oldest entry goes, unless it was read since it
-last came round, in which case it is moved to the back with its mark cleared, so what is
-read again stays, as under LRU, without reordering on reads. The bound counts each entry's
+on a later miss). With the lock it evicts by CLOCK (second chance): the oldest entry goes,
+unless it was read since it last came round, in which case it is moved to the back with its
+mark cleared, so what is read again stays, as under LRU, without reordering on reads. The bound counts each entry's
 key and value as its ``size_of`` says, plus :data:`ENTRY_OVERHEAD`; an entry larger than
 the whole bound is never kept.
 """
