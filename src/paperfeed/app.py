@@ -37,6 +37,7 @@ from paperfeed.http.errors import install_error_handlers
 from paperfeed.http.metrics import install_metrics
 from paperfeed.http.public_host import PublicHost
 from paperfeed.http.read_routing import install_read_routing
+from paperfeed.http.search_slots import make_search_slots
 from paperfeed.http.security_headers import SecurityHeaders
 from paperfeed.mcp.http_app import PATH as MCP_PATH
 from paperfeed.mcp.http_app import McpEndpoint, http_server
@@ -170,6 +171,7 @@ def install_state(app: FastAPI, runtime: Runtime) -> None:
     app.state.passages = runtime.passages
     app.state.vector_index = runtime.vector_index
     app.state.semantic = runtime.semantic
+    app.state.search_slots = make_search_slots(runtime.settings.search_concurrency)
     app.state.mailer = runtime.mailer
     app.state.background_embedder = None
     # The MCP server over streamable HTTP (docs/mcp.md); its session manager runs in the lifespan.

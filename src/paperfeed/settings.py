@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="Default search mode when a request names none: hybrid fuses keyword "
         "(BM25) and semantic results (z-score fusion of their scores).",
     )
+    search_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Searches a web worker runs at once; the others wait their turn without "
+        "holding a thread or a database connection (docs/search.md). Default: the cores this "
+        "process may run on.",
+    )
     embed_after_ingest: bool = Field(
         True,
         description="`paperfeed ingest ...` embeds the papers it brought in (and any other "

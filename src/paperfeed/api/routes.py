@@ -29,6 +29,7 @@ from paperfeed.http.deps import (
     VectorDep,
 )
 from paperfeed.http.search_params import SearchParamsDep
+from paperfeed.http.search_slots import IN_SEARCH_SLOT
 from paperfeed.service import feed, papers
 from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.search_request import MAX_OFFSET, Paging
@@ -160,6 +161,7 @@ def list_all_papers(
     response_model=list[DailyPaperOut],
     response_model_exclude_none=True,
     summary="Search all papers",
+    dependencies=[IN_SEARCH_SLOT],
 )
 def search_papers(
     session: ReadSession,

@@ -38,6 +38,7 @@ from paperfeed.http.deps import (
     SemanticDep,
     SettingsDep,
 )
+from paperfeed.http.search_slots import IN_SEARCH_SLOT
 from paperfeed.search.query import parse_query
 from paperfeed.service.feed import feed_page
 from paperfeed.service.search import run_request
@@ -162,7 +163,11 @@ def trending_feed(
     )
 
 
-@router.get("/search.{fmt}", summary="Papers matching a search, as on /search")
+@router.get(
+    "/search.{fmt}",
+    summary="Papers matching a search, as on /search",
+    dependencies=[IN_SEARCH_SLOT],
+)
 def search_feed(
     request: Request,
     fmt: Format,

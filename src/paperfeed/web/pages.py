@@ -26,6 +26,7 @@ from paperfeed.http.deps import (
     SettingsDep,
 )
 from paperfeed.http.negotiation import prefers_markdown
+from paperfeed.http.search_slots import IN_SEARCH_SLOT
 from paperfeed.service.bibtex import bibtex
 from paperfeed.service.comment_threads import ThreadPage
 from paperfeed.service.comments import MAX_BODY as COMMENT_MAX
@@ -222,7 +223,7 @@ def paper(
 # ---------------------------------------------------------------- search
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse, dependencies=[IN_SEARCH_SLOT])
 def search_page(
     request: Request,
     session: ReadSession,
