@@ -26,6 +26,7 @@ import httpx
 
 from bench.common import ROOT, arxiv_cs_records, machine, median, postgres_server
 from paperfeed.ingest.upsert import upsert_records
+from paperfeed.service.rendered_texts import render_missing
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import make_engine, make_sessionmaker, session_scope
@@ -58,6 +59,7 @@ def load(url: str, index_dir: Path) -> None:
     while batch := list(islice(records, 1000)):
         with session_scope(sessions) as session:
             upsert_records(session, batch, source="bench", now=NOW, bulk=True)
+    render_missing(sessions)  # as after an ingest: the pages' HTML of each paper
     try:
         from paperfeed.search.sync import sync_search_index
     except ImportError:

@@ -31,7 +31,7 @@ from pathlib import Path
 from bench.common import SHARED, machine, require
 from paperfeed.text import latex
 from paperfeed.text.mathml import to_mathml
-from paperfeed.web.templating import EXCERPT_CHARS, paragraphs
+from paperfeed.text.paper_html import EXCERPT_CHARS, paragraphs
 
 ARXIV = SHARED / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
 HF = SHARED / "hf-daily-papers-scraped-2024" / "papers.jsonl.gz"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from paperfeed.cli import cli
 from paperfeed.cli.serve import APP_FACTORY, uvicorn_options
 from paperfeed.runtime import Runtime
+from paperfeed.service.rendered_texts import render_missing
 from paperfeed.settings import Settings
 from paperfeed.store import migrate
 from paperfeed.store.db import session_scope
@@ -38,6 +39,7 @@ def load_demo(settings: Settings) -> DemoLoad:
             with session_scope(sessions) as session:
                 report = load_papers(session)
             added = report.added
+        render_missing(sessions)  # none left once loaded: a no-op on later runs
         with session_scope(sessions) as session:
             embedded = import_demo_embeddings(session, settings.embedding_model)
         if added or embedded:

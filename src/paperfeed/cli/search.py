@@ -27,6 +27,7 @@ from paperfeed.search.sync import (
 from paperfeed.search.tantivy_index import IndexBusy
 from paperfeed.service.fulltext_search import run_search
 from paperfeed.service.indexing import embed_papers, sync_vectors
+from paperfeed.service.rendered_texts import render_missing
 from paperfeed.service.search import SearchResults
 from paperfeed.service.search_request import (
     MAX_LIMIT,
@@ -153,8 +154,9 @@ def index() -> None:
 @index.command("sync")
 @user_errors
 def index_sync() -> None:
-    """Apply paper changes made since the last sync to the keyword and vector indexes and
-    full-text writes to the passage index. Resumes a rebuild that was stopped.
+    """Render new papers' texts as HTML, apply paper changes made since the last sync to
+    the keyword and vector indexes and full-text writes to the passage index. Resumes a
+    rebuild that was stopped.
 
     Example: paperfeed index sync
     """
@@ -179,6 +181,8 @@ def _sync(*, rebuild: bool) -> None:
     with open_runtime(settings) as runtime:
         engine = runtime.engine
         require_migrated(engine)
+        rendered = render_missing(runtime.sessions)
+        click.echo(f"paper texts: rendered {rendered:,} as HTML")
         try:
             if uses_derived_index(engine):
                 applied = sync_search_index(settings, engine, rebuild=rebuild)

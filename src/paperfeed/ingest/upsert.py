@@ -145,6 +145,8 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     changed = [current[a] for a, s in status.items() if s == "updated"]
     for row in (*added, *changed):
         _derive_search_text(row)
+        if row.get("_text") != (row["title"], row["abstract"]):
+            row["html_version"] = None  # rendered again (text/paper_html.py)
     if added:
         _insert_papers(session, added, current, now)
     if changed:
@@ -171,9 +173,13 @@ def _read_current(
     current: dict[str, dict] = {
         row["arxiv_id"]: dict(row)
         for row in session.execute(
-            select(*(table.c[c] for c in _COLUMNS)).where(table.c.arxiv_id.in_(ids))
+            select(*(table.c[c] for c in _COLUMNS), table.c.html_version).where(
+                table.c.arxiv_id.in_(ids)
+            )
         ).mappings()
     }
+    for row in current.values():
+        row["_text"] = (row["title"], row["abstract"])  # what the stored HTML was made from
     known_ids = [row["id"] for row in current.values()]
     entries = DailyEntry.__table__
     found = session.execute(
@@ -289,7 +295,8 @@ def _update_papers(session: Session, changed: list[dict], now: datetime) -> None
             ),
             [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
         )
-    plain = [c for c in (*_COLUMNS, *SEARCH_TEXT, "modified_at") if c != "imported_upvotes"]
+    derived = (*SEARCH_TEXT, "html_version", "modified_at")
+    plain = [c for c in (*_COLUMNS, *derived) if c != "imported_upvotes"]
     session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
 
 

@@ -10,7 +10,7 @@ missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from paperfeed.embed.job import EmbedReport, embed_missing
 from paperfeed.embed.keywords import KeywordReport, compute_missing_keywords
 from paperfeed.embed.model import Embedder, get_embedder
+from paperfeed.service.rendered_texts import render_missing
 from paperfeed.settings import Settings
 
 
@@ -63,11 +64,23 @@ class AfterIngest:
     embedded: PapersEmbedded | None = None  # None: not run (turned off), or it failed
     vectors: VectorSync | None = None
     embed_error: str | None = None  # embedding or the vector sync failed
+    rendered: int = 0  # papers whose title and abstract were rendered as HTML and kept
+    render_error: str | None = None  # that step failed (the pages render them meanwhile)
 
     def messages(self) -> list[tuple[str, bool]]:
         """One line a step, in the order they ran, each with whether it is a warning
         (nothing for steps turned off)."""
         found: list[tuple[str, bool]] = []
+        if self.rendered:
+            found.append((f"paper texts: rendered {self.rendered:,} as HTML", False))
+        if self.render_error is not None:
+            found.append(
+                (
+                    f"warning: paper texts not rendered ({self.render_error}); "
+                    "the next `paperfeed index sync` renders them",
+                    True,
+                )
+            )
         if self.keyword_error is not None:
             found.append(
                 (
@@ -97,18 +110,23 @@ def after_ingest(
 ) -> AfterIngest:
     """What runs once an ingest's papers are committed: sync the keyword index, then (with
     ``embed_after_ingest`` and search by meaning on) embed the new papers and sync the vector
-    index. Never raises for a failing step: it is in the report. ``progress`` shows the
+    index; first of all, render the new papers' texts as HTML (service/rendered_texts.py).
+    Never raises for a failing step: it is in the report. ``progress`` shows the
     embedding's progress bar on stderr."""
-    keyword_error = _sync_keywords(settings, engine)
-    if not (settings.embed_after_ingest and settings.semantic_search):
-        return AfterIngest(keyword_error=keyword_error)
-    embedded = vectors = None
-    try:  # the ingest is committed; `paperfeed index embed` retries
-        embedded = embed_papers(settings, sessions, progress=progress)
-        vectors = sync_vectors(settings, engine)
+    rendered, render_error = 0, None
+    try:  # pages render a paper's text themselves until it is stored
+        rendered = render_missing(sessions)
     except Exception as exc:
-        return AfterIngest(keyword_error, embedded, None, f"{type(exc).__name__}: {exc}")
-    return AfterIngest(keyword_error, embedded, vectors)
+        render_error = f"{type(exc).__name__}: {exc}"
+    done = AfterIngest(rendered=rendered, render_error=render_error)
+    done = replace(done, keyword_error=_sync_keywords(settings, engine))
+    if not (settings.embed_after_ingest and settings.semantic_search):
+        return done
+    try:  # the ingest is committed; `paperfeed index embed` retries
+        done = replace(done, embedded=embed_papers(settings, sessions, progress=progress))
+        return replace(done, vectors=sync_vectors(settings, engine))
+    except Exception as exc:
+        return replace(done, embed_error=f"{type(exc).__name__}: {exc}")
 
 
 def _sync_keywords(settings: Settings, engine: Engine) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +11,7 @@ from sqlalchemy import outerjoin
 
 from paperfeed.links import github_url, web_url
 from paperfeed.store.models import DailyEntry, Organization, Paper
+from paperfeed.text.paper_html import RENDER_VERSION, PaperHtml, render
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,14 @@ class PaperView:
     submitted_by_user: UserView | None = None
     discussion_id: str | None = None
     github_repo_added_by: str | None = None
+    # Title and abstract as HTML, as stored when written (None: not rendered yet, or by an
+    # older renderer); read :attr:`html`. Made from ``title`` and ``abstract`` alone.
+    stored_html: PaperHtml | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def html(self) -> PaperHtml:
+        """Title and abstract as the pages show them: stored, else rendered now (cached)."""
+        return self.stored_html or render(self.title, self.abstract)
 
     @property
     def keywords(self) -> tuple[str, ...]:
@@ -188,7 +197,14 @@ class PaperView:
             submitted_by_user=UserView.from_entry(entry),
             discussion_id=paper.discussion_id,
             github_repo_added_by=paper.github_repo_added_by,
+            stored_html=_stored_html(paper),
         )
+
+
+def _stored_html(paper: Any) -> PaperHtml | None:
+    if paper.html_version != RENDER_VERSION:
+        return None
+    return PaperHtml.stored(paper.title_html, paper.excerpt_html, paper.abstract_html or [])
 
 
 _PAPER_FIELDS = (
@@ -196,7 +212,8 @@ _PAPER_FIELDS = (
     "journal_ref", "doi", "published_at", "updated_at", "github_repo", "github_stars",
     "project_page", "upvotes", "num_comments", "local_comments", "ai_summary",
     "ai_summary_model", "ai_keywords", "local_keywords", "thumbnail", "media_urls",
-    "discussion_id", "github_repo_added_by",
+    "discussion_id", "github_repo_added_by", "title_html", "excerpt_html", "abstract_html",
+    "html_version",
 )  # fmt: skip
 _ENTRY_FIELDS = ("id", "day", "submitted_at", "submitted_by", "submitter", "featured")
 _ORGANIZATION_FIELDS = ("name", "fullname", "avatar", "hf_id")

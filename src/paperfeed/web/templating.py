@@ -9,7 +9,6 @@ through the same object, as ``request.app.state.templates`` (http never imports 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -28,11 +27,11 @@ from paperfeed.http.auth import CSRF_FIELD, browser_csrf_token, get_auth
 from paperfeed.links import github_url, web_url
 from paperfeed.settings import Settings
 from paperfeed.text import latex
+from paperfeed.text.paper_html import excerpt, paragraphs
 from paperfeed.web.card_bodies import CardBodies
 from paperfeed.web.url_quote import urlencode
 
 TEMPLATES = Path(__file__).parent / "templates"
-EXCERPT_CHARS = 300
 
 # ---------------------------------------------------------------- filters
 
@@ -74,19 +73,6 @@ def compact(n: int | None) -> str:
     if n < 10_000:
         return f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
     return f"{n // 1000}k"
-
-
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-def paragraphs(text: str | None) -> list[str]:
-    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
-
-
-def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
-    card typesets the excerpt), with an ellipsis."""
-    return latex.cut(text, limit)
 
 
 def github_name(repo: str | None) -> str:

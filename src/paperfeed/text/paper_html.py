@@ -1,0 +1,65 @@
+"""A paper's title and abstract as the pages show them, rendered once when written.
+
+Titles and abstracts are LaTeX-flavoured text: turning one into HTML (MathML, escaping, the
+card's excerpt, paragraphs) is most of a card's render wherever the text caches miss, as
+they do for long-tail searches over 75k papers (docs/benchmarks.md, "Stored HTML"). So the
+HTML is rendered once after a paper is written (``service.rendered_texts.render_missing``, a
+step after every ingest and of ``paperfeed index sync``) and kept in its row with :data:`RENDER_VERSION`.
+The views use the stored HTML only when its version is the current one, else render it as
+before (through the text caches): a renderer change, or a row not rendered yet, is never
+shown stale. The ingest clears the version of a paper whose title or abstract it changes,
+and a render is written only over the text it was made from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from paperfeed.text import latex
+
+# Bump when to_html, cut or paragraphs change what they give for a text: rows rendered
+# under another version are rendered again by the next ``render_missing``.
+RENDER_VERSION = 1
+EXCERPT_CHARS = 300  # a card's abstract before "Show more"
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """The text's paragraphs (split at blank lines), each on one line."""
+    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
+    card typesets the excerpt), with an ellipsis."""
+    return latex.cut(text, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperHtml:
+    title: Markup
+    excerpt: Markup | None  # the abstract's start, where the abstract is longer than that
+    paragraphs: tuple[Markup, ...]  # the whole abstract, a paragraph each
+
+    @classmethod
+    def stored(cls, title: str, short: str | None, parts: list[str]) -> PaperHtml:
+        """From the row's columns (rendered and escaped when written)."""
+        return cls(
+            Markup(title),  # noqa: S704 (rendered by render(), escaped there)
+            Markup(short) if short is not None else None,  # noqa: S704
+            tuple(Markup(p) for p in parts),  # noqa: S704
+        )
+
+
+def render(title: str, abstract: str | None) -> PaperHtml:
+    short = excerpt(abstract)
+    cut = short if len(short) < len(abstract or "") else None
+    return PaperHtml(
+        latex.to_html(title),
+        latex.to_html(cut) if cut is not None else None,
+        tuple(latex.to_html(p) for p in paragraphs(abstract)),
+    )
