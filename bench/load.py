@@ -79,6 +79,7 @@ class Options:
     cpu_lock: bool = True  # off when the caller holds it (a test run under flock)
     signed_in: bool = False  # each scenario's member twin too, and for-you (load_members)
     extra_env: dict[str, str] = field(default_factory=dict)
+    workers: int | None = None  # None: WORKERS of the backend
 
 
 # ---------------------------------------------------------------- the databases
@@ -348,7 +349,7 @@ def measure(base: str, lines_of: dict, workdir: Path, opts: Options, seed: int =
 
 def run_backend(backend: str, url: str, index_dir: Path, workdir: Path, opts: Options) -> dict:
     """Start ``paperfeed serve`` on the database and time every scenario against it."""
-    workers = WORKERS.get(backend, 1)
+    workers = opts.workers or WORKERS.get(backend, 1)
     tokens = members(url, opts.users, workdir / "tokens.json")
     lines_of = request_lines(url, tokens)
     if opts.signed_in:
@@ -433,6 +434,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="NAME=VALUE",
         help="a further setting of the server, e.g. PAPERFEED_RESPONSE_CACHE_SECONDS=0",
     )
+    parser.add_argument("--workers", type=int, help="web workers (default: SQLite 1, PostgreSQL 2)")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -451,6 +453,7 @@ def main(argv: list[str] | None = None) -> None:
         extra_env=dict(item.split("=", 1) for item in args.env),
         cpu_lock=not args.no_cpu_lock,
         signed_in=args.signed_in,
+        workers=args.workers,
     )
     if opts.signed_in:
         from bench.load_members import interleaved

@@ -63,3 +63,11 @@ def render(title: str, abstract: str | None) -> PaperHtml:
         latex.to_html(cut) if cut is not None else None,
         tuple(latex.to_html(p) for p in paragraphs(abstract)),
     )
+
+
+def title_html(title: str, stored: str | None, version: int | None) -> Markup:
+    """A title as HTML: as stored when this renderer made it, else rendered now (cached);
+    for reads that take the title's column alone (the paper page's similar list)."""
+    if version == RENDER_VERSION and stored is not None:
+        return Markup(stored)  # noqa: S704 (rendered by render(), escaped there)
+    return latex.to_html(title)
