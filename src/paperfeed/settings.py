@@ -1,7 +1,5 @@
-"""All configuration in one object, read from ``PAPERFEED_*`` environment variables.
-
-Nothing here runs at import time: callers build ``Settings()`` (or ``get_settings()``)
-when they start, and tests pass their own instance.
+"""All configuration in one object, read from ``PAPERFEED_*`` environment variables. Nothing
+runs at import time: callers build ``Settings()`` (or ``get_settings()``); tests their own.
 """
 
 from __future__ import annotations
@@ -51,11 +49,7 @@ class Settings(BaseSettings):
         "(BM25) and semantic results (z-score fusion of their scores).",
     )
     search_concurrency: int | None = Field(
-        None,
-        ge=1,
-        description="Searches a web worker runs at once; the others wait their turn without "
-        "holding a thread or a database connection (docs/search.md). Default: the cores this "
-        "process may run on.",
+        None, ge=1, description="Searches a web worker runs at once (default: its cores)."
     )
     embed_after_ingest: bool = Field(
         True,

@@ -19,6 +19,7 @@ from paperfeed.service.indexing import after_ingest
 from paperfeed.service.papers import get_papers
 from paperfeed.service.rendered_texts import render_missing
 from paperfeed.store.db import session_scope
+from paperfeed.store.html_models import PaperHtmlRow
 from paperfeed.store.models import Paper
 from paperfeed.text.paper_html import RENDER_VERSION, render
 
@@ -43,11 +44,18 @@ def html_of(client, path: str) -> str:
 
 
 def stored(session, arxiv_id: str):
+    """The paper's paper_html row (None if it has none)."""
+    row = PaperHtmlRow
     return session.execute(
-        select(Paper.title_html, Paper.excerpt_html, Paper.abstract_html, Paper.html_version).where(
-            Paper.arxiv_id == arxiv_id
-        )
-    ).one()
+        select(row.title_html, row.excerpt_html, row.abstract_html, row.version, row.source_hash)
+        .join(Paper, Paper.id == row.paper_id)
+        .where(Paper.arxiv_id == arxiv_id)
+    ).one_or_none()
+
+
+def set_html(session, arxiv_id: str, **values) -> None:
+    paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+    session.execute(update(PaperHtmlRow).where(PaperHtmlRow.paper_id == paper_id).values(**values))
 
 
 def test_pages_are_the_same_with_the_html_stored(paper_factory, session_factory, page_client):
@@ -63,7 +71,7 @@ def test_pages_are_the_same_with_the_html_stored(paper_factory, session_factory,
     assert render_missing(session_factory) == 2
     with session_scope(session_factory) as s:
         views = get_papers(s, [long_id, short_id])
-        title_html, excerpt_html, abstract_html, version = stored(s, long_id)
+        title_html, excerpt_html, abstract_html, version, _hash = stored(s, long_id)
     assert version == RENDER_VERSION
     assert views[long_id].stored_html == render(TITLE, LONG)  # the pages' own render
     assert views[short_id].stored_html.excerpt is None  # short: shown whole, no "Show more"
@@ -78,7 +86,7 @@ def test_a_changed_abstract_is_rendered_again(paper_factory, session_factory, pa
     render_missing(session_factory)
     paper_factory(arxiv_id=arxiv_id, title="Stable title", abstract="A newer abstract.", version=2)
     with session_scope(session_factory) as s:
-        assert stored(s, arxiv_id).html_version is None  # the ingest cleared it
+        assert stored(s, arxiv_id) is None  # the ingest deleted it
     page = page_client.get(f"/papers/{arxiv_id}").text
     assert "A newer abstract." in page and "The first abstract." not in page
     assert render_missing(session_factory) == 1
@@ -88,32 +96,27 @@ def test_a_changed_abstract_is_rendered_again(paper_factory, session_factory, pa
     paper_factory(arxiv_id=arxiv_id, title="Stable title", abstract="A newer abstract.",
                   version=2, upvotes=40)  # fmt: skip
     with session_scope(session_factory) as s:
-        assert stored(s, arxiv_id).html_version == RENDER_VERSION
+        assert stored(s, arxiv_id).version == RENDER_VERSION
 
 
 def test_html_of_another_renderer_version_is_not_shown(paper_factory, session_factory, page_client):
     arxiv_id = paper_factory(title="Honest title", abstract="Honest abstract.")
     render_missing(session_factory)
     with session_scope(session_factory) as s:  # the pages show what is stored, not a render
-        s.execute(
-            update(Paper)
-            .where(Paper.arxiv_id == arxiv_id)
-            .values(title_html="<b>STORED</b>", abstract_html=["<i>STORED</i>"])
-        )
+        set_html(s, arxiv_id, title_html="<b>STORED</b>", abstract_html=["<i>STORED</i>"])
     page = page_client.get(f"/papers/{arxiv_id}").text
     assert "<b>STORED</b>" in page and "<i>STORED</i>" in page
     assert "<b>STORED</b>" in page_client.get("/search?q=honest").text  # the cards too
-    with session_scope(session_factory) as s:
-        s.execute(
-            update(Paper)
-            .where(Paper.arxiv_id == arxiv_id)
-            .values(title_html="OLD RENDER", abstract_html=["OLD RENDER"], html_version=0)
-        )
+    with session_scope(session_factory) as s:  # made by another renderer: not shown
+        set_html(s, arxiv_id, version=0)
     page = page_client.get(f"/papers/{arxiv_id}").text
-    assert "OLD RENDER" not in page and "Honest abstract." in page
+    assert "STORED" not in page and "Honest abstract." in page
     assert render_missing(session_factory) == 1  # rendered again under the current version
     with session_scope(session_factory) as s:
         assert stored(s, arxiv_id).title_html == "Honest title"
+        # made from another text (a write that raced the render): not shown either
+        set_html(s, arxiv_id, title_html="<b>STORED</b>", source_hash="0" * 32)
+    assert "STORED" not in page_client.get(f"/papers/{arxiv_id}").text
 
 
 def test_a_stopped_run_is_completed_by_the_next(paper_factory, session_factory, monkeypatch):
@@ -133,7 +136,7 @@ def test_a_stopped_run_is_completed_by_the_next(paper_factory, session_factory, 
     with pytest.raises(RuntimeError):
         render_missing(session_factory)
     with session_scope(session_factory) as s:
-        done = [a for a in ids if stored(s, a).html_version == RENDER_VERSION]
+        done = [a for a in ids if stored(s, a) is not None]
     assert done == ids[:6]  # two whole batches committed, the third not at all
     monkeypatch.setattr(rendered_texts, "render", real)
     assert render_missing(session_factory) == 1

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from paperfeed.ingest.organizations import organization_ids
 from paperfeed.ingest.records import Failure, IngestReport, PaperRecord
 from paperfeed.store.changes import record_changes
+from paperfeed.store.html_models import PaperHtmlRow
 from paperfeed.store.models import DailyEntry, Paper
 from paperfeed.text.search_text import search_text_or_none
 
@@ -145,12 +146,14 @@ def _upsert_batch(session: Session, batch: list, source: str, now: datetime) -> 
     changed = [current[a] for a, s in status.items() if s == "updated"]
     for row in (*added, *changed):
         _derive_search_text(row)
-        if row.get("_text") != (row["title"], row["abstract"]):
-            row["html_version"] = None  # rendered again (text/paper_html.py)
     if added:
         _insert_papers(session, added, current, now)
     if changed:
         _update_papers(session, changed, now)
+        if rewritten := [r["id"] for r in changed if r["_text"] != (r["title"], r["abstract"])]:
+            # their HTML is rendered again after the ingest (text/paper_html.py)
+            table = PaperHtmlRow.__table__
+            session.execute(delete(table).where(table.c.paper_id.in_(rewritten)))
     if new_entries:
         session.execute(
             insert(DailyEntry.__table__),
@@ -173,9 +176,7 @@ def _read_current(
     current: dict[str, dict] = {
         row["arxiv_id"]: dict(row)
         for row in session.execute(
-            select(*(table.c[c] for c in _COLUMNS), table.c.html_version).where(
-                table.c.arxiv_id.in_(ids)
-            )
+            select(*(table.c[c] for c in _COLUMNS)).where(table.c.arxiv_id.in_(ids))
         ).mappings()
     }
     for row in current.values():
@@ -295,8 +296,7 @@ def _update_papers(session: Session, changed: list[dict], now: datetime) -> None
             ),
             [{"b_id": r["id"], "b_new": r["imported_upvotes"]} for r in base],
         )
-    derived = (*SEARCH_TEXT, "html_version", "modified_at")
-    plain = [c for c in (*_COLUMNS, *derived) if c != "imported_upvotes"]
+    plain = [c for c in (*_COLUMNS, *SEARCH_TEXT, "modified_at") if c != "imported_upvotes"]
     session.execute(update(Paper), [{k: row[k] for k in plain} for row in changed])
 
 

@@ -71,8 +71,6 @@ class AfterIngest:
         """One line a step, in the order they ran, each with whether it is a warning
         (nothing for steps turned off)."""
         found: list[tuple[str, bool]] = []
-        if self.rendered:
-            found.append((f"paper texts: rendered {self.rendered:,} as HTML", False))
         if self.render_error is not None:
             found.append(
                 (

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from markupsafe import Markup
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,6 @@ from paperfeed.service.comment_threads import ThreadPage, paper_threads
 from paperfeed.service.similar import ON_PAGE, SPARE, SimilarLists
 from paperfeed.service.views import VIEW_COLUMNS, PaperView, view_source
 from paperfeed.store.models import AuthorClaim, Comment, Paper, PaperChange
-from paperfeed.text.paper_html import title_html
 
 
 @dataclass(frozen=True)
@@ -37,12 +35,6 @@ class SimilarEntry:
     title: str
     published_at: datetime | None
     upvotes: int
-    stored_title_html: str | None  # as rendered when written (text/paper_html.py)
-    html_version: int | None
-
-    @property
-    def html_title(self) -> Markup:
-        return title_html(self.title, self.stored_title_html, self.html_version)
 
 
 @dataclass(frozen=True)
@@ -65,14 +57,7 @@ _PAPER = (  # built once: building a statement costs more than running it (issue
     .where(Paper.arxiv_id == bindparam("arxiv_id"), Paper.hidden.is_(False))
 )
 SIMILAR_READ = ON_PAGE + SPARE  # a kept list's length: the list and its spares
-_ENTRY = select(
-    Paper.arxiv_id,
-    Paper.title,
-    Paper.published_at,
-    Paper.upvotes,
-    Paper.title_html,
-    Paper.html_version,
-)
+_ENTRY = select(Paper.arxiv_id, Paper.title, Paper.published_at, Paper.upvotes)
 # One bound value per id, not an expanding IN: that renders the statement again at every
 # run (~0.1 ms here). Fewer ids are padded with "", which is no paper's id.
 _SIMILAR = _ENTRY.where(

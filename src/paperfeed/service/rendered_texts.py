@@ -6,62 +6,52 @@ renders its text itself, so this step only ever makes pages cheaper, never diffe
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperfeed.store.db import session_scope
+from paperfeed.store.html_models import PaperHtmlRow
 from paperfeed.store.models import Paper
-from paperfeed.text.paper_html import RENDER_VERSION, render
+from paperfeed.text.paper_html import RENDER_VERSION, render, source_hash
 
 BATCH = 500  # papers rendered per transaction
 
 
 def render_missing(sessions: sessionmaker[Session], *, limit: int | None = None) -> int:
-    """Render and store the HTML of every paper that has none under :data:`~paperfeed.text.paper_html.RENDER_VERSION`,
-    :data:`BATCH` papers a transaction (a killed run keeps the batches it committed); how
-    many were written. A paper whose text changed since it was read is left to the next run."""
-    table = Paper.__table__
-    outdated = or_(table.c.html_version.is_(None), table.c.html_version != RENDER_VERSION)
-    write = (
-        update(table)
-        .where(
-            table.c.id == bindparam("b_id"),
-            table.c.title == bindparam("b_title"),
-            table.c.abstract == bindparam("b_abstract"),
-        )
-        .values(
-            title_html=bindparam("b_title_html"),
-            excerpt_html=bindparam("b_excerpt_html"),
-            abstract_html=bindparam("b_abstract_html"),
-            html_version=RENDER_VERSION,
-        )
+    """Render and store the HTML of every paper that has none by this renderer
+    (:data:`~paperfeed.text.paper_html.RENDER_VERSION`), :data:`BATCH` papers a transaction
+    (a killed run keeps the batches it committed); how many were written. Each row keeps the
+    hash of the text it was made from, so a text changed meanwhile is never shown with it."""
+    papers, html = Paper.__table__, PaperHtmlRow.__table__
+    todo = (
+        select(papers.c.id, papers.c.title, papers.c.abstract)
+        .outerjoin(html, html.c.paper_id == papers.c.id)
+        .where(or_(html.c.paper_id.is_(None), html.c.version != RENDER_VERSION))
+        .order_by(papers.c.id)
     )
     written, after = 0, 0
     while limit is None or written < limit:
         size = BATCH if limit is None else min(BATCH, limit - written)
         with session_scope(sessions) as session:
-            rows = session.execute(
-                select(table.c.id, table.c.title, table.c.abstract)
-                .where(table.c.id > after, outdated)
-                .order_by(table.c.id)
-                .limit(size)
-            ).all()
+            rows = session.execute(todo.where(papers.c.id > after).limit(size)).all()
             if not rows:
                 break
             values = []
             for paper_id, title, abstract in rows:
-                html = render(title, abstract)
+                made = render(title, abstract)
                 values.append(
                     {
-                        "b_id": paper_id,
-                        "b_title": title,
-                        "b_abstract": abstract,
-                        "b_title_html": str(html.title),
-                        "b_excerpt_html": None if html.excerpt is None else str(html.excerpt),
-                        "b_abstract_html": [str(p) for p in html.paragraphs],
+                        "paper_id": paper_id,
+                        "version": RENDER_VERSION,
+                        "source_hash": source_hash(title, abstract),
+                        "title_html": str(made.title),
+                        "excerpt_html": None if made.excerpt is None else str(made.excerpt),
+                        "abstract_html": [str(p) for p in made.paragraphs],
                     }
                 )
-            session.execute(write, values)
+            ids = [v["paper_id"] for v in values]
+            session.execute(delete(html).where(html.c.paper_id.in_(ids)))  # older renders
+            session.execute(insert(html), values)
         written += len(rows)
         after = rows[-1][0]
     return written

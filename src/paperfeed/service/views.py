@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import outerjoin
 
 from paperfeed.links import github_url, web_url
+from paperfeed.store.html_models import PaperHtmlRow
 from paperfeed.store.models import DailyEntry, Organization, Paper
-from paperfeed.text.paper_html import RENDER_VERSION, PaperHtml, render
+from paperfeed.text.paper_html import PaperHtml, render, verified
 
 
 @dataclass(frozen=True)
@@ -154,16 +155,19 @@ class PaperView:
         paper = _named(_PAPER_FIELDS, values[:_ENTRY_AT])
         entry_values = values[_ENTRY_AT:_ORGANIZATION_AT]  # the entry's id first
         entry = _named(_ENTRY_FIELDS, entry_values) if entry_values[0] is not None else None
-        org_values = values[_ORGANIZATION_AT:_END]  # the organization's name first
+        org_values = values[_ORGANIZATION_AT:_HTML_AT]  # the organization's name first
         organization = (
             _named(_ORGANIZATION_FIELDS, org_values) if org_values[0] is not None else None
         )
-        return cls.from_parts(paper, entry, organization)
+        html_values = values[_HTML_AT:_END]  # the version first
+        html = _named(_HTML_FIELDS, html_values) if html_values[0] is not None else None
+        return cls.from_parts(paper, entry, organization, html)
 
     @classmethod
-    def from_parts(cls, paper: Any, entry: Any, organization: Any) -> PaperView:
-        """The view of anything with a paper's, its daily entry's and its organization's
-        attributes (ORM rows, or :meth:`from_columns`'s)."""
+    def from_parts(cls, paper: Any, entry: Any, organization: Any, html: Any = None) -> PaperView:
+        """The view of anything with a paper's, its daily entry's, its organization's and
+        its stored HTML's attributes (ORM rows, or :meth:`from_columns`'s); without ``html``
+        its text is rendered when shown."""
         return cls(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
@@ -197,14 +201,16 @@ class PaperView:
             submitted_by_user=UserView.from_entry(entry),
             discussion_id=paper.discussion_id,
             github_repo_added_by=paper.github_repo_added_by,
-            stored_html=_stored_html(paper),
+            stored_html=_stored_html(paper, html),
         )
 
 
-def _stored_html(paper: Any) -> PaperHtml | None:
-    if paper.html_version != RENDER_VERSION:
+def _stored_html(paper: Any, html: Any) -> PaperHtml | None:
+    """The paper_html row's render, if it was made from the paper's text as read."""
+    if html is None:
         return None
-    return PaperHtml.stored(paper.title_html, paper.excerpt_html, paper.abstract_html or [])
+    parts = (html.title_html, html.excerpt_html, html.abstract_html)
+    return verified(paper.title, paper.abstract, html.version, html.source_hash, parts)
 
 
 _PAPER_FIELDS = (
@@ -212,11 +218,11 @@ _PAPER_FIELDS = (
     "journal_ref", "doi", "published_at", "updated_at", "github_repo", "github_stars",
     "project_page", "upvotes", "num_comments", "local_comments", "ai_summary",
     "ai_summary_model", "ai_keywords", "local_keywords", "thumbnail", "media_urls",
-    "discussion_id", "github_repo_added_by", "title_html", "excerpt_html", "abstract_html",
-    "html_version",
+    "discussion_id", "github_repo_added_by",
 )  # fmt: skip
 _ENTRY_FIELDS = ("id", "day", "submitted_at", "submitted_by", "submitter", "featured")
 _ORGANIZATION_FIELDS = ("name", "fullname", "avatar", "hf_id")
+_HTML_FIELDS = ("version", "source_hash", "title_html", "excerpt_html", "abstract_html")
 
 
 def _named(names: tuple[str, ...], values: tuple) -> SimpleNamespace:
@@ -225,16 +231,20 @@ def _named(names: tuple[str, ...], values: tuple) -> SimpleNamespace:
 
 _ENTRY_AT = len(_PAPER_FIELDS)  # where the entry's columns start in VIEW_COLUMNS
 _ORGANIZATION_AT = _ENTRY_AT + len(_ENTRY_FIELDS)
-_END = _ORGANIZATION_AT + len(_ORGANIZATION_FIELDS)
+_HTML_AT = _ORGANIZATION_AT + len(_ORGANIZATION_FIELDS)
+_END = _HTML_AT + len(_HTML_FIELDS)
 
 VIEW_COLUMNS = (
     *(getattr(Paper, name) for name in _PAPER_FIELDS),
     *(getattr(DailyEntry, name).label(f"entry_{name}") for name in _ENTRY_FIELDS),
     *(getattr(Organization, name).label(f"org_{name}") for name in _ORGANIZATION_FIELDS),
+    *(getattr(PaperHtmlRow, name).label(f"html_{name}") for name in _HTML_FIELDS),
 )  # what :meth:`PaperView.from_columns` reads, first in a select from :func:`view_source`
 
 
 def view_source() -> Any:
-    """Papers joined to their daily entry and organization, to select VIEW_COLUMNS from."""
+    """Papers joined to their daily entry, organization and stored HTML, to select
+    VIEW_COLUMNS from."""
     papers = outerjoin(Paper, DailyEntry, DailyEntry.paper_id == Paper.id)
-    return papers.outerjoin(Organization, Organization.id == Paper.organization_id)
+    papers = papers.outerjoin(Organization, Organization.id == Paper.organization_id)
+    return papers.outerjoin(PaperHtmlRow, PaperHtmlRow.paper_id == Paper.id)

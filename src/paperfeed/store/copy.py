@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Table, delete, func, insert, select, text
 
 # Their tables join Base.metadata.
-from paperfeed.store import digest_models, fulltext_models, library_models  # noqa: F401
+from paperfeed.store import (  # noqa: F401
+    digest_models,
+    fulltext_models,
+    html_models,
+    library_models,
+)
 from paperfeed.store.models import Base
 
 BATCH_ROWS = 2_000

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -48,12 +47,6 @@ class Paper(Base):
     # not the source itself, else NULL; written with them by ingest.upsert (migration 0011).
     title_search: Mapped[str | None] = mapped_column(Text)
     abstract_search: Mapped[str | None] = mapped_column(Text)
-    # Title and abstract as HTML, rendered once after they are written (text/paper_html.py,
-    # migration 0018): used while ``html_version`` is the renderer's; ingest clears it.
-    title_html: Mapped[str | None] = mapped_column(Text)
-    excerpt_html: Mapped[str | None] = mapped_column(Text)  # NULL: the abstract is short
-    abstract_html: Mapped[list[str] | None] = mapped_column(JSONOrNull)  # a paragraph each
-    html_version: Mapped[int | None] = mapped_column(SmallInteger)
     authors: Mapped[list[str]] = mapped_column(JSONList, default=list)  # in paper order
     categories: Mapped[list[str]] = mapped_column(JSONList, default=list)  # primary first
     primary_category: Mapped[str | None] = mapped_column(String(32))

@@ -4,15 +4,17 @@ Titles and abstracts are LaTeX-flavoured text: turning one into HTML (MathML, es
 card's excerpt, paragraphs) is most of a card's render wherever the text caches miss, as
 they do for long-tail searches over 75k papers (docs/benchmarks.md, "Stored HTML"). So the
 HTML is rendered once after a paper is written (``service.rendered_texts.render_missing``, a
-step after every ingest and of ``paperfeed index sync``) and kept in its row with :data:`RENDER_VERSION`.
-The views use the stored HTML only when its version is the current one, else render it as
-before (through the text caches): a renderer change, or a row not rendered yet, is never
-shown stale. The ingest clears the version of a paper whose title or abstract it changes,
-and a render is written only over the text it was made from.
+step after every ingest and of ``paperfeed index sync``) and kept in ``paper_html`` with
+:data:`RENDER_VERSION` and the :func:`source_hash` of the text it was made from. The views
+use it only when both match the paper they read, else render the text as before (through
+the text caches): a renderer change, a changed text or a paper not rendered yet is never
+shown stale. The ingest deletes the row of a paper whose title or abstract it changes, so
+the next run renders it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -37,6 +39,14 @@ def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
     """The first ``limit`` characters, cut at a word boundary (never inside a formula: the
     card typesets the excerpt), with an ellipsis."""
     return latex.cut(text, limit)
+
+
+def source_hash(title: str, abstract: str | None) -> str:
+    """What a stored render is checked against (~2 us for an abstract)."""
+    digest = hashlib.blake2b(title.encode(), digest_size=16)
+    digest.update(b"\0")
+    digest.update((abstract or "").encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +75,11 @@ def render(title: str, abstract: str | None) -> PaperHtml:
     )
 
 
-def title_html(title: str, stored: str | None, version: int | None) -> Markup:
-    """A title as HTML: as stored when this renderer made it, else rendered now (cached);
-    for reads that take the title's column alone (the paper page's similar list)."""
-    if version == RENDER_VERSION and stored is not None:
-        return Markup(stored)  # noqa: S704 (rendered by render(), escaped there)
-    return latex.to_html(title)
+def verified(
+    title: str, abstract: str | None, version: int | None, hashed: str | None, parts: tuple
+) -> PaperHtml | None:
+    """The stored render (``parts``: a row's title, excerpt and paragraphs) if this
+    renderer made it from this very text, else None."""
+    if version != RENDER_VERSION or hashed != source_hash(title, abstract):
+        return None
+    return PaperHtml.stored(*parts)

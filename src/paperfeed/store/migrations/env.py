@@ -4,7 +4,12 @@ from alembic import context
 from sqlalchemy import create_engine
 
 # Their tables join Base.metadata.
-from paperfeed.store import digest_models, fulltext_models, library_models  # noqa: F401
+from paperfeed.store import (  # noqa: F401
+    digest_models,
+    fulltext_models,
+    html_models,
+    library_models,
+)
 from paperfeed.store.db import make_engine
 from paperfeed.store.models import Base
 

@@ -1,12 +1,13 @@
-"""papers' title and abstract as HTML, rendered once after they are written
+"""paper_html: papers' title and abstract as HTML, rendered once after they are written
 
 Revision ID: 0018
 Revises: 0017
 
-``title_html``, ``excerpt_html`` (NULL where the abstract is short enough to show whole),
-``abstract_html`` (a JSON list, a paragraph each) and ``html_version``, the renderer's version
-they were made with (paperfeed/text/paper_html.py). All NULL here: views render a paper
-without stored HTML themselves, and the next ``paperfeed index sync`` or ingest fills them.
+One row per rendered paper (paperfeed/text/paper_html.py): the renderer's ``version`` and
+the ``source_hash`` of the text it was made from, the title, the card's excerpt (NULL where
+the abstract is short enough to show whole) and the abstract's paragraphs (a JSON list).
+Empty here: views render a paper without a row themselves, and the next ``paperfeed index
+sync`` or ingest fills it.
 """
 
 import sqlalchemy as sa
@@ -20,20 +21,22 @@ depends_on = None
 
 # Spelled out here, not imported from models, so this revision never changes under us.
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-COLUMNS = (
-    ("title_html", sa.Text()),
-    ("excerpt_html", sa.Text()),
-    ("abstract_html", JSON),
-    ("html_version", sa.SmallInteger()),
-)
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    # Plain nullable ADD COLUMNs: no table copy on SQLite, no rewrite on PostgreSQL.
-    for name, type_ in COLUMNS:
-        op.add_column("papers", sa.Column(name, type_, nullable=True))
+    op.create_table(
+        "paper_html",
+        sa.Column(
+            "paper_id", BIG_ID, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("version", sa.SmallInteger(), nullable=False),
+        sa.Column("source_hash", sa.String(32), nullable=False),
+        sa.Column("title_html", sa.Text(), nullable=False),
+        sa.Column("excerpt_html", sa.Text()),
+        sa.Column("abstract_html", JSON, nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for name, _type in reversed(COLUMNS):
-        op.drop_column("papers", name)
+    op.drop_table("paper_html")
