@@ -73,10 +73,11 @@ def test_pages_are_the_same_with_the_html_stored(paper_factory, session_factory,
         views = get_papers(s, [long_id, short_id])
         title_html, excerpt_html, abstract_html, version, _hash = stored(s, long_id)
     assert version == RENDER_VERSION
-    assert views[long_id].stored_html == render(TITLE, LONG)  # the pages' own render
-    assert views[short_id].stored_html.excerpt is None  # short: shown whole, no "Show more"
+    assert views[long_id].stored_html is not None
+    assert views[long_id].html == render(TITLE, LONG)  # what the pages rendered themselves
+    assert views[short_id].html.excerpt is None  # short: shown whole, no "Show more"
     assert "&lt;projektor&gt;" in title_html and "<projektor>" not in title_html
-    assert "<math" in title_html and excerpt_html and len(abstract_html) == 2
+    assert "<math" in title_html and excerpt_html and len(abstract_html.split("\x1e")) == 2
     assert [html_of(page_client, p) for p in paths] == before
     assert render_missing(session_factory) == 0  # nothing left: a second run writes nothing
 
@@ -91,7 +92,7 @@ def test_a_changed_abstract_is_rendered_again(paper_factory, session_factory, pa
     assert "A newer abstract." in page and "The first abstract." not in page
     assert render_missing(session_factory) == 1
     with session_scope(session_factory) as s:
-        assert stored(s, arxiv_id).abstract_html == ["A newer abstract."]
+        assert stored(s, arxiv_id).abstract_html == "A newer abstract."
     # a new count from a source (not the text) keeps the stored HTML
     paper_factory(arxiv_id=arxiv_id, title="Stable title", abstract="A newer abstract.",
                   version=2, upvotes=40)  # fmt: skip
@@ -103,7 +104,7 @@ def test_html_of_another_renderer_version_is_not_shown(paper_factory, session_fa
     arxiv_id = paper_factory(title="Honest title", abstract="Honest abstract.")
     render_missing(session_factory)
     with session_scope(session_factory) as s:  # the pages show what is stored, not a render
-        set_html(s, arxiv_id, title_html="<b>STORED</b>", abstract_html=["<i>STORED</i>"])
+        set_html(s, arxiv_id, title_html="<b>STORED</b>", abstract_html="<i>STORED</i>")
     page = page_client.get(f"/papers/{arxiv_id}").text
     assert "<b>STORED</b>" in page and "<i>STORED</i>" in page
     assert "<b>STORED</b>" in page_client.get("/search?q=honest").text  # the cards too
@@ -146,4 +147,6 @@ def test_after_ingest_renders_the_new_papers(paper_factory, settings, engine, se
     paper_factory(title=TITLE, abstract=LONG)
     done = after_ingest(settings, engine, session_factory)
     assert done.rendered == 1 and done.render_error is None
-    assert ("paper texts: rendered 1 as HTML", False) in done.messages()
+    assert done.messages() == []  # the ingest's summary stays one line: only a failure shows
+    broken = after_ingest(settings, engine, None)  # no sessions: the step fails, reported
+    assert broken.render_error and broken.messages()[0][1] is True

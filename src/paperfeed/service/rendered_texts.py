@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from paperfeed.store.db import session_scope
 from paperfeed.store.html_models import PaperHtmlRow
 from paperfeed.store.models import Paper
-from paperfeed.text.paper_html import RENDER_VERSION, render, source_hash
+from paperfeed.text.paper_html import PARAGRAPHS, RENDER_VERSION, render, source_hash
 
 BATCH = 500  # papers rendered per transaction
 
@@ -46,7 +46,7 @@ def render_missing(sessions: sessionmaker[Session], *, limit: int | None = None)
                         "source_hash": source_hash(title, abstract),
                         "title_html": str(made.title),
                         "excerpt_html": None if made.excerpt is None else str(made.excerpt),
-                        "abstract_html": [str(p) for p in made.paragraphs],
+                        "abstract_html": PARAGRAPHS.join(made.paragraphs),
                     }
                 )
             ids = [v["paper_id"] for v in values]

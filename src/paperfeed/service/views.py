@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -111,14 +112,20 @@ class PaperView:
     submitted_by_user: UserView | None = None
     discussion_id: str | None = None
     github_repo_added_by: str | None = None
-    # Title and abstract as HTML, as stored when written (None: not rendered yet, or by an
-    # older renderer); read :attr:`html`. Made from ``title`` and ``abstract`` alone.
-    stored_html: PaperHtml | None = field(default=None, compare=False, repr=False)
+    # The paper_html row as read (version, source hash, title, excerpt, paragraphs), or None;
+    # read :attr:`html`, which checks it against ``title`` and ``abstract``.
+    stored_html: tuple | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def html(self) -> PaperHtml:
-        """Title and abstract as the pages show them: stored, else rendered now (cached)."""
-        return self.stored_html or render(self.title, self.abstract)
+        """Title and abstract as the pages show them: as stored when written if made from this
+        very text by this renderer, else rendered now (through the text caches). Worked out on
+        first use: surfaces that show no HTML (the API, feeds) never pay for it."""
+        if self.stored_html is not None:
+            version, hashed, *parts = self.stored_html
+            if (made := verified(self.title, self.abstract, version, hashed, parts)) is not None:
+                return made
+        return render(self.title, self.abstract)
 
     @property
     def keywords(self) -> tuple[str, ...]:
@@ -159,15 +166,14 @@ class PaperView:
         organization = (
             _named(_ORGANIZATION_FIELDS, org_values) if org_values[0] is not None else None
         )
-        html_values = values[_HTML_AT:_END]  # the version first
-        html = _named(_HTML_FIELDS, html_values) if html_values[0] is not None else None
-        return cls.from_parts(paper, entry, organization, html)
+        html = values[_HTML_AT:_END]  # the version first (NULL: no row)
+        return cls.from_parts(paper, entry, organization, html if html[0] is not None else None)
 
     @classmethod
     def from_parts(cls, paper: Any, entry: Any, organization: Any, html: Any = None) -> PaperView:
         """The view of anything with a paper's, its daily entry's, its organization's and
-        its stored HTML's attributes (ORM rows, or :meth:`from_columns`'s); without ``html``
-        its text is rendered when shown."""
+        attributes (ORM rows, or :meth:`from_columns`'s) and its paper_html row's values
+        (``html``, see ``stored_html``; without it the text is rendered when shown)."""
         return cls(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
@@ -201,16 +207,8 @@ class PaperView:
             submitted_by_user=UserView.from_entry(entry),
             discussion_id=paper.discussion_id,
             github_repo_added_by=paper.github_repo_added_by,
-            stored_html=_stored_html(paper, html),
+            stored_html=html,
         )
-
-
-def _stored_html(paper: Any, html: Any) -> PaperHtml | None:
-    """The paper_html row's render, if it was made from the paper's text as read."""
-    if html is None:
-        return None
-    parts = (html.title_html, html.excerpt_html, html.abstract_html)
-    return verified(paper.title, paper.abstract, html.version, html.source_hash, parts)
 
 
 _PAPER_FIELDS = (

@@ -11,7 +11,6 @@ from sqlalchemy import ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperfeed.store.models import Base
-from paperfeed.store.types import JSONList
 
 
 class PaperHtmlRow(Base):
@@ -29,4 +28,4 @@ class PaperHtmlRow(Base):
     source_hash: Mapped[str] = mapped_column(String(32))
     title_html: Mapped[str] = mapped_column(Text)
     excerpt_html: Mapped[str | None] = mapped_column(Text)  # NULL: the abstract is short
-    abstract_html: Mapped[list[str]] = mapped_column(JSONList)  # a paragraph each
+    abstract_html: Mapped[str] = mapped_column(Text)  # its paragraphs, joined by PARAGRAPHS

@@ -28,6 +28,9 @@ RENDER_VERSION = 1
 EXCERPT_CHARS = 300  # a card's abstract before "Show more"
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Joins a stored abstract's paragraphs: no paragraph holds one, as str.split() (paragraphs())
+# counts U+001E as whitespace, and the renderer adds no control characters.
+PARAGRAPHS = "\x1e"
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -56,12 +59,12 @@ class PaperHtml:
     paragraphs: tuple[Markup, ...]  # the whole abstract, a paragraph each
 
     @classmethod
-    def stored(cls, title: str, short: str | None, parts: list[str]) -> PaperHtml:
+    def stored(cls, title: str, short: str | None, joined: str) -> PaperHtml:
         """From the row's columns (rendered and escaped when written)."""
         return cls(
             Markup(title),  # noqa: S704 (rendered by render(), escaped there)
             Markup(short) if short is not None else None,  # noqa: S704
-            tuple(Markup(p) for p in parts),  # noqa: S704
+            tuple(Markup(p) for p in joined.split(PARAGRAPHS)) if joined else (),  # noqa: S704
         )
 
 
@@ -76,7 +79,7 @@ def render(title: str, abstract: str | None) -> PaperHtml:
 
 
 def verified(
-    title: str, abstract: str | None, version: int | None, hashed: str | None, parts: tuple
+    title: str, abstract: str | None, version: int | None, hashed: str | None, parts: list
 ) -> PaperHtml | None:
     """The stored render (``parts``: a row's title, excerpt and paragraphs) if this
     renderer made it from this very text, else None."""

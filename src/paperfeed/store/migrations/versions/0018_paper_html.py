@@ -5,22 +5,20 @@ Revises: 0017
 
 One row per rendered paper (paperfeed/text/paper_html.py): the renderer's ``version`` and
 the ``source_hash`` of the text it was made from, the title, the card's excerpt (NULL where
-the abstract is short enough to show whole) and the abstract's paragraphs (a JSON list).
+the abstract is short enough to show whole) and the abstract's paragraphs (joined by U+001E,
+which no paragraph holds: str.split() counts it as a space).
 Empty here: views render a paper without a row themselves, and the next ``paperfeed index
 sync`` or ingest fills it.
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-# Spelled out here, not imported from models, so this revision never changes under us.
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -34,7 +32,7 @@ def upgrade() -> None:
         sa.Column("source_hash", sa.String(32), nullable=False),
         sa.Column("title_html", sa.Text(), nullable=False),
         sa.Column("excerpt_html", sa.Text()),
-        sa.Column("abstract_html", JSON, nullable=False),
+        sa.Column("abstract_html", sa.Text(), nullable=False),
     )
 
 
