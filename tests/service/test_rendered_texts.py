@@ -1,5 +1,5 @@
-"""Titles and abstracts are rendered as HTML once, after they are written, and kept in the
-paper's row (text/paper_html.py, service/rendered_texts.py): pages read them from there and
+"""Titles and abstracts are rendered as HTML once, after they are written, and kept in
+paper_html (text/paper_html.py, service/rendered_texts.py): pages read them from there and
 show exactly what they showed when they rendered the text themselves; a changed text or an
 older renderer's HTML is never shown."""
 

@@ -116,8 +116,8 @@ def after_ingest(
         rendered = render_missing(sessions)
     except Exception as exc:
         render_error = f"{type(exc).__name__}: {exc}"
-    done = AfterIngest(rendered=rendered, render_error=render_error)
-    done = replace(done, keyword_error=_sync_keywords(settings, engine))
+    keyword_error = _sync_keywords(settings, engine)
+    done = AfterIngest(keyword_error, rendered=rendered, render_error=render_error)
     if not (settings.embed_after_ingest and settings.semantic_search):
         return done
     try:  # the ingest is committed; `paperfeed index embed` retries

@@ -171,9 +171,9 @@ class PaperView:
 
     @classmethod
     def from_parts(cls, paper: Any, entry: Any, organization: Any, html: Any = None) -> PaperView:
-        """The view of anything with a paper's, its daily entry's, its organization's and
-        attributes (ORM rows, or :meth:`from_columns`'s) and its paper_html row's values
-        (``html``, see ``stored_html``; without it the text is rendered when shown)."""
+        """The view of anything with a paper's, its daily entry's and its organization's
+        attributes (ORM rows, or :meth:`from_columns`'s), and its paper_html row's values
+        (``html``, see ``stored_html``; without them the text is rendered when shown)."""
         return cls(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
